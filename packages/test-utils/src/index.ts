@@ -1,0 +1,9 @@
+/**
+ * Private test helpers shared by every @dfer package: a seeded RNG, a tensor-leak assertion, tiny
+ * fixtures, and (in `jest/environment.cjs`) the jest environment that lets onnxruntime-node accept
+ * typed arrays created inside tests.
+ */
+export { createSeededRng, type SeededRng } from './seeded-rng';
+export { expectNoTensorLeak, countTensors } from './tensor-leak';
+export { sharedDataPath, describeWithSharedData } from './shared-data';
+export { tinyClip } from './fixtures';

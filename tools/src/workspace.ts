@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+/** One workspace package as the repo tools see it. */
+export interface WorkspacePackage {
+  /** npm name, e.g. `@dfer/losses`. */
+  name: string;
+  /** Folder name, e.g. `losses`. */
+  folder: string;
+  /** Absolute directory. */
+  dir: string;
+  /** Directory relative to the repository root, e.g. `packages/losses`. */
+  relDir: string;
+  private: boolean;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+}
+
+/** The repository root (two levels above this file). */
+export const repoRoot = resolve(__dirname, '..', '..');
+
+/** Every package under `packages/` and `apps/` of `root`, sorted by folder. */
+export function listWorkspacePackages(root: string = repoRoot): WorkspacePackage[] {
+  const out: WorkspacePackage[] = [];
+  for (const group of ['packages', 'apps']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const folder of readdirSync(base).sort()) {
+      const file = join(base, folder, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      out.push({
+        name: String(pkg.name),
+        folder,
+        dir: join(base, folder),
+        relDir: relative(root, join(base, folder)),
+        private: pkg.private === true,
+        dependencies: (pkg.dependencies as Record<string, string>) ?? {},
+        devDependencies: (pkg.devDependencies as Record<string, string>) ?? {},
+        peerDependencies: (pkg.peerDependencies as Record<string, string>) ?? {},
+      });
+    }
+  }
+  return out;
+}
+
+/** All `.ts` files below `dir`, recursively, sorted, skipping `node_modules` and `dist`. */
+export function listTypeScriptFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listTypeScriptFiles(full));
+    else if (entry.name.endsWith('.ts')) out.push(full);
+  }
+  return out.sort();
+}
