@@ -1,0 +1,3 @@
+export * from './former-dfer';
+export * from './m3dfel';
+export * from './mae-dfer';
