@@ -1,1 +1,21 @@
-export {};
+/**
+ * @dfer/trainer — typed DFER experiments: configs, training, protocols, honest evaluation, checkpoints.
+ */
+export {
+  argmaxRows,
+  classificationReport,
+  confusionMatrix,
+  type ClassificationReport,
+} from './metrics/classification';
+export { auDetectionReport, type AuDetectionReport } from './metrics/au';
+export {
+  clipGradientsByGlobalNorm,
+  createOptimizer,
+  type AdamWConfig,
+  type NamedVariable,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerState,
+  type SgdConfig,
+} from './optim/optimizers';
+export { learningRateAt, type ScheduleConfig } from './optim/schedules';
