@@ -1,3 +1,5 @@
 export type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from './clip-dataset';
 export * from './real';
 export * from './synthetic';
+export * from './samplers';
+export { createRandomSource, deriveSeed, shuffledIndices, type RandomSource } from './random';
