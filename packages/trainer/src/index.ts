@@ -19,3 +19,15 @@ export {
   type SgdConfig,
 } from './optim/optimizers';
 export { learningRateAt, type ScheduleConfig } from './optim/schedules';
+export {
+  ConfigError,
+  defineConfig,
+  experimentSchema,
+  validateConfig,
+  type ComponentRegistries,
+  type ConfigIssue,
+  type ExperimentConfig,
+  type ExperimentConfigInput,
+} from './config/schema';
+export { applyOverrides, mergeConfigs, parseOverride } from './config/merge';
+export { holdoutSplit, kFoldSplits, shuffled, type HoldoutOptions, type KFoldOptions } from './protocols/splits';

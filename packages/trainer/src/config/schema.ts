@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * The experiment config: plain data, validated here, then built by `runExperiment`. Components are
+ * mmaction2-style nodes `{ type: 'name', ...options }` resolved through the packages' registries
+ * (models of `@dfer/backbones`, losses of `@dfer/losses`, datasets of this package); their `type` names are
+ * checked against those registries by {@link validateConfig}.
+ */
+
+const componentNode = z.looseObject({ type: z.string().min(1) });
+
+const positiveInt = z.number().int().min(1);
+
+export const engineSchema = z.strictObject({
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+});
+
+export const modelSchema = z.looseObject({
+  type: z.string().min(1),
+  preset: z.string().min(1).default('tiny'),
+  /** Add the AU-DFER auxiliary head (true: the dataset's AU count). */
+  auHead: z.boolean().default(false),
+});
+
+export const optimSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('adamw'),
+    lr: z.number().positive(),
+    weightDecay: z.number().min(0).default(0.05),
+    betas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.9, 0.999]),
+    eps: z.number().positive().default(1e-8),
+    noDecayBiasAndNorm: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal('sgd'),
+    lr: z.number().positive(),
+    momentum: z.number().min(0).max(1).default(0.9),
+    weightDecay: z.number().min(0).default(1e-4),
+    weightDecayMode: z.enum(['decoupled', 'l2']).default('decoupled'),
+    noDecayBiasAndNorm: z.boolean().default(false),
+  }),
+]);
+
+export const scheduleSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('cosine'),
+    warmupEpochs: z.number().min(0).default(0),
+    warmupLr: z.number().min(0).default(0),
+    minLr: z.number().min(0).default(0),
+  }),
+  z.strictObject({ type: z.literal('step'), stepSize: z.number().positive(), gamma: z.number().positive().default(0.1) }),
+  z.strictObject({ type: z.literal('constant') }),
+]);
+
+export const trainSchema = z.strictObject({
+  epochs: positiveInt,
+  batchSize: positiveInt,
+  evalBatchSize: positiveInt.default(16),
+  clipGradNorm: z.number().positive().optional(),
+  /** Evaluate on the validation split every N epochs (and always after the last). */
+  evalEvery: positiveInt.default(1),
+  /** Stop after this many optimizer steps in total (for smoke runs); unset: run all epochs. */
+  maxSteps: positiveInt.optional(),
+});
+
+export const evaluationSchema = z.strictObject({
+  /**
+   * How the reported checkpoint is chosen: `validation` (default: best validation UAR+WAR on a split carved
+   * from the training data), `last` (the final epoch), or `test` (best test UAR+WAR: only for comparison with
+   * papers that did so; every report then says so).
+   */
+  selection: z.enum(['validation', 'last', 'test']).default('validation'),
+  /** Fraction of the training data held out (stratified by label, identity-disjoint when identities are known). */
+  validationFraction: z.number().gt(0).lt(1).default(0.1),
+});
+
+export const protocolSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('fixed') }),
+  z.strictObject({
+    type: z.literal('kfold'),
+    folds: z.number().int().min(2).default(5),
+    /** Run only these folds (1-based); default: all. */
+    only: z.array(positiveInt).optional(),
+  }),
+]);
+
+export const experimentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
+  seed: z.number().int().min(0).default(0),
+  engine: engineSchema.default({ backend: 'auto' }),
+  data: componentNode,
+  model: modelSchema,
+  loss: componentNode,
+  robust: componentNode.optional(),
+  optim: optimSchema,
+  schedule: scheduleSchema.default({ type: 'constant' }),
+  train: trainSchema,
+  evaluation: evaluationSchema.default({ selection: 'validation', validationFraction: 0.1 }),
+  protocol: protocolSchema.default({ type: 'fixed' }),
+  output: z.strictObject({ dir: z.string().min(1) }).optional(),
+});
+
+/** A validated experiment config with defaults filled in. */
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+/** What a user writes: defaults may be omitted. */
+export type ExperimentConfigInput = z.input<typeof experimentSchema>;
+
+/** Identity function that types a config literal (`defineConfig({ ... })`), like vite's. */
+export function defineConfig<T extends ExperimentConfigInput>(config: T): T {
+  return config;
+}
+
+/** One problem found in a config: the dotted path of the field and what was expected. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Thrown by {@link validateConfig}; `issues` lists every problem, the message shows them all. */
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    source?: string,
+  ) {
+    super(
+      `invalid experiment config${source ? ` (${source})` : ''}:\n` +
+        issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Registries the `type` names of component nodes are checked against. */
+export interface ComponentRegistries {
+  readonly data?: readonly string[];
+  readonly model?: readonly string[];
+  readonly loss?: readonly string[];
+  readonly robust?: readonly string[];
+}
+
+/**
+ * Validate a config: every bad field is reported with its path and the expected form; unknown component
+ * `type` names are reported with the registered names. Returns the config with defaults filled in; the input
+ * is not mutated.
+ */
+export function validateConfig(
+  input: unknown,
+  registries: ComponentRegistries = {},
+  source?: string,
+): ExperimentConfig {
+  const result = experimentSchema.safeParse(input);
+  const issues: ConfigIssue[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
+    }
+  }
+  const raw = (input ?? {}) as Record<string, unknown>;
+  for (const key of ['data', 'model', 'loss', 'robust'] as const) {
+    const valid = registries[key];
+    const node = raw[key] as { type?: unknown } | undefined;
+    if (!valid || !node || typeof node.type !== 'string') continue;
+    if (!valid.includes(node.type)) {
+      issues.push({
+        path: `${key}.type`,
+        message: `unknown ${key} type "${node.type}"; registered: ${[...valid].sort().join(', ')}`,
+      });
+    }
+  }
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues, source);
+  return result.data;
+}
