@@ -31,3 +31,5 @@ export {
 } from './config/schema';
 export { applyOverrides, mergeConfigs, parseOverride } from './config/merge';
 export { holdoutSplit, kFoldSplits, shuffled, type HoldoutOptions, type KFoldOptions } from './protocols/splits';
+export { atomicWriteFile } from './io/atomic-write';
+export { JsonlLog, type LogRecord } from './io/jsonl-log';
