@@ -1,1 +1,25 @@
-export {};
+export { DatasetInputError, type BadInputPolicy, type SkippedItem } from './data-errors';
+export {
+  readSplitList,
+  countLabels,
+  SPLIT_LIST_FORMATS,
+  type SplitEntry,
+  type SplitList,
+  type SplitListFormat,
+  type SplitListOptions,
+} from './split-list';
+export {
+  readDfewLabelCsv,
+  type DfewLabelCsv,
+  type DfewLabelCsvOptions,
+  type DfewLabelEntry,
+} from './dfew-csv';
+export {
+  readOpenFaceCsv,
+  selectAuColumns,
+  clipAuTargets,
+  type OpenFaceTrack,
+  type ClipAuTargetOptions,
+  type ClipAuTargets,
+} from './openface-csv';
+export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';

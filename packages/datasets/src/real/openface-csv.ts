@@ -1,0 +1,242 @@
+import { parseAuId, resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
+import { DatasetInputError } from './data-errors';
+import { parseNumberField, readNumberedLines, splitCsvLine } from './text-lines';
+
+/** Per-frame output of OpenFace FeatureExtraction for one video. */
+export interface OpenFaceTrack {
+  readonly file: string;
+  /** Number of rows (frames, or frame × face when `faceId` is present). */
+  readonly numFrames: number;
+  /** Every column name of the header, trimmed, in file order. */
+  readonly columns: readonly string[];
+  /** `frame` column (1-based frame numbers as OpenFace writes them). */
+  readonly frame: Int32Array;
+  /** `face_id` column, when present (OpenFace ≥ 2.2). */
+  readonly faceId?: Int32Array;
+  /** `timestamp` column in seconds. */
+  readonly timestamp: Float64Array;
+  /** `confidence` column (tracker confidence in [0, 1]). */
+  readonly confidence: Float32Array;
+  /** `success` column: 1 when a face was tracked in the frame. */
+  readonly success: Uint8Array;
+  /** AUs of the `AUxx_r` columns, in file order. */
+  readonly intensityAus: readonly AuId[];
+  /** `[numFrames, intensityAus.length]` row-major AU intensities (0–5). */
+  readonly intensities: Float32Array;
+  /** AUs of the `AUxx_c` columns, in file order. */
+  readonly presenceAus: readonly AuId[];
+  /** `[numFrames, presenceAus.length]` row-major AU presences (0/1). */
+  readonly presences: Uint8Array;
+}
+
+const REQUIRED = ['frame', 'timestamp', 'confidence', 'success'] as const;
+
+/**
+ * Reads an OpenFace FeatureExtraction CSV (older files without `face_id` and with ", " between header
+ * fields are accepted, as are newer ones). AU columns are recognised by name (`AUxx_r` intensity,
+ * `AUxx_c` presence); every other column is parsed only for `frame`, `face_id`, `timestamp`,
+ * `confidence` and `success`.
+ *
+ * @throws DatasetInputError naming the file, line and column for a missing required column, a row
+ *   with the wrong number of fields, a non-numeric value, a presence other than 0/1, or a file
+ *   without any AU column.
+ */
+export function readOpenFaceCsv(file: string): OpenFaceTrack {
+  const lines = readNumberedLines(file);
+  const header = lines[0];
+  if (header === undefined)
+    throw new DatasetInputError(file, 'the file is empty; expected an OpenFace header line');
+  const columns = splitCsvLine(file, header);
+  const index = new Map(columns.map((c, i) => [c, i]));
+  for (const name of REQUIRED) {
+    if (!index.has(name)) {
+      throw new DatasetInputError(
+        file,
+        `missing column ${JSON.stringify(name)}; an OpenFace CSV has ${REQUIRED.join(', ')} and AUxx_r/AUxx_c columns`,
+        {
+          line: header.line,
+        },
+      );
+    }
+  }
+  const rCols: number[] = [];
+  const cCols: number[] = [];
+  const intensityAus: AuId[] = [];
+  const presenceAus: AuId[] = [];
+  columns.forEach((c, i) => {
+    const m = /^AU\d+_([rc])$/.exec(c);
+    if (m === null) return;
+    const au = parseAuId(c, `${file}:${header.line}: column ${c}`);
+    if (m[1] === 'r') {
+      rCols.push(i);
+      intensityAus.push(au);
+    } else {
+      cCols.push(i);
+      presenceAus.push(au);
+    }
+  });
+  if (rCols.length === 0 && cCols.length === 0) {
+    throw new DatasetInputError(file, 'no AU column (AUxx_r or AUxx_c) in the header', { line: header.line });
+  }
+  const rows = lines.slice(1);
+  const n = rows.length;
+  const frame = new Int32Array(n);
+  const faceCol = index.get('face_id');
+  const faceId = faceCol === undefined ? undefined : new Int32Array(n);
+  const timestamp = new Float64Array(n);
+  const confidence = new Float32Array(n);
+  const success = new Uint8Array(n);
+  const intensities = new Float32Array(n * rCols.length);
+  const presences = new Uint8Array(n * cCols.length);
+  const col = (name: string): number => index.get(name) as number;
+  rows.forEach((row, t) => {
+    const fields = splitCsvLine(file, row);
+    if (fields.length !== columns.length) {
+      throw new DatasetInputError(
+        file,
+        `expected ${columns.length} fields as in the header, got ${fields.length}`,
+        { line: row.line },
+      );
+    }
+    const num = (c: number): number =>
+      parseNumberField(file, row.line, columns[c] as string, fields[c] as string);
+    const binary = (c: number): number => {
+      const v = num(c);
+      if (v !== 0 && v !== 1)
+        throw new DatasetInputError(file, `expected 0 or 1, got ${fields[c]}`, {
+          line: row.line,
+          field: columns[c],
+        });
+      return v;
+    };
+    frame[t] = num(col('frame'));
+    if (faceId !== undefined && faceCol !== undefined) faceId[t] = num(faceCol);
+    timestamp[t] = num(col('timestamp'));
+    confidence[t] = num(col('confidence'));
+    success[t] = binary(col('success'));
+    rCols.forEach((c, j) => {
+      intensities[t * rCols.length + j] = num(c);
+    });
+    cCols.forEach((c, j) => {
+      presences[t * cCols.length + j] = binary(c);
+    });
+  });
+  const track: OpenFaceTrack = {
+    file,
+    numFrames: n,
+    columns,
+    frame,
+    timestamp,
+    confidence,
+    success,
+    intensityAus,
+    intensities,
+    presenceAus,
+    presences,
+  };
+  return faceId === undefined ? track : { ...track, faceId };
+}
+
+/**
+ * Re-indexes per-frame AU columns by AU name: returns `[T, aus.length]` with column j taken from the
+ * source column whose AU equals `aus[j]`.
+ *
+ * @throws Error naming the AU that the source does not have.
+ */
+export function selectAuColumns<T extends Float32Array | Uint8Array>(
+  values: T,
+  sourceAus: readonly AuId[],
+  aus: AuList,
+  what = 'AU columns',
+): T {
+  const wanted = resolveAuList(aus);
+  const width = sourceAus.length;
+  const rows = width === 0 ? 0 : values.length / width;
+  const from = wanted.map((au) => {
+    const j = sourceAus.indexOf(au);
+    if (j < 0) throw new Error(`${what}: no column for ${au}; available: ${sourceAus.join(', ')}`);
+    return j;
+  });
+  const out = new (values.constructor as new (n: number) => T)(rows * wanted.length);
+  for (let t = 0; t < rows; t++) {
+    from.forEach((j, k) => {
+      out[t * wanted.length + k] = values[t * width + j] as number;
+    });
+  }
+  return out;
+}
+
+/** Per-call options of {@link clipAuTargets}. */
+export interface ClipAuTargetOptions {
+  /** Fraction of considered frames an AU must be present in (default 0.5, AU-DFER's majority vote). */
+  readonly threshold?: number;
+  /** Frames to vote over (e.g. the sampler's 16 frames). Default: every frame. */
+  readonly frames?: readonly number[];
+  /** Per-frame mask (e.g. OpenFace `success`): frames with 0 do not vote. */
+  readonly mask?: Uint8Array;
+}
+
+/** Result of {@link clipAuTargets}. */
+export interface ClipAuTargets {
+  /** `[numAus]` 0/1 clip targets. */
+  readonly targets: Uint8Array;
+  /** Number of frames that voted. */
+  readonly framesUsed: number;
+  /** Number of chosen frames left out by `mask`. */
+  readonly framesMasked: number;
+}
+
+/**
+ * Clip AU targets by majority vote over frames (AU-DFER, `reference/au-dfer.md`): with V the set of
+ * voting frames, `a_j = 1` iff `|{t ∈ V : presence[t, j] = 1}| ≥ threshold · |V|`.
+ *
+ * @param presences - `[T, numAus]` row-major 0/1 presences.
+ * @throws RangeError when no frame votes (empty clip, or every chosen frame masked), a frame index is
+ *   outside `[0, T − 1]`, or the threshold is outside (0, 1].
+ */
+export function clipAuTargets(
+  presences: Uint8Array,
+  numAus: number,
+  options: ClipAuTargetOptions = {},
+): ClipAuTargets {
+  const threshold = options.threshold ?? 0.5;
+  if (!(threshold > 0 && threshold <= 1))
+    throw new RangeError(`clipAuTargets: options.threshold must be in (0, 1], got ${threshold}`);
+  if (!Number.isInteger(numAus) || numAus < 1 || presences.length % numAus !== 0) {
+    throw new RangeError(
+      `clipAuTargets: presences.length ${presences.length} is not a multiple of numAus ${numAus}`,
+    );
+  }
+  const numFrames = presences.length / numAus;
+  if (options.mask !== undefined && options.mask.length !== numFrames) {
+    throw new RangeError(
+      `clipAuTargets: options.mask has ${options.mask.length} entries for ${numFrames} frames`,
+    );
+  }
+  const frames = options.frames ?? Array.from({ length: numFrames }, (_, t) => t);
+  const counts = new Array<number>(numAus).fill(0);
+  let used = 0;
+  let masked = 0;
+  frames.forEach((t, i) => {
+    if (!Number.isInteger(t) || t < 0 || t >= numFrames) {
+      throw new RangeError(`clipAuTargets: options.frames[${i}] = ${t} is outside [0, ${numFrames - 1}]`);
+    }
+    if (options.mask !== undefined && options.mask[t] === 0) {
+      masked++;
+      return;
+    }
+    used++;
+    for (let j = 0; j < numAus; j++)
+      counts[j] = (counts[j] as number) + (presences[t * numAus + j] as number);
+  });
+  if (used === 0) {
+    throw new RangeError(
+      `clipAuTargets: no frame to vote over (${frames.length} chosen, ${masked} masked out)`,
+    );
+  }
+  const targets = new Uint8Array(numAus);
+  counts.forEach((c, j) => {
+    targets[j] = c >= threshold * used ? 1 : 0;
+  });
+  return { targets, framesUsed: used, framesMasked: masked };
+}
