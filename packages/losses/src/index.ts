@@ -1,1 +1,25 @@
-export {};
+/**
+ * @dfer/losses — expression, imbalance, AU-DFER and AU-detection losses as pure functions of tfjs
+ * tensors, each returning `{ loss, terms }` and verified against PyTorch reference values.
+ */
+export type { LabelsInput, LossResult, MultiLabelTargetsInput, Reduction } from './types';
+export { REDUCTIONS } from './types';
+export { crossEntropyLoss, type CrossEntropyLossOptions } from './expression/cross-entropy';
+export { focalLoss, type FocalLossOptions } from './expression/focal';
+export {
+  classBalancedLoss,
+  classBalancedWeights,
+  type ClassBalancedBase,
+  type ClassBalancedLossOptions,
+} from './expression/class-balanced';
+export {
+  balancedSoftmaxLoss,
+  logitAdjustedLoss,
+  type BalancedSoftmaxLossOptions,
+  type LogitAdjustedLossOptions,
+} from './expression/logit-adjusted';
+export { auDferLoss, AU_DFER_DEFAULT_LAMBDA, AU_DFER_DEFAULT_SCALE, type AuDferLossOptions } from './au-dfer/au-dfer-loss';
+export { weightedBceLoss, type WeightedBceLossOptions } from './au-detection/weighted-bce';
+export { weightedAsymmetricLoss, type WeightedAsymmetricLossOptions } from './au-detection/weighted-asymmetric';
+export { auDiceLoss, type AuDiceLossOptions } from './au-detection/dice';
+export type { DiceTermOptions } from './au-detection/multi-label-settings';

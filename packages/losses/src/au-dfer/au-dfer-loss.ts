@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropyParts, readCrossEntropySettings, reduceCrossEntropy } from '../expression/cross-entropy';
+import { logOneMinusSigmoid, logSigmoid, reduceBatch } from '../tensor-ops';
+import type { LabelsInput, LossResult, MultiLabelTargetsInput, Reduction } from '../types';
+import { checkLogits, checkNumber, checkReduction, readMultiLabelTargets, readVector } from '../validate';
+
+/** λ of the AU-DFER total loss in every configuration of the authors' code (`au-dfer.md`). */
+export const AU_DFER_DEFAULT_LAMBDA = 0.25;
+/** The factor the authors' code applies to every prior entry before it weights the BCE (`au-dfer.md`). */
+export const AU_DFER_DEFAULT_SCALE = 5;
+
+/** Per-call options of {@link auDferLoss}. */
+export interface AuDferLossOptions {
+  /** Expression logits `[B, C]` (float32). */
+  exprLogits: tf.Tensor;
+  /** AU logits of the auxiliary head `[B, A]` (float32), e.g. A = 18 OpenFace AUs. */
+  auLogits: tf.Tensor;
+  /** Expression class per sample, integers in `[0, C)`. */
+  labels: LabelsInput;
+  /** Clip AU targets `[B, A]` in [0, 1] (majority vote of frame presences: 0 or 1). */
+  auTargets: MultiLabelTargetsInput;
+  /**
+   * Expression × AU prior W, row-major `[C, A]` (`C·A` numbers ≥ 0): rows in the order of the
+   * expression logits, columns in the order of the AU logits — e.g. `priorMatrix(...).values` from
+   * `@dfer/au-knowledge`, built for the same label and AU order.
+   */
+  prior: ArrayLike<number>;
+  /**
+   * BCE pos-weights p ≥ 0: one vector of A (`global`) or one row per expression, row-major `[C, A]`
+   * (`distinct`, `minor`), as `posWeights(...)` of `@dfer/au-knowledge` computes them from training
+   * labels. Default: all 1 (no pos-weighting).
+   */
+  posWeight?: ArrayLike<number>;
+  /** λ in [0, 1]; default 0.25. */
+  lambda?: number;
+  /** Factor on every prior entry; default 5. */
+  scale?: number;
+  /** Label smoothing of the CE term in [0, 1]; default 0 (plain CE; M3DFEL uses 0.1). */
+  labelSmoothing?: number;
+  /** Class weights of the CE term (length C); default none. */
+  classWeights?: ArrayLike<number>;
+  /** Batch reduction; default `'mean'`. */
+  reduction?: Reduction;
+}
+
+/**
+ * The AU-DFER loss (arXiv 2507.07678, as implemented in the authors' code; `reference/au-dfer.md`):
+ * an expression cross-entropy plus a prior-weighted BCE on an auxiliary AU head.
+ *
+ * For sample b, AU j, AU logit z, target a, expression label y, prior W, pos-weight p, scale s:
+ *
+ *     ℓ_{b,j} = −s · W[y_b, j] · ( p_{b,j} · a_{b,j} · log σ(z_{b,j}) + (1 − a_{b,j}) · log(1 − σ(z_{b,j})) )
+ *     L_AU    = mean_{b,j} ℓ_{b,j}
+ *     L       = (1 − λ) · L_CE(expression logits, y) + λ · L_AU
+ *
+ * with `p_{b,j} = p_j` for one pos-weight vector and `p_{y_b, j}` for a per-expression table; s = 5 and
+ * λ = 0.25 by default. This equals PyTorch's `BCEWithLogitsLoss(weight=s·W[y], pos_weight=p)` with mean
+ * reduction over B × A. L_CE is {@link crossEntropyLoss} (optionally smoothed / class-weighted).
+ * `log σ(z) = −softplus(−z)` and `log(1 − σ(z)) = −softplus(z)` keep the loss and its gradient finite
+ * at logits of ±100.
+ *
+ * Reductions: `'mean'` is the formula above; `'sum'` sums the per-sample terms
+ * `(1 − λ)·ℓ^CE_b + λ·mean_j ℓ_{b,j}` over the batch; `'none'` returns them `[B]`.
+ * Returns `{ loss, terms: { ce, au } }`, each term reduced like the total and not yet multiplied by
+ * its λ factor.
+ *
+ * @throws when a shape disagrees (logits `[B, C]` and `[B, A]`, prior `C·A`, pos-weight `A` or `C·A`),
+ *   a label is outside `[0, C)`, an AU target is outside [0, 1], or λ, s, ε are out of range.
+ */
+export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> {
+  const where = 'auDferLoss';
+  const reduction = checkReduction(where, options.reduction ?? 'mean');
+  const [batch, numClasses] = checkLogits(where, 'exprLogits', options.exprLogits);
+  const [auBatch, numAus] = checkLogits(where, 'auLogits', options.auLogits);
+  if (auBatch !== batch) {
+    throw new RangeError(`${where}: auLogits has batch size ${auBatch} but exprLogits has ${batch}`);
+  }
+  const ceSettings = readCrossEntropySettings(
+    where,
+    options.exprLogits,
+    options.labels,
+    options.labelSmoothing,
+    options.classWeights,
+    'exprLogits',
+  );
+  const targets = readMultiLabelTargets(where, 'auTargets', options.auTargets, batch, numAus);
+  const lambda = checkNumber(where, 'lambda', options.lambda ?? AU_DFER_DEFAULT_LAMBDA, 0, 1);
+  const scale = checkNumber(where, 'scale', options.scale ?? AU_DFER_DEFAULT_SCALE, 0, Number.MAX_VALUE);
+  if (options.prior === undefined) {
+    throw new TypeError(`${where}: prior is required (row-major [${numClasses}, ${numAus}] expression × AU weights)`);
+  }
+  const prior = readVector(where, `prior ([${numClasses}, ${numAus}] row-major)`, options.prior, numClasses * numAus);
+  const posWeight = readPosWeight(where, options.posWeight, numClasses, numAus);
+
+  // Per-sample tables gathered on the CPU: W[y_b] · s and p_b (plain data, no gradient needed).
+  const sampleWeights = new Float32Array(batch * numAus);
+  const samplePos = new Float32Array(batch * numAus);
+  for (let b = 0; b < batch; b++) {
+    const y = ceSettings.labels[b] as number;
+    for (let j = 0; j < numAus; j++) {
+      sampleWeights[b * numAus + j] = scale * (prior[y * numAus + j] as number);
+      samplePos[b * numAus + j] = posWeight.length === numAus ? (posWeight[j] as number) : (posWeight[y * numAus + j] as number);
+    }
+  }
+
+  return tf.tidy(() => {
+    const ceParts = crossEntropyParts(options.exprLogits, ceSettings);
+    const a = tf.tensor2d(targets, [batch, numAus]);
+    const positive = tf.mul(tf.mul(tf.tensor2d(samplePos, [batch, numAus]), a), logSigmoid(options.auLogits));
+    const negative = tf.mul(tf.sub(1, a), logOneMinusSigmoid(options.auLogits));
+    const elementwise = tf.neg(tf.mul(tf.tensor2d(sampleWeights, [batch, numAus]), tf.add(positive, negative)));
+    const auPerSample = tf.mean(elementwise, 1);
+    const weighted = ceSettings.classWeights !== undefined;
+    const ce = reduceCrossEntropy(ceParts, reduction, weighted);
+    const au = reduceBatch(auPerSample, reduction);
+    const loss = tf.add(tf.mul(1 - lambda, ce), tf.mul(lambda, au));
+    return { loss, terms: { ce, au } };
+  });
+}
+
+function readPosWeight(where: string, posWeight: ArrayLike<number> | undefined, numClasses: number, numAus: number): Float32Array {
+  if (posWeight === undefined) return new Float32Array(numAus).fill(1);
+  if (posWeight === null || typeof posWeight !== 'object' || typeof posWeight.length !== 'number') {
+    throw new TypeError(`${where}: posWeight must be an array of ${numAus} or ${numClasses * numAus} numbers`);
+  }
+  if (posWeight.length !== numAus && posWeight.length !== numClasses * numAus) {
+    throw new RangeError(
+      `${where}: posWeight has ${posWeight.length} entries; expected ${numAus} (one per AU) or ` +
+        `${numClasses * numAus} (row-major [${numClasses}, ${numAus}], one row per expression)`,
+    );
+  }
+  return readVector(where, 'posWeight', posWeight, posWeight.length);
+}
