@@ -1,0 +1,95 @@
+/** Batch normalisation over the last (channel) axis, any rank (PyTorch `nn.BatchNorm1d/2d/3d`, channels-last). */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { Module } from './module';
+
+/** Build-time options of {@link BatchNorm}. */
+export interface BatchNormConfig {
+  /** ε added to the variance (default 1e-5, PyTorch's default). */
+  eps?: number;
+  /** Running-statistics momentum m: running ← (1 − m)·running + m·batch (default 0.1, PyTorch's default). */
+  momentum?: number;
+  /** Learnable scale and shift (default `true`). */
+  affine?: boolean;
+}
+
+/**
+ * Normalises channel c (the last axis) of input `[..., C]` (NC, NHWC or NDHWC):
+ * y = (x − μ_c)/√(σ²_c + ε)·γ_c + β_c.
+ *
+ * Training mode: μ, σ² are the batch mean and biased variance over every axis but the last, and the
+ * buffers update as in PyTorch: running_mean ← (1 − m)·running_mean + m·μ,
+ * running_var ← (1 − m)·running_var + m·σ²·n/(n − 1) (unbiased), num_batches_tracked += 1.
+ * Eval mode: μ, σ² are the running statistics.
+ *
+ * State (PyTorch names): `weight` γ (init 1), `bias` β (init 0), buffers `running_mean` (0),
+ * `running_var` (1), `num_batches_tracked` (0, int64 in PyTorch, int32 here).
+ */
+export class BatchNorm extends Module {
+  readonly weight: tf.Variable | undefined;
+  readonly bias: tf.Variable | undefined;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly numBatchesTracked: tf.Variable;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(
+    readonly numFeatures: number,
+    config: BatchNormConfig = {},
+  ) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) {
+      throw new Error(`BatchNorm: numFeatures must be a positive integer, got ${numFeatures}`);
+    }
+    this.eps = config.eps ?? 1e-5;
+    this.momentum = config.momentum ?? 0.1;
+    if (!(this.eps > 0)) throw new Error(`BatchNorm: eps must be > 0, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new Error(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
+    }
+    const affine = config.affine ?? true;
+    this.weight = affine ? this.registerParameter('weight', tf.ones([numFeatures])) : undefined;
+    this.bias = affine ? this.registerParameter('bias', tf.zeros([numFeatures])) : undefined;
+    this.runningMean = this.registerBuffer('running_mean', tf.zeros([numFeatures]));
+    this.runningVar = this.registerBuffer('running_var', tf.ones([numFeatures]));
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'), {
+      torchDtype: 'int64',
+    });
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.numFeatures) {
+      throw new Error(
+        `BatchNorm.forward: expected input [..., ${this.numFeatures}] of rank ≥ 2, got [${x.shape.join(', ')}]`,
+      );
+    }
+    return tf.tidy(() => {
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (this.training) {
+        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+        const n = x.size / this.numFeatures;
+        if (n < 2) {
+          throw new Error(
+            `BatchNorm.forward: training mode needs more than one value per channel, got input [${x.shape.join(', ')}]`,
+          );
+        }
+        const moments = tf.moments(x, axes);
+        mean = moments.mean;
+        variance = moments.variance;
+        const m = this.momentum;
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))));
+        this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
+      } else {
+        mean = this.runningMean;
+        variance = this.runningVar;
+      }
+      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      if (this.weight !== undefined) y = tf.mul(y, this.weight);
+      if (this.bias !== undefined) y = tf.add(y, this.bias);
+      return y;
+    });
+  }
+}

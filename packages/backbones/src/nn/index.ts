@@ -1,0 +1,33 @@
+export {
+  Module,
+  ModuleList,
+  Sequential,
+  invertPermutation,
+  type TensorModule,
+  type StateDict,
+  type StateDictLayout,
+  type StateDictOptions,
+  type StateDictSpecEntry,
+  type StateEntry,
+  type StateEntryConfig,
+  type StateEntryKind,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+} from './module';
+export { createRng, uniformValues, normalValues, truncatedNormalValues, type Rng } from './rng';
+export { Linear, type LinearConfig } from './linear';
+export { Conv2d, toPair, type Conv2dConfig, type Size2d } from './conv2d';
+export { BatchNorm, type BatchNormConfig } from './batch-norm';
+export { LayerNorm, type LayerNormConfig } from './layer-norm';
+export { GELU, ReLU, Identity, Dropout, type GeluApproximation, type DropoutConfig } from './activations';
+export { MultiHeadAttention, type MultiHeadAttentionConfig } from './attention';
+export {
+  PreNorm,
+  Residual,
+  FeedForward,
+  TransformerEncoderLayer,
+  TransformerEncoder,
+  type FeedForwardConfig,
+  type TransformerEncoderConfig,
+} from './transformer';
+export { MaxPool2d, MeanPool, type MaxPool2dConfig } from './pooling';
