@@ -1,1 +1,305 @@
-export {};
+/**
+ * MAE-DFER's LGI-Former (fine-tuning network for dynamic facial expression recognition).
+ *
+ * Paper: Sun, Lian, Liu, Tao, "MAE-DFER: Efficient Masked Autoencoder for Self-supervised Dynamic Facial
+ * Expression Recognition", ACM MM 2023 (arXiv 2307.02227). Origin: sunlicai/MAE-DFER
+ * `modeling_finetune.py` @ 80b651d, model `vit_base_dim512_no_depth_patch16_160` with depth 16,
+ * `attn_type local_global`, `lg_region_size 2 5 10`, `lg_classify_token_type region`; every fact used here
+ * is recorded in reference/mae-dfer.md. State-dict names and shapes equal the official ones
+ * (reference/mae-dfer.state-dict.json: 519 tensors, 84,878,343 parameters).
+ *
+ * Pipeline for a clip `[B, T, H, W, 3]`: tubelet embedding (2×16×16) → + fixed sinusoidal positions →
+ * split the token grid into n regions and prepend one learned region token to each → 16 LGI blocks
+ * (intra-region self-attention, inter-region attention of the region tokens, local-to-region
+ * cross-attention, shared MLP) → mean of the n region tokens → LayerNorm (`fc_norm`) → Linear head.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { LayerNorm } from '../nn/layer-norm';
+import { LgiBlock } from '../nn/lgi-attention';
+import { Linear } from '../nn/linear';
+import { Module, ModuleList } from '../nn/module';
+import { createRng, normalValues } from '../nn/rng';
+import { sinusoidPositionTable } from '../nn/sinusoidal-position';
+import { TubeletEmbedding } from '../nn/tubelet-embedding';
+
+export { DropPath, type DropPathConfig } from '../nn/drop-path';
+export {
+  GeneralAttention,
+  LgiBlock,
+  LgiMlp,
+  type GeneralAttentionConfig,
+  type LgiBlockConfig,
+  type LgiMlpConfig,
+} from '../nn/lgi-attention';
+export { sinusoidPositionTable } from '../nn/sinusoidal-position';
+export { TubeletEmbedding, type TubeletEmbeddingConfig } from '../nn/tubelet-embedding';
+
+/** Architecture of an LGI-Former ({@link MaeDfer}); every field has the `paper` value as default. */
+export interface MaeDferConfig {
+  /** Expression classes (default 7, DFEW). */
+  numClasses?: number;
+  /** Width of the AU head (a second output Linear(dim → numAus), as AU-DFER adds it); 0 or omitted: none. */
+  numAus?: number;
+  /** Frames per clip T (default 16). */
+  numFrames?: number;
+  /** Frame height and width `[H, W]` (default `[160, 160]`). */
+  inputSize?: readonly [number, number];
+  /** Token width (default 512). */
+  dim?: number;
+  /** Number of LGI blocks (default 16). */
+  depth?: number;
+  /** Attention heads (default 8). */
+  heads?: number;
+  /** MLP hidden width = dim · mlpRatio (default 4). */
+  mlpRatio?: number;
+  /** Frames per tubelet (default 2). */
+  tubeletSize?: number;
+  /** Patch height/width in pixels (default 16). */
+  patchSize?: number;
+  /** Region size in tokens `[t, h, w]` (default `[2, 5, 10]`); each must divide the token grid. */
+  regionSize?: readonly [number, number, number];
+  /** Stochastic depth: block i of `depth` drops with rate dropPathRate · i / (depth − 1) (default 0.1). */
+  dropPathRate?: number;
+  /** LayerNorm ε everywhere (default 1e-6). */
+  eps?: number;
+  /** Seed of the parameter initialisation and drop-path masks (default 0). */
+  seed?: number;
+}
+
+/** A fully resolved {@link MaeDferConfig}. */
+export type ResolvedMaeDferConfig = Required<MaeDferConfig>;
+
+/** What {@link MaeDfer.forward} returns. The caller owns (and disposes) every tensor. */
+export interface MaeDferOutput {
+  /** Expression logits `[B, numClasses]`. */
+  logits: tf.Tensor2D;
+  /** AU logits `[B, numAus]`, present when the model has an AU head. */
+  auLogits?: tf.Tensor2D;
+  /** Pooled clip features `[B, dim]` (fc_norm of the mean region token). */
+  features: tf.Tensor2D;
+}
+
+/** Default architecture: the official DFEW fine-tuning network (reference/mae-dfer.md §1). */
+export const MAE_DFER_PAPER_CONFIG: ResolvedMaeDferConfig = Object.freeze({
+  numClasses: 7,
+  numAus: 0,
+  numFrames: 16,
+  inputSize: [160, 160] as const,
+  dim: 512,
+  depth: 16,
+  heads: 8,
+  mlpRatio: 4,
+  tubeletSize: 2,
+  patchSize: 16,
+  regionSize: [2, 5, 10] as const,
+  dropPathRate: 0.1,
+  eps: 1e-6,
+  seed: 0,
+});
+
+function positiveInteger(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`MaeDfer: config.${field} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills defaults and validates every field (the caller's object is not modified). */
+export function resolveMaeDferConfig(config: MaeDferConfig = {}): ResolvedMaeDferConfig {
+  const c = { ...MAE_DFER_PAPER_CONFIG, ...config };
+  for (const field of [
+    'numClasses',
+    'numFrames',
+    'dim',
+    'depth',
+    'heads',
+    'tubeletSize',
+    'patchSize',
+  ] as const) {
+    positiveInteger(c[field], field);
+  }
+  if (!Number.isInteger(c.numAus) || c.numAus < 0) {
+    throw new Error(`MaeDfer: config.numAus must be a non-negative integer, got ${String(c.numAus)}`);
+  }
+  if (c.inputSize.length !== 2)
+    throw new Error(`MaeDfer: config.inputSize must be [H, W], got ${JSON.stringify(c.inputSize)}`);
+  if (c.regionSize.length !== 3) {
+    throw new Error(
+      `MaeDfer: config.regionSize must be [t, h, w] in tokens, got ${JSON.stringify(c.regionSize)}`,
+    );
+  }
+  c.inputSize.forEach((v, i) => positiveInteger(v, `inputSize[${i}]`));
+  c.regionSize.forEach((v, i) => positiveInteger(v, `regionSize[${i}]`));
+  if (c.dim % c.heads !== 0)
+    throw new Error(`MaeDfer: config.dim (${c.dim}) must be divisible by config.heads (${c.heads})`);
+  if (!(c.mlpRatio > 0)) throw new Error(`MaeDfer: config.mlpRatio must be > 0, got ${c.mlpRatio}`);
+  if (!(c.dropPathRate >= 0 && c.dropPathRate < 1)) {
+    throw new Error(`MaeDfer: config.dropPathRate must be in [0, 1), got ${c.dropPathRate}`);
+  }
+  if (!(c.eps > 0)) throw new Error(`MaeDfer: config.eps must be > 0, got ${c.eps}`);
+  if (!Number.isFinite(c.seed))
+    throw new Error(`MaeDfer: config.seed must be a finite number, got ${c.seed}`);
+  const grid = [c.numFrames / c.tubeletSize, c.inputSize[0] / c.patchSize, c.inputSize[1] / c.patchSize];
+  const axes = ['numFrames / tubeletSize', 'inputSize[0] / patchSize', 'inputSize[1] / patchSize'];
+  grid.forEach((g, i) => {
+    const r = c.regionSize[i] as number;
+    if (!Number.isInteger(g) || g % r !== 0) {
+      throw new Error(
+        `MaeDfer: the token grid ${axes[i]} = ${g} must be an integer divisible by regionSize[${i}] = ${r}`,
+      );
+    }
+  });
+  return c;
+}
+
+/**
+ * The LGI-Former of MAE-DFER (see the file header and reference/mae-dfer.md). Input: a clip
+ * `[B, T, H, W, 3]` (normalised with the preset's mean/std); the positional table is fixed for the
+ * configured `numFrames` × `inputSize`, so other sizes are rejected.
+ *
+ * Token bookkeeping (§2–3): tokens are numbered (t, h, w) over the grid `[T', H', W']`; region
+ * (ri, rj, rk) of size `[rt, rh, rw]` holds the tokens with t ∈ [ri·rt, (ri+1)·rt), h ∈ [rj·rh, …),
+ * w ∈ [rk·rw, …) in (t, h, w) order, regions numbered (ri, rj, rk); `lg_region_tokens[r]` is prepended to
+ * region r. Head (§5): features = fc_norm(mean_r regionToken_r), logits = head(features), auLogits =
+ * au_head(features).
+ *
+ * Initialisation (§6): Linear weights N(0, 0.02²) with zero bias, LayerNorm 1/0, region tokens
+ * N(0, 0.02²), the tubelet Conv3d as PyTorch's default, the head's weight and bias scaled by 0.001 after
+ * initialisation (`init_scale`). The sinusoidal table is a constant, not a parameter (not in the state
+ * dict, as in the official model).
+ */
+export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
+  readonly config: ResolvedMaeDferConfig;
+  /** Token grid `[T', H', W']`. */
+  readonly tokenGrid: readonly [number, number, number];
+  /** Regions per axis `[nt, nh, nw]`. */
+  readonly regionGrid: readonly [number, number, number];
+  /** Number of regions n = nt·nh·nw. */
+  readonly numRegions: number;
+  readonly lgRegionTokens: tf.Variable;
+  readonly patchEmbed: TubeletEmbedding;
+  readonly blocks: ModuleList<LgiBlock>;
+  readonly fcNorm: LayerNorm;
+  readonly head: Linear;
+  readonly auHead: Linear | undefined;
+  /** Fixed sinusoidal positions `[1, T'·H'·W', dim]`. */
+  private readonly posEmbed: tf.Tensor3D;
+
+  constructor(config: MaeDferConfig = {}) {
+    super();
+    const c = resolveMaeDferConfig(config);
+    this.config = c;
+    const rng = createRng(c.seed);
+    const grid: [number, number, number] = [
+      c.numFrames / c.tubeletSize,
+      c.inputSize[0] / c.patchSize,
+      c.inputSize[1] / c.patchSize,
+    ];
+    this.tokenGrid = grid;
+    this.regionGrid = [grid[0] / c.regionSize[0], grid[1] / c.regionSize[1], grid[2] / c.regionSize[2]];
+    this.numRegions = this.regionGrid[0] * this.regionGrid[1] * this.regionGrid[2];
+    this.lgRegionTokens = this.registerParameter(
+      'lg_region_tokens',
+      tf.tensor2d(normalValues(this.numRegions * c.dim, 0.02, rng), [this.numRegions, c.dim]),
+    );
+    this.patchEmbed = this.registerModule(
+      'patch_embed',
+      new TubeletEmbedding(c.dim, { tubeletSize: c.tubeletSize, patchSize: c.patchSize, rng }),
+    );
+    const blocks: LgiBlock[] = [];
+    for (let i = 0; i < c.depth; i++) {
+      const dropPath = c.depth > 1 ? (c.dropPathRate * i) / (c.depth - 1) : 0;
+      blocks.push(
+        new LgiBlock(c.dim, this.numRegions, {
+          heads: c.heads,
+          mlpRatio: c.mlpRatio,
+          eps: c.eps,
+          dropPath,
+          rng,
+        }),
+      );
+    }
+    this.blocks = this.registerModule('blocks', new ModuleList(blocks));
+    this.fcNorm = this.registerModule('fc_norm', new LayerNorm(c.dim, { eps: c.eps }));
+    this.head = this.registerModule('head', new Linear(c.dim, c.numClasses, { rng }));
+    this.auHead =
+      c.numAus > 0 ? this.registerModule('au_head', new Linear(c.dim, c.numAus, { rng })) : undefined;
+    this.initWeights(rng);
+    const numTokens = grid[0] * grid[1] * grid[2];
+    this.posEmbed = tf.tensor3d(sinusoidPositionTable(numTokens, c.dim), [1, numTokens, c.dim]);
+  }
+
+  /** Official `_init_weights`: Linear N(0, 0.02²) (timm trunc_normal with ±2 absolute cut-offs), bias 0; head × 0.001. */
+  private initWeights(rng: ReturnType<typeof createRng>): void {
+    for (const [, m] of this.namedModules()) {
+      if (!(m instanceof Linear)) continue;
+      const scale = m === this.head ? 0.001 : 1;
+      const values = normalValues(m.inFeatures * m.outFeatures, 0.02, rng);
+      if (scale !== 1) for (let i = 0; i < values.length; i++) values[i] = (values[i] as number) * scale;
+      tf.tidy(() => {
+        m.weight.assign(tf.tensor2d(values, [m.inFeatures, m.outFeatures]));
+        m.bias?.assign(tf.zeros([m.outFeatures]));
+      });
+    }
+  }
+
+  /** Clip `[B, T, H, W, 3]` → pooled features `[B, dim]` (before the heads). */
+  forwardFeatures(x: tf.Tensor): tf.Tensor2D {
+    this.assertAlive();
+    const c = this.config;
+    const expected = [c.numFrames, c.inputSize[0], c.inputSize[1], 3];
+    if (x.rank !== 5 || expected.some((d, i) => x.shape[i + 1] !== d)) {
+      throw new Error(
+        `MaeDfer.forwardFeatures: expected a clip [B, ${expected.join(', ')}] (B, T, H, W, C), got [${x.shape.join(', ')}]`,
+      );
+    }
+    return tf.tidy(() => {
+      const b = x.shape[0] as number;
+      const [nt, nh, nw] = this.regionGrid;
+      const [rt, rh, rw] = c.regionSize;
+      const n = this.numRegions;
+      const s = rt * rh * rw;
+      const d = c.dim;
+      const tokens = tf.add(this.patchEmbed.forward(x), this.posEmbed);
+      // 'b (nt t nh h nw w) c -> (b nt nh nw) (t h w) c', with (b nt) and (w c) kept merged (rank ≤ 6).
+      const regions = tf.reshape(
+        tf.transpose(tf.reshape(tokens, [b * nt, rt, nh, rh, nw, rw * d]), [0, 2, 4, 1, 3, 5]),
+        [b * n, s, d],
+      );
+      const regionTokens = tf.reshape(tf.tile(tf.reshape(this.lgRegionTokens, [1, n, d]), [b, 1, 1]), [
+        b * n,
+        1,
+        d,
+      ]);
+      let h: tf.Tensor = tf.concat([regionTokens, regions], 1);
+      for (const block of this.blocks) h = block.forward(h);
+      const pooled = tf.mean(tf.reshape(tf.slice(h, [0, 0, 0], [b * n, 1, d]), [b, n, d]), 1);
+      return this.fcNorm.forward(pooled) as tf.Tensor2D;
+    });
+  }
+
+  /** Features `[B, dim]` → `{ logits, auLogits? }`. */
+  forwardHead(features: tf.Tensor): Omit<MaeDferOutput, 'features'> {
+    if (features.rank !== 2 || features.shape[1] !== this.config.dim) {
+      throw new Error(
+        `MaeDfer.forwardHead: expected features [B, ${this.config.dim}], got [${features.shape.join(', ')}]`,
+      );
+    }
+    const logits = this.head.forward(features) as tf.Tensor2D;
+    if (this.auHead === undefined) return { logits };
+    return { logits, auLogits: this.auHead.forward(features) as tf.Tensor2D };
+  }
+
+  /** Clip `[B, T, H, W, 3]` → `{ logits, auLogits?, features }`. */
+  forward(x: tf.Tensor): MaeDferOutput {
+    const features = this.forwardFeatures(x);
+    return { ...this.forwardHead(features), features };
+  }
+
+  /** Disposes the parameters and the positional table. Idempotent. */
+  override dispose(): void {
+    if (!this.isDisposed) this.posEmbed.dispose();
+    super.dispose();
+  }
+}
