@@ -1,0 +1,111 @@
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
+import { createCpuDelegateKernel } from './kernels/cpu-delegate';
+import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
+
+/** A backend the kernel fixes apply to. */
+export type FixedBackendName = 'cpu' | 'wasm';
+
+/** One replacement or added kernel, and why it exists. */
+export interface KernelFix {
+  /** tfjs kernel name, e.g. `'Conv2DBackpropFilter'`. */
+  readonly kernelName: string;
+  /** The backend it is registered on. */
+  readonly backendName: FixedBackendName;
+  /** What the stock kernel does wrong (or that it is missing). */
+  readonly reason: string;
+}
+
+interface KernelFixDefinition extends KernelFix {
+  create(stock: KernelFunc | undefined): KernelFunc;
+}
+
+const CPU_DELEGATED: ReadonlyArray<readonly [string, string]> = [
+  [
+    'Conv3DBackpropInputV2',
+    'wrong on wasm (off by about the gradient size vs finite differences); runs the cpu kernel',
+  ],
+  [
+    'Conv3DBackpropFilterV2',
+    'wrong on wasm with unequal strides (measured: filter gradient off vs finite differences at strides [1, 2, 2]); runs the cpu kernel',
+  ],
+  ['DepthwiseConv2dNativeBackpropFilter', 'missing on wasm; runs the cpu kernel'],
+  ['DepthwiseConv2dNativeBackpropInput', 'missing on wasm; runs the cpu kernel'],
+  ['UnsortedSegmentSum', 'missing on wasm (gather gradients); runs the cpu kernel'],
+];
+
+const FIXES: readonly KernelFixDefinition[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'cpu',
+    reason: 'stock kernel reads element by element (~80x slower); typed-array loop',
+    create: (stock) => createConv2DBackpropFilterKernel(stock),
+  },
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    reason: 'missing on wasm; typed-array loop',
+    create: () => createConv2DBackpropFilterKernel(createCpuDelegateKernel('Conv2DBackpropFilter')),
+  },
+  ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
+    kernelName: 'MaxPoolGrad',
+    backendName,
+    reason: 'stock wasm kernel sends the gradient to a non-argmax pixel in some windows; typed-array argmax',
+    create: () => maxPoolGradKernel,
+  })),
+  ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
+    kernelName: 'AvgPoolGrad',
+    backendName,
+    reason:
+      "stock backward divides by the full window while the forward divides by the real pixels ('same' padding)",
+    create: () => avgPoolGradKernel,
+  })),
+  ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
+    kernelName,
+    backendName: 'wasm',
+    reason,
+    create: () => createCpuDelegateKernel(kernelName),
+  })),
+];
+
+/** Stock kernels replaced by a fix, keyed `backend/kernel` (`null` when the backend had none). */
+const replaced = new Map<string, KernelConfig | null>();
+
+/** Lists every kernel fix this package can register, with the reason for each. */
+export function listKernelFixes(): KernelFix[] {
+  return FIXES.map(({ kernelName, backendName, reason }) => ({ kernelName, backendName, reason }));
+}
+
+/**
+ * Registers the kernel fixes for `backendName` (replacing the stock kernels, which are kept so that
+ * {@link unregisterKernelFixes} can restore them). Idempotent. Returns the fixes now active.
+ */
+export function registerKernelFixes(backendName: FixedBackendName): KernelFix[] {
+  const active: KernelFix[] = [];
+  for (const fix of FIXES) {
+    if (fix.backendName !== backendName) continue;
+    const key = `${backendName}/${fix.kernelName}`;
+    if (!replaced.has(key)) {
+      const stock = getKernel(fix.kernelName, backendName) ?? null;
+      if (stock !== null) unregisterKernel(fix.kernelName, backendName);
+      registerKernel({ kernelName: fix.kernelName, backendName, kernelFunc: fix.create(stock?.kernelFunc) });
+      replaced.set(key, stock);
+    }
+    active.push({ kernelName: fix.kernelName, backendName, reason: fix.reason });
+  }
+  return active;
+}
+
+/** Removes the kernel fixes of `backendName` and restores the stock kernels (used to benchmark stock tfjs). */
+export function unregisterKernelFixes(backendName: FixedBackendName): void {
+  for (const fix of FIXES) {
+    if (fix.backendName !== backendName) continue;
+    const key = `${backendName}/${fix.kernelName}`;
+    if (!replaced.has(key)) continue;
+    const stock = replaced.get(key) ?? null;
+    unregisterKernel(fix.kernelName, backendName);
+    if (stock !== null) registerKernel(stock);
+    replaced.delete(key);
+  }
+}

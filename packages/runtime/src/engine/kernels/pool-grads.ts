@@ -1,0 +1,113 @@
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { AvgPoolGradAttrs, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { makeOutput, readValues } from '../backend-io';
+
+type Pool2DInfo = ReturnType<typeof backend_util.computePool2DInfo>;
+
+/** Visits every output position of a 2-D pooling window: `visit(n, r, s, rowStart, rowEnd, colStart, colEnd)`. */
+function forEachWindow(
+  info: Pool2DInfo,
+  visit: (n: number, r: number, s: number, r0: number, r1: number, c0: number, c1: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { effectiveFilterHeight, effectiveFilterWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  for (let n = 0; n < batchSize; n++) {
+    for (let r = 0; r < outHeight; r++) {
+      const rs = r * strideHeight - padTop;
+      const r0 = Math.max(0, rs);
+      const r1 = Math.min(inHeight, rs + effectiveFilterHeight);
+      for (let s = 0; s < outWidth; s++) {
+        const cs = s * strideWidth - padLeft;
+        const c0 = Math.max(0, cs);
+        const c1 = Math.min(inWidth, cs + effectiveFilterWidth);
+        visit(n, r, s, r0, r1, c0, c1);
+      }
+    }
+  }
+}
+
+/**
+ * Typed-array `MaxPoolGrad` (NHWC) for cpu and wasm (the stock wasm kernel sends the gradient to a
+ * non-argmax pixel in ~6% of windows, `reference/engine-notes.md`).
+ *
+ * Formula: `dx[n, a, b, c] = Σ_{(r, s): argmax of window (r, s) in channel c is (a, b)} dy[n, r, s, c]`,
+ * the argmax taken over the window's real (non-padding) pixels, the first maximum in row-major order on
+ * ties.
+ */
+export const maxPoolGradKernel: KernelFunc = (args) => {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as MaxPoolGradAttrs;
+  const dy = inputs.dy as TensorInfo;
+  const x = inputs.input as TensorInfo;
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
+  const xv = readValues(backend, x);
+  const dyv = readValues(backend, dy);
+  const dx = new Float32Array(xv.length);
+  forEachWindow(info, (n, r, s, r0, r1, c0, c1) => {
+    const dyBase = ((n * outHeight + r) * outWidth + s) * channels;
+    for (let c = 0; c < channels; c++) {
+      let best = -Infinity;
+      let bestIndex = -1;
+      for (let a = r0; a < r1; a++) {
+        for (let b = c0; b < c1; b++) {
+          const index = ((n * inHeight + a) * inWidth + b) * channels + c;
+          const v = xv[index] as number;
+          if (v > best || bestIndex < 0) {
+            best = v;
+            bestIndex = index;
+          }
+        }
+      }
+      if (bestIndex >= 0) dx[bestIndex] = (dx[bestIndex] as number) + (dyv[dyBase + c] as number);
+    }
+  });
+  return makeOutput(backend, [...x.shape], 'float32', dx);
+};
+
+/**
+ * `AvgPoolGrad` (NHWC) consistent with the forward pass of both backends, which divides each window by
+ * the count of its real pixels; the stock backward divides by the full window size, wrong with `'same'`
+ * padding (`reference/engine-notes.md`).
+ *
+ * Formula: `dx[n, a, b, c] = Σ_{(r, s): (a, b) ∈ window (r, s)} dy[n, r, s, c] / count(r, s)`, where
+ * `count(r, s)` is the number of window pixels inside the input.
+ */
+export const avgPoolGradKernel: KernelFunc = (args) => {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as AvgPoolGradAttrs;
+  const dy = inputs.dy as TensorInfo;
+  const x = inputs.input as TensorInfo;
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+  );
+  const { inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
+  const dyv = readValues(backend, dy);
+  const dx = new Float64Array(x.shape.reduce((p, d) => p * d, 1));
+  forEachWindow(info, (n, r, s, r0, r1, c0, c1) => {
+    const count = (r1 - r0) * (c1 - c0);
+    if (count <= 0) return;
+    const dyBase = ((n * outHeight + r) * outWidth + s) * channels;
+    for (let a = r0; a < r1; a++) {
+      for (let b = c0; b < c1; b++) {
+        const xBase = ((n * inHeight + a) * inWidth + b) * channels;
+        for (let c = 0; c < channels; c++)
+          dx[xBase + c] = (dx[xBase + c] as number) + (dyv[dyBase + c] as number) / count;
+      }
+    }
+  });
+  return makeOutput(backend, [...x.shape], 'float32', Float32Array.from(dx));
+};

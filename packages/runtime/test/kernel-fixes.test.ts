@@ -1,0 +1,323 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
+import {
+  checkGradients,
+  initEngine,
+  listKernelFixes,
+  registerKernelFixes,
+  unregisterKernelFixes,
+} from '@dfer/runtime';
+
+type Shape = number[];
+type GradCase = { name: string; shapes: Shape[]; fn: (...xs: tf.Tensor[]) => tf.Tensor; distinct?: boolean };
+
+// Every case is linear in each input, or piecewise linear with a gap of 0.05 between values (maxPool),
+// so central differences with eps = 1e-2 carry no truncation error; only float32 rounding remains.
+
+/** Inputs: seeded uniform values in [-1, 1), or (distinct) a seeded permutation scaled by 0.05 so no max ties. */
+function makeInputs(shapes: Shape[], seed: number, distinct = false): Float32Array[] {
+  const rng = createSeededRng(seed);
+  return shapes.map((shape) => {
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (!distinct) return rng.uniformArray(n, -1, 1);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    return Float32Array.from(order, (v) => (v - n / 2) * 0.05);
+  });
+}
+
+function withTensors<T>(shapes: Shape[], data: Float32Array[], body: (xs: tf.Tensor[]) => T): T {
+  const xs = data.map((d, i) => tf.tensor(d, shapes[i], 'float32'));
+  try {
+    return body(xs);
+  } finally {
+    xs.forEach((x) => x.dispose());
+  }
+}
+
+/** Analytic gradients of Σ fn(xs) · cos(0.7 i) on the active backend, as arrays. */
+function analyticGrads(c: GradCase, data: Float32Array[]): Float32Array[] {
+  return withTensors(c.shapes, data, (xs) =>
+    tf.tidy(() => {
+      const probe = c.fn(...xs);
+      const w = tf.tensor(
+        Float32Array.from({ length: probe.size }, (_, i) => Math.cos(0.7 * i)),
+        probe.shape,
+      );
+      return tf
+        .grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(c.fn(...ys), w)))(xs)
+        .map((g) => g.dataSync() as Float32Array);
+    }),
+  );
+}
+
+const conv2dCases: GradCase[] = [
+  {
+    name: 'conv2d 3x3 s1 same',
+    shapes: [
+      [2, 5, 5, 3],
+      [3, 3, 3, 4],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'conv2d 3x3 s2 same',
+    shapes: [
+      [1, 6, 7, 2],
+      [3, 3, 2, 3],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+  },
+  {
+    name: 'conv2d 2x3 s(2,1) valid',
+    shapes: [
+      [2, 5, 6, 2],
+      [2, 3, 2, 2],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, [2, 1], 'valid'),
+  },
+  {
+    name: 'conv2d 3x3 s2 explicit pads',
+    shapes: [
+      [1, 5, 5, 2],
+      [3, 3, 2, 2],
+    ],
+    fn: (x, w) =>
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, [
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 0],
+      ]),
+  },
+];
+
+const poolCases: GradCase[] = [
+  {
+    name: 'maxPool 2x2 s2 valid',
+    shapes: [[2, 4, 6, 3]],
+    distinct: true,
+    fn: (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'),
+  },
+  {
+    name: 'maxPool 3x3 s2 same',
+    shapes: [[1, 7, 5, 2]],
+    distinct: true,
+    fn: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same'),
+  },
+  {
+    name: 'maxPool 3x3 s1 same',
+    shapes: [[1, 5, 5, 2]],
+    distinct: true,
+    fn: (x) => tf.maxPool(x as tf.Tensor4D, 3, 1, 'same'),
+  },
+  {
+    name: 'avgPool 3x3 s1 same',
+    shapes: [[1, 5, 4, 2]],
+    fn: (x) => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'),
+  },
+  {
+    name: 'avgPool 3x3 s2 same',
+    shapes: [[2, 5, 5, 2]],
+    fn: (x) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'),
+  },
+  {
+    name: 'avgPool 2x2 s2 valid',
+    shapes: [[1, 4, 4, 3]],
+    fn: (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'),
+  },
+];
+
+const otherCases: GradCase[] = [
+  {
+    name: 'conv3d 2x3x3 s1 same',
+    shapes: [
+      [1, 3, 4, 4, 2],
+      [2, 3, 3, 2, 3],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 1, 'same'),
+  },
+  {
+    name: 'conv3d 3x3x3 s(1,2,2) valid',
+    shapes: [
+      [1, 4, 5, 5, 1],
+      [3, 3, 3, 1, 2],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 2], 'valid'),
+  },
+  {
+    name: 'depthwise 3x3 s1 same',
+    shapes: [
+      [1, 5, 5, 2],
+      [3, 3, 2, 2],
+    ],
+    fn: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'depthwise 3x3 s2 valid',
+    shapes: [
+      [2, 5, 6, 3],
+      [3, 3, 3, 1],
+    ],
+    fn: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid'),
+  },
+  {
+    name: 'gather (UnsortedSegmentSum) with repeated indices',
+    shapes: [[5, 3]],
+    fn: (x) => tf.gather(x, tf.tensor1d([0, 2, 2, 4, 0, 1], 'int32')),
+  },
+];
+
+const allCases = [...conv2dCases, ...poolCases, ...otherCases];
+
+describe.each(['cpu', 'wasm'] as const)('kernel fixes on %s', (backend) => {
+  beforeAll(async () => {
+    const info = await initEngine({ backend, log: false });
+    expect(info.backend).toBe(backend);
+  });
+
+  it.each(allCases.map((c, i) => [c.name, c, i] as const))(
+    '%s matches central finite differences',
+    async (_name, c, i) => {
+      await expectNoTensorLeak(() =>
+        withTensors(c.shapes, makeInputs(c.shapes, 100 + i, c.distinct), (xs) => {
+          const report = checkGradients(c.fn, xs, { eps: 1e-2, rtol: 1e-2, atol: 1e-3 });
+          expect(report.checked).toBe(c.shapes.reduce((p, s) => p + s.reduce((q, d) => q * d, 1), 0));
+        }),
+      );
+    },
+  );
+});
+
+describe('kernel fixes agree with the cpu reference kernels', () => {
+  // Reference: stock cpu kernels (correct for these ops per reference/engine-notes.md), fixes removed.
+  const referenceCases = [
+    ...conv2dCases,
+    ...poolCases.filter((c) => c.name.startsWith('maxPool')),
+    ...otherCases,
+  ];
+  it.each(referenceCases.map((c, i) => [c.name, c, i] as const))(
+    '%s: wasm (fixed) vs stock cpu',
+    async (_name, c, i) => {
+      const data = makeInputs(c.shapes, 300 + i, c.distinct);
+      await initEngine({ backend: 'cpu', log: false });
+      unregisterKernelFixes('cpu');
+      const reference = analyticGrads(c, data);
+      registerKernelFixes('cpu');
+      const fixedCpu = analyticGrads(c, data);
+      await initEngine({ backend: 'wasm', log: false });
+      const fixedWasm = analyticGrads(c, data);
+      reference.forEach((ref, k) => {
+        for (const got of [fixedCpu[k], fixedWasm[k]]) {
+          expect(got).toHaveLength(ref.length);
+          ref.forEach((v, j) => expect((got as Float32Array)[j]).toBeCloseTo(v, 4));
+        }
+      });
+    },
+  );
+});
+
+describe('the checks can fail', () => {
+  it('stock avgPool "same" gradient on cpu disagrees with finite differences', async () => {
+    await initEngine({ backend: 'cpu', log: false });
+    unregisterKernelFixes('cpu');
+    try {
+      const c = poolCases[3] as GradCase;
+      withTensors(c.shapes, makeInputs(c.shapes, 7), (xs) => {
+        expect(() => checkGradients(c.fn, xs)).toThrow(/differ from central finite differences/);
+      });
+    } finally {
+      registerKernelFixes('cpu');
+    }
+  });
+
+  it('checkGradients names the mismatching element for a wrong custom gradient', async () => {
+    await initEngine({ backend: 'cpu', log: false });
+    // d/dx x² = 2x, but this custom gradient returns x.
+    const wrong = tf.customGrad(((x: tf.Tensor) => ({
+      value: tf.square(x),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, x),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const x = tf.tensor1d([0.5, -1, 2]);
+    expect(() => checkGradients((t) => wrong(t) as tf.Tensor, [x])).toThrow(/inputs\[0\] element 0/);
+    x.dispose();
+  });
+
+  it('rejects bad options and inputs with named errors', () => {
+    const x = tf.tensor1d([1, 2], 'int32');
+    expect(() => checkGradients((t) => t, [x])).toThrow(/inputs\[0\] must be float32/);
+    expect(() => checkGradients((t) => t, [x], { eps: 0 })).toThrow(/options\.eps/);
+    expect(() => checkGradients((t) => t, [])).toThrow(/at least one tensor/);
+    x.dispose();
+  });
+});
+
+describe('initEngine', () => {
+  it('lists a fix for every kernel named in engine-notes', () => {
+    const names = listKernelFixes().map((f) => `${f.backendName}/${f.kernelName}`);
+    for (const name of [
+      'cpu/Conv2DBackpropFilter',
+      'wasm/Conv2DBackpropFilter',
+      'cpu/MaxPoolGrad',
+      'wasm/MaxPoolGrad',
+      'cpu/AvgPoolGrad',
+      'wasm/AvgPoolGrad',
+      'wasm/Conv3DBackpropInputV2',
+      'wasm/Conv3DBackpropFilterV2',
+      'wasm/DepthwiseConv2dNativeBackpropFilter',
+      'wasm/DepthwiseConv2dNativeBackpropInput',
+      'wasm/UnsortedSegmentSum',
+    ]) {
+      expect(names).toContain(name);
+    }
+  });
+
+  it("'auto' falls back to wasm when tfjs-node is absent and says why, logging once", async () => {
+    const messages: string[] = [];
+    const info = await initEngine({ backend: 'auto', log: (m) => messages.push(m) });
+    expect(info.backend).toBe('wasm');
+    expect(info.reason).toMatch(/tfjs-node-gpu not importable/);
+    expect(info.kernelFixes.length).toBeGreaterThanOrEqual(10);
+    await initEngine({ backend: 'auto', log: (m) => messages.push(m) });
+    expect(messages).toHaveLength(1);
+  });
+
+  it("an unavailable 'tensorflow' backend is an error saying how to get it", async () => {
+    await expect(initEngine({ backend: 'tensorflow', log: false })).rejects.toThrow(
+      /install @tensorflow\/tfjs-node/,
+    );
+  });
+
+  it('rejects an unknown backend name', async () => {
+    await expect(initEngine({ backend: 'webgl' as never, log: false })).rejects.toThrow(/backend must be/);
+  });
+});
+
+describe('a conv net trains on wasm with the fixes', () => {
+  it('Adam lowers the loss of a conv + maxPool + dense net in a few steps', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const rng = createSeededRng(5);
+    const x = tf.tensor4d(rng.uniformArray(4 * 8 * 8 * 2, -1, 1), [4, 8, 8, 2]);
+    const y = tf.tensor2d([1, 0, 0, 1, 1, 0, 0, 1], [4, 2]);
+    const w1 = tf.variable(tf.tensor4d(rng.uniformArray(3 * 3 * 2 * 4, -0.5, 0.5), [3, 3, 2, 4]));
+    const w2 = tf.variable(tf.tensor2d(rng.uniformArray(4 * 4 * 4 * 2, -0.3, 0.3), [64, 2]));
+    const optimizer = tf.train.adam(0.05);
+    const loss = (): tf.Scalar =>
+      tf.tidy(() => {
+        const h = tf.maxPool(tf.relu(tf.conv2d(x, w1, 1, 'same')), 2, 2, 'valid');
+        const logits = tf.matMul(tf.reshape(h, [4, 64]), w2);
+        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+      });
+    const first = loss().dataSync()[0] as number;
+    const w1Before = w1.dataSync().slice();
+    for (let step = 0; step < 15; step++) tf.dispose(optimizer.minimize(loss, true) ?? []);
+    const last = loss().dataSync()[0] as number;
+    expect(last).toBeLessThan(first * 0.5);
+    expect(Array.from(w1.dataSync())).not.toEqual(Array.from(w1Before));
+    tf.dispose([x, y, w1, w2]);
+    optimizer.dispose();
+  });
+});
