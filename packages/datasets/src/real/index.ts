@@ -23,3 +23,23 @@ export {
   type ClipAuTargets,
 } from './openface-csv';
 export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';
+export { decodeImage, type DecodedImage, type DecodeImageOptions } from './image-decoding';
+export {
+  resolveFfmpeg,
+  probeVideo,
+  decodeVideo,
+  type FfmpegBinary,
+  type VideoInfo,
+  type VideoDecodeOptions,
+  type DecodeVideoOptions,
+  type DecodedVideo,
+} from './video-decoding';
+export {
+  createFrameFolderDataset,
+  createSplitListDataset,
+  listFrameFiles,
+  type FrameFolderClip,
+  type FrameFolderDatasetConfig,
+  type SplitListDatasetConfig,
+} from './frame-folder-dataset';
+export { createVideoDataset, type VideoDatasetConfig, type VideoFileClip } from './video-dataset';

@@ -1,0 +1,244 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { DatasetInputError } from './data-errors';
+import { checkSize } from './image-decoding';
+
+/** Which ffmpeg binary is used and where it came from. */
+export interface FfmpegBinary {
+  readonly path: string;
+  readonly source: 'npm' | 'system';
+}
+
+let cachedFfmpeg: FfmpegBinary | undefined;
+
+/**
+ * The ffmpeg binary: the one shipped by `@ffmpeg-installer/ffmpeg` when it is installed for this
+ * platform, else an `ffmpeg` on `PATH`; `DFER_FFMPEG` overrides both.
+ *
+ * @throws Error saying what was tried when neither is available.
+ */
+export function resolveFfmpeg(): FfmpegBinary {
+  if (cachedFfmpeg !== undefined) return cachedFfmpeg;
+  const override = process.env.DFER_FFMPEG;
+  if (override !== undefined && override !== '') {
+    if (!isExecutable(override)) throw new Error(`DFER_FFMPEG=${override} is not an executable file`);
+    cachedFfmpeg = { path: override, source: 'system' };
+    return cachedFfmpeg;
+  }
+  let npmError = '';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
+    if (isExecutable(installer.path)) {
+      cachedFfmpeg = { path: installer.path, source: 'npm' };
+      return cachedFfmpeg;
+    }
+    npmError = `${installer.path} is not executable`;
+  } catch (error) {
+    npmError = (error as Error).message.split('\n')[0] ?? 'not installed';
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg');
+    if (dir !== '' && isExecutable(candidate)) {
+      cachedFfmpeg = { path: candidate, source: 'system' };
+      return cachedFfmpeg;
+    }
+  }
+  throw new Error(
+    `no ffmpeg found: @ffmpeg-installer/ffmpeg failed (${npmError}) and no ffmpeg is on PATH; install one or set DFER_FFMPEG`,
+  );
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface RunResult {
+  readonly stdout: Buffer;
+  readonly stderr: string;
+  readonly code: number | null;
+}
+
+function runFfmpeg(args: readonly string[], onStdout?: (chunk: Buffer) => void): Promise<RunResult> {
+  const { path } = resolveFfmpeg();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => (onStdout === undefined ? out.push(chunk) : onStdout(chunk)));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code }),
+    );
+  });
+}
+
+/** What {@link probeVideo} found. */
+export interface VideoInfo {
+  readonly file: string;
+  /** Display size (after rotation metadata, as ffmpeg outputs frames). */
+  readonly width: number;
+  readonly height: number;
+  /** Frame rate of the stream as ffmpeg reports it. */
+  readonly fps: number;
+  /** Number of frames ffmpeg decodes (at `options.fps` when given). */
+  readonly numFrames: number;
+}
+
+/** Per-call options of {@link probeVideo} and {@link decodeVideo}. */
+export interface VideoDecodeOptions {
+  /** Resample to this many frames per second (ffmpeg `fps` filter). Default: every decoded frame. */
+  readonly fps?: number;
+}
+
+function checkFile(file: string): void {
+  if (!existsSync(file)) throw new DatasetInputError(file, 'video file not found');
+}
+
+function filters(options: VideoDecodeOptions, size?: readonly [number, number]): string[] {
+  const parts: string[] = [];
+  if (options.fps !== undefined) {
+    if (!(Number.isFinite(options.fps) && options.fps > 0))
+      throw new RangeError(`video decoding: options.fps must be > 0, got ${options.fps}`);
+    parts.push(`fps=${options.fps}`);
+  }
+  if (size !== undefined) parts.push(`scale=${size[1]}:${size[0]}:flags=bilinear`);
+  return parts.length === 0 ? [] : ['-vf', parts.join(',')];
+}
+
+/**
+ * Reads a video's size and frame rate from ffmpeg's stream description and counts its frames by
+ * decoding it (`ffmpeg -f null`), which is exact where container frame counts are not.
+ *
+ * @throws DatasetInputError naming the file when it is missing, has no video stream, or fails to decode.
+ */
+export async function probeVideo(file: string, options: VideoDecodeOptions = {}): Promise<VideoInfo> {
+  checkFile(file);
+  const result = await runFfmpeg([
+    '-hide_banner',
+    '-nostdin',
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    ...filters(options),
+    '-vsync',
+    'passthrough',
+    '-f',
+    'null',
+    '-',
+  ]);
+  if (result.code !== 0)
+    throw new DatasetInputError(file, `ffmpeg cannot decode the video: ${lastLines(result.stderr)}`);
+  const stream = /Stream #\d+:\d+[^\n]*?: Video: [^\n]*?, (\d{1,5})x(\d{1,5})[^\n]*/.exec(result.stderr);
+  if (stream === null) throw new DatasetInputError(file, 'no video stream found by ffmpeg');
+  const fpsMatch = /(\d+(?:\.\d+)?) fps/.exec(stream[0]) ?? /(\d+(?:\.\d+)?) tbr/.exec(stream[0]);
+  const rotation = /rotation of (-?\d+(?:\.\d+)?) degrees|rotate\s*:\s*(-?\d+)/.exec(result.stderr);
+  const angle = rotation === null ? 0 : Math.abs(Number(rotation[1] ?? rotation[2])) % 180;
+  let width = Number(stream[1]);
+  let height = Number(stream[2]);
+  if (angle === 90) [width, height] = [height, width];
+  const frames = [...result.stderr.matchAll(/frame=\s*(\d+)/g)];
+  const numFrames = Number(frames[frames.length - 1]?.[1] ?? 0);
+  if (numFrames === 0) throw new DatasetInputError(file, 'the video decodes to 0 frames');
+  return { file, width, height, fps: fpsMatch === null ? Number.NaN : Number(fpsMatch[1]), numFrames };
+}
+
+/** A decoded clip, `[T, H, W, 3]` float32 in [0, 1]. */
+export interface DecodedVideo {
+  readonly data: Float32Array;
+  readonly shape: readonly [number, number, number, 3];
+  /** Indices (in decoded-frame order) of the frames returned. */
+  readonly frameIndices: readonly number[];
+  /** Frames the whole video decodes to (at the chosen rate). */
+  readonly numFrames: number;
+}
+
+/** Per-call options of {@link decodeVideo}. */
+export interface DecodeVideoOptions extends VideoDecodeOptions {
+  /** Output `[height, width]` (ffmpeg bilinear scaling, aspect not kept). Default: native size. */
+  readonly size?: readonly [number, number];
+  /** Frames to return (0-based, any order, repeats allowed). Default: every frame. */
+  readonly frameIndices?: readonly number[];
+  /** Native size when already known (skips a probe). */
+  readonly info?: Pick<VideoInfo, 'width' | 'height'>;
+}
+
+/**
+ * Decodes a video with ffmpeg into RGB frames (`rgb24` → float32 `value / 255`), optionally resampled
+ * to `fps` and scaled to `size`. Frames are streamed and only those in `frameIndices` are kept.
+ *
+ * @throws DatasetInputError naming the file when ffmpeg fails, or naming the frame index that the
+ *   video does not have (a missing frame).
+ */
+export async function decodeVideo(file: string, options: DecodeVideoOptions = {}): Promise<DecodedVideo> {
+  checkFile(file);
+  if (options.size !== undefined) checkSize(options.size, 'decodeVideo: options.size');
+  const info =
+    options.info ?? (await probeVideo(file, options.fps === undefined ? {} : { fps: options.fps }));
+  const [height, width] = options.size ?? [info.height, info.width];
+  const frameBytes = width * height * 3;
+  const wanted = options.frameIndices;
+  wanted?.forEach((f, i) => {
+    if (!Number.isInteger(f) || f < 0)
+      throw new RangeError(`decodeVideo: options.frameIndices[${i}] must be an integer ≥ 0, got ${f}`);
+  });
+  const wantedSet = wanted === undefined ? undefined : new Set(wanted);
+  const kept = new Map<number, Buffer>();
+  let pending: Buffer = Buffer.alloc(0);
+  let decoded = 0;
+  const onStdout = (chunk: Buffer): void => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= frameBytes) {
+      if (wantedSet === undefined || wantedSet.has(decoded))
+        kept.set(decoded, Buffer.from(pending.subarray(0, frameBytes)));
+      pending = pending.subarray(frameBytes);
+      decoded++;
+    }
+  };
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn'];
+  // passthrough: one output frame per decoded frame (the rawvideo muxer would otherwise duplicate frames of variable-rate files)
+  args.push(
+    ...filters(options, [height, width]),
+    '-vsync',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  );
+  const result = await runFfmpeg(args, onStdout);
+  if (result.code !== 0)
+    throw new DatasetInputError(file, `ffmpeg cannot decode the video: ${lastLines(result.stderr)}`);
+  if (pending.length !== 0) {
+    throw new DatasetInputError(
+      file,
+      `ffmpeg output ${pending.length} trailing bytes, not a whole ${width}×${height} RGB frame`,
+    );
+  }
+  if (decoded === 0) throw new DatasetInputError(file, 'the video decodes to 0 frames (empty clip)');
+  const indices = wanted ?? Array.from({ length: decoded }, (_, i) => i);
+  const data = new Float32Array(indices.length * frameBytes);
+  indices.forEach((f, t) => {
+    const frame = kept.get(f);
+    if (frame === undefined)
+      throw new DatasetInputError(file, `frame ${f} is missing: the video decodes to ${decoded} frames`);
+    for (let i = 0; i < frameBytes; i++) data[t * frameBytes + i] = (frame[i] as number) / 255;
+  });
+  return { data, shape: [indices.length, height, width, 3], frameIndices: indices, numFrames: decoded };
+}
+
+function lastLines(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.slice(-3).join(' | ') || 'no message';
+}
