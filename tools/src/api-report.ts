@@ -32,7 +32,7 @@ function declarationSignature(name: string, decl: ExportedDeclarations): string 
   if (Node.isClassDeclaration(decl)) {
     const members = decl
       .getMembers()
-      .filter((m) => !(Node.isScopedNode(m) && m.getScope() !== 'public'))
+      .filter((m) => !((Node.isScoped(m) || Node.isScopeable(m)) && m.getScope() !== 'public'))
       .filter((m) => !m.getText().trimStart().startsWith('#'))
       .map((m) => {
         const text = m.getText().replace(/\/\*\*[\s\S]*?\*\//g, '');
