@@ -12,3 +12,11 @@ export type {
   GradientCheckReport,
   GradientMismatch,
 } from './gradients/check-gradients';
+export { OnnxGraph, onnxAttr, ONNX_OPSET, ONNX_IR_VERSION } from './onnx/onnx-graph';
+export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions } from './onnx/onnx-graph';
+export { transposeToChannelsFirst, transposeToChannelsLast } from './onnx/exportable';
+export type { Exportable, ExportableModel } from './onnx/exportable';
+export { readOnnxModelInfo } from './onnx/read-onnx-model';
+export type { OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
+export { createSession, runSession } from './inference/onnx-session';
+export type { OnnxSession, RunOptions, SessionConfig, TensorData } from './inference/onnx-session';
