@@ -77,3 +77,9 @@ export {
   type PosWeights,
   type PosWeightsOptions,
 } from './statistics';
+export {
+  scoreExpressions,
+  type ExpressionScores,
+  type FrameAggregation,
+  type ScoreExpressionsOptions,
+} from './scoring';
