@@ -3,3 +3,4 @@ export * from './real';
 export * from './synthetic';
 export * from './samplers';
 export { createRandomSource, deriveSeed, shuffledIndices, type RandomSource } from './random';
+export * from './transforms';
