@@ -1,1 +1,49 @@
-export {};
+/**
+ * The synthetic FACS video generator: seeded procedural face videos driven by the intensities of
+ * facial Action Units, with full ground truth.
+ */
+export {
+  createSyntheticFacsDataset,
+  allocateClassCounts,
+  DFEW_CLASS_COUNTS,
+  type SyntheticFacsConfig,
+  type SyntheticFacsDataset,
+  type SyntheticFacsStats,
+  type SyntheticClipInfo,
+  type SyntheticSegment,
+  type SyntheticLabelNoiseConfig,
+} from './synthetic-facs-dataset';
+export { createIdentityFolds, type IdentityFold, type IdentityFoldOptions } from './identity-folds';
+export {
+  createExpressionProfile,
+  sampleApexIntensities,
+  MAX_AU_INTENSITY,
+  type ExpressionProfile,
+  type ExpressionProfileConfig,
+} from './expression-profile';
+export {
+  DEFAULT_NUISANCE,
+  segmentActivation,
+  type ClipDifficulty,
+  type SyntheticNuisanceConfig,
+} from './clip-plan';
+export {
+  ANIMATED_AUS,
+  computeFaceLandmarks,
+  type AuIntensities,
+  type FaceCreases,
+  type FaceLandmarks,
+  type FacePoint,
+  type FaceState,
+} from './face-geometry';
+export { sampleFaceIdentity, type FaceIdentity, type HairStyle, type Rgb } from './face-identity';
+export {
+  renderFaceFrame,
+  FRONTAL_FRAMING,
+  CLEAN_PHOTOMETRY,
+  type FaceFraming,
+  type FaceOcclusion,
+  type FacePhotometry,
+  type FaceRenderRequest,
+  type HeadPose,
+} from './face-renderer';
