@@ -18,8 +18,28 @@ export {
   type BalancedSoftmaxLossOptions,
   type LogitAdjustedLossOptions,
 } from './expression/logit-adjusted';
-export { auDferLoss, AU_DFER_DEFAULT_LAMBDA, AU_DFER_DEFAULT_SCALE, type AuDferLossOptions } from './au-dfer/au-dfer-loss';
+export {
+  auDferLoss,
+  AU_DFER_DEFAULT_LAMBDA,
+  AU_DFER_DEFAULT_SCALE,
+  type AuDferLossOptions,
+} from './au-dfer/au-dfer-loss';
 export { weightedBceLoss, type WeightedBceLossOptions } from './au-detection/weighted-bce';
-export { weightedAsymmetricLoss, type WeightedAsymmetricLossOptions } from './au-detection/weighted-asymmetric';
+export {
+  weightedAsymmetricLoss,
+  type WeightedAsymmetricLossOptions,
+} from './au-detection/weighted-asymmetric';
 export { auDiceLoss, type AuDiceLossOptions } from './au-detection/dice';
 export type { DiceTermOptions } from './au-detection/multi-label-settings';
+export {
+  createLoss,
+  listLosses,
+  registerLoss,
+  type Loss,
+  type LossComputeOptions,
+  type LossConfig,
+  type LossContext,
+  type LossFactory,
+  type LossInputName,
+  type LossInputs,
+} from './registry/loss-registry';

@@ -16,14 +16,16 @@ export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
  * What every loss returns: the total it minimises and each named term it is made of, reduced the
  * same way as the total. The caller owns every tensor (dispose them, or call the loss inside
  * `tf.tidy`). A single-term loss returns its term as a separate handle on the same values, so
- * disposing `loss` leaves `terms` readable.
+ * disposing `loss` leaves `terms` readable. `tf.dispose(result)` frees all of them.
  */
-export interface LossResult<TermName extends string = string> {
+// A type alias (not an interface) so that a result is a tfjs `TensorContainer`: `tf.dispose(result)`
+// and `tf.tidy(() => loss(...))` accept it.
+export type LossResult<TermName extends string = string> = {
   /** The total loss: a scalar, or `[B]` with reduction `'none'`. */
   loss: tf.Tensor;
   /** Named terms, reduced like `loss`. */
   terms: Record<TermName, tf.Tensor>;
-}
+};
 
 /**
  * Integer class labels, one per sample: a rank-1 tensor (int32 or float holding integers) or a plain

@@ -5,10 +5,14 @@ import { REDUCTIONS } from './types';
 /** Checks that `logits` is a float tensor of shape `[B, N]` with B ≥ 1, N ≥ 1; returns `[B, N]`. */
 export function checkLogits(where: string, name: string, logits: unknown): [number, number] {
   if (!(logits instanceof tf.Tensor)) {
-    throw new TypeError(`${where}: ${name} must be a tf.Tensor of shape [batch, classes], got ${describe(logits)}`);
+    throw new TypeError(
+      `${where}: ${name} must be a tf.Tensor of shape [batch, classes], got ${describe(logits)}`,
+    );
   }
   if (logits.rank !== 2) {
-    throw new RangeError(`${where}: ${name} must have rank 2 [batch, classes], got shape [${logits.shape.join(', ')}]`);
+    throw new RangeError(
+      `${where}: ${name} must have rank 2 [batch, classes], got shape [${logits.shape.join(', ')}]`,
+    );
   }
   const [b, n] = logits.shape as [number, number];
   if (b < 1 || n < 1) {
@@ -34,22 +38,30 @@ export function readLabels(
   let values: ArrayLike<number>;
   if (labels instanceof tf.Tensor) {
     if (labels.rank !== 1) {
-      throw new RangeError(`${where}: ${name} must be a rank-1 tensor [batch], got shape [${labels.shape.join(', ')}]`);
+      throw new RangeError(
+        `${where}: ${name} must be a rank-1 tensor [batch], got shape [${labels.shape.join(', ')}]`,
+      );
     }
     values = labels.dataSync() as ArrayLike<number>;
   } else if (labels !== null && typeof labels === 'object' && typeof labels.length === 'number') {
     values = labels;
   } else {
-    throw new TypeError(`${where}: ${name} must be a tf.Tensor or an array of integers, got ${describe(labels)}`);
+    throw new TypeError(
+      `${where}: ${name} must be a tf.Tensor or an array of integers, got ${describe(labels)}`,
+    );
   }
   if (values.length !== batch) {
-    throw new RangeError(`${where}: ${name} has ${values.length} entries but the logits have batch size ${batch}`);
+    throw new RangeError(
+      `${where}: ${name} has ${values.length} entries but the logits have batch size ${batch}`,
+    );
   }
   const out = new Int32Array(batch);
   for (let i = 0; i < batch; i++) {
     const v = values[i] as number;
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
-      throw new RangeError(`${where}: ${name}[${i}] = ${v} is not an integer class index in [0, ${numClasses})`);
+      throw new RangeError(
+        `${where}: ${name}[${i}] = ${v} is not an integer class index in [0, ${numClasses})`,
+      );
     }
     out[i] = v;
   }
@@ -83,7 +95,9 @@ export function readMultiLabelTargets(
     }
     values = targets;
   } else {
-    throw new TypeError(`${where}: ${name} must be a tf.Tensor or an array of numbers, got ${describe(targets)}`);
+    throw new TypeError(
+      `${where}: ${name} must be a tf.Tensor or an array of numbers, got ${describe(targets)}`,
+    );
   }
   const out = new Float32Array(batch * width);
   for (let i = 0; i < out.length; i++) {
@@ -119,7 +133,9 @@ export function readVector(
     const v = values[i] as number;
     const ok = Number.isFinite(v) && (bounds.strict ? v > bounds.min : v >= bounds.min);
     if (!ok) {
-      throw new RangeError(`${where}: ${name}[${i}] = ${v} must be a finite number ${bounds.strict ? '>' : '≥'} ${bounds.min}`);
+      throw new RangeError(
+        `${where}: ${name}[${i}] = ${v} must be a finite number ${bounds.strict ? '>' : '≥'} ${bounds.min}`,
+      );
     }
     out[i] = v;
   }
@@ -137,7 +153,9 @@ export function checkNumber(where: string, name: string, value: unknown, min: nu
 /** Checks the reduction option. */
 export function checkReduction(where: string, reduction: unknown): Reduction {
   if (!REDUCTIONS.includes(reduction as Reduction)) {
-    throw new RangeError(`${where}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${describe(reduction)}`);
+    throw new RangeError(
+      `${where}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${describe(reduction)}`,
+    );
   }
   return reduction as Reduction;
 }

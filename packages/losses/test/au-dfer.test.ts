@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak } from '@dfer/test-utils';
-import { auDferLoss, crossEntropyLoss, type Reduction } from '@dfer/losses';
-import { expectClose, flat, reference, tensorOf, useCpuBackend } from './reference';
+import { auDferLoss, crossEntropyLoss } from '@dfer/losses';
+import { expectClose, flat, named, reference, tensorOf, useCpuBackend, type AuDferCase } from './reference';
 
 beforeAll(useCpuBackend);
 
@@ -10,25 +10,13 @@ const prior = flat(section.prior);
 const posWeightFor = (mode: string): number[] =>
   mode === 'global' ? section.posWeightGlobal : flat(section.posWeightPerExpression);
 
-interface AuDferCase {
-  posWeightMode: string;
-  lambda: number;
-  labelSmoothing: number;
-  scale: number;
-  reduction: Reduction;
-  loss: number | number[];
-  ce: number | number[];
-  au: number | number[];
-  gradExprLogits: number[][];
-  gradAuLogits: number[][];
-}
-
 describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weight=p) + cross_entropy', () => {
   it.each(
-    section.cases.map((c: AuDferCase) => [
-      `posWeight ${c.posWeightMode}, λ=${c.lambda}, ε=${c.labelSmoothing}, scale=${c.scale}, ${c.reduction}`,
-      c,
-    ]),
+    named(
+      section.cases,
+      (c) =>
+        `posWeight ${c.posWeightMode}, λ=${c.lambda}, ε=${c.labelSmoothing}, scale=${c.scale}, ${c.reduction}`,
+    ),
   )('%s (AU logits ±100, an all-negative sample, absent classes)', (_name, c: AuDferCase) => {
     const exprLogits = tensorOf(section.exprLogits);
     const auLogits = tensorOf(section.auLogits);
@@ -49,7 +37,10 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
     expectClose(result.loss, c.loss);
     expectClose(result.terms.ce, c.ce);
     expectClose(result.terms.au, c.au);
-    const [gExpr, gAu] = tf.grads((ze: tf.Tensor, za: tf.Tensor) => tf.sum(run(ze, za).loss))([exprLogits, auLogits]);
+    const [gExpr, gAu] = tf.grads((ze: tf.Tensor, za: tf.Tensor) => tf.sum(run(ze, za).loss))([
+      exprLogits,
+      auLogits,
+    ]);
     expectClose(gExpr as tf.Tensor, c.gradExprLogits);
     expectClose(gAu as tf.Tensor, c.gradAuLogits);
     tf.dispose([exprLogits, auLogits, result, gExpr, gAu]);
@@ -61,7 +52,13 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
     const auTargets = tensorOf(section.auTargets);
     const base = { exprLogits, auLogits, labels: section.labels, auTargets, prior };
     const implicit = auDferLoss(base);
-    const explicit = auDferLoss({ ...base, lambda: 0.25, scale: 5, posWeight: new Array(18).fill(1), labelSmoothing: 0 });
+    const explicit = auDferLoss({
+      ...base,
+      lambda: 0.25,
+      scale: 5,
+      posWeight: new Array(18).fill(1),
+      labelSmoothing: 0,
+    });
     expect(implicit.loss.dataSync()[0]).toBe(explicit.loss.dataSync()[0]);
     const ce = crossEntropyLoss({ logits: exprLogits, labels: section.labels });
     expect(implicit.terms.ce.dataSync()[0]).toBe(ce.loss.dataSync()[0]);
@@ -71,18 +68,41 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
   it('hand-computed single element: W = 0.4, p = 3, target 1, logit 0 gives 5·0.4·3·log 2 per element', () => {
     const exprLogits = tf.tensor2d([[0, 0]]);
     const auLogits = tf.tensor2d([[0]]);
-    const r = auDferLoss({ exprLogits, auLogits, labels: [1], auTargets: [1], prior: [0.9, 0.4], posWeight: [3], lambda: 1 });
+    const r = auDferLoss({
+      exprLogits,
+      auLogits,
+      labels: [1],
+      auTargets: [1],
+      prior: [0.9, 0.4],
+      posWeight: [3],
+      lambda: 1,
+    });
     expect(r.loss.dataSync()[0]).toBeCloseTo(5 * 0.4 * 3 * Math.log(2), 5);
-    const neg = auDferLoss({ exprLogits, auLogits, labels: [1], auTargets: [0], prior: [0.9, 0.4], posWeight: [3], lambda: 0.5 });
+    const neg = auDferLoss({
+      exprLogits,
+      auLogits,
+      labels: [1],
+      auTargets: [0],
+      prior: [0.9, 0.4],
+      posWeight: [3],
+      lambda: 0.5,
+    });
     expect(neg.loss.dataSync()[0]).toBeCloseTo(0.5 * Math.log(2) + 0.5 * 5 * 0.4 * Math.log(2), 5);
     tf.dispose([exprLogits, auLogits, r, neg]);
   });
 
   it('is finite with gradients at AU logits ±100 for every target, and deterministic', () => {
-    const exprLogits = tf.tensor2d([[100, -100], [-100, 100]]);
-    const auLogits = tf.tensor2d([[100, -100], [-100, 100]]);
+    const exprLogits = tf.tensor2d([
+      [100, -100],
+      [-100, 100],
+    ]);
+    const auLogits = tf.tensor2d([
+      [100, -100],
+      [-100, 100],
+    ]);
     const f = (za: tf.Tensor) =>
-      auDferLoss({ exprLogits, auLogits: za, labels: [1, 0], auTargets: [1, 1, 0, 0], prior: [1, 1, 1, 1] }).loss;
+      auDferLoss({ exprLogits, auLogits: za, labels: [1, 0], auTargets: [1, 1, 0, 0], prior: [1, 1, 1, 1] })
+        .loss;
     const value = f(auLogits);
     const again = f(auLogits);
     const grad = tf.grad(f)(auLogits);
@@ -95,10 +115,27 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
   it('leaks no tensors (forward and backward)', async () => {
     const exprLogits = tensorOf(section.exprLogits);
     const auLogits = tensorOf(section.auLogits);
-    const inputs = { labels: section.labels, auTargets: flat(section.auTargets), prior, posWeight: posWeightFor('perExpression') };
+    const inputs = {
+      labels: section.labels,
+      auTargets: flat(section.auTargets),
+      prior,
+      posWeight: posWeightFor('perExpression'),
+    };
     await expectNoTensorLeak(() => {
-      tf.dispose(auDferLoss({ exprLogits, auLogits, ...inputs, labelSmoothing: 0.1, classWeights: [1, 1, 1, 2, 2, 2, 2] }));
-      tf.dispose(tf.grads((ze: tf.Tensor, za: tf.Tensor) => auDferLoss({ exprLogits: ze, auLogits: za, ...inputs }).loss)([exprLogits, auLogits]));
+      tf.dispose(
+        auDferLoss({
+          exprLogits,
+          auLogits,
+          ...inputs,
+          labelSmoothing: 0.1,
+          classWeights: [1, 1, 1, 2, 2, 2, 2],
+        }),
+      );
+      tf.dispose(
+        tf.grads(
+          (ze: tf.Tensor, za: tf.Tensor) => auDferLoss({ exprLogits: ze, auLogits: za, ...inputs }).loss,
+        )([exprLogits, auLogits]),
+      );
     });
     tf.dispose([exprLogits, auLogits]);
   });
@@ -106,12 +143,28 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
   it('rejects mismatched shapes and bad targets with the argument named', () => {
     const exprLogits = tf.zeros([2, 3]);
     const auLogits = tf.zeros([2, 4]);
-    const ok = { exprLogits, auLogits, labels: [0, 2], auTargets: new Uint8Array(8), prior: new Float32Array(12) };
-    expect(() => auDferLoss({ ...ok, auLogits: tf.zeros([3, 4]) })).toThrow(/auLogits has batch size 3 but exprLogits has 2/);
-    expect(() => auDferLoss({ ...ok, prior: new Float32Array(11) })).toThrow(/prior \(\[3, 4\] row-major\) has 11 entries, expected 12/);
-    expect(() => auDferLoss({ ...ok, posWeight: [1, 2, 3] })).toThrow(/posWeight has 3 entries; expected 4 \(one per AU\) or 12/);
-    expect(() => auDferLoss({ ...ok, auTargets: [0, 0, 0, 0, 0, 2, 0, 0] })).toThrow(/auTargets\[1\]\[1\] = 2 is not a target in \[0, 1\]/);
-    expect(() => auDferLoss({ ...ok, auTargets: [0, 0] })).toThrow(/auTargets has 2 values but \[2, 4\] needs 8/);
+    const ok = {
+      exprLogits,
+      auLogits,
+      labels: [0, 2],
+      auTargets: new Uint8Array(8),
+      prior: new Float32Array(12),
+    };
+    expect(() => auDferLoss({ ...ok, auLogits: tf.zeros([3, 4]) })).toThrow(
+      /auLogits has batch size 3 but exprLogits has 2/,
+    );
+    expect(() => auDferLoss({ ...ok, prior: new Float32Array(11) })).toThrow(
+      /prior \(\[3, 4\] row-major\) has 11 entries, expected 12/,
+    );
+    expect(() => auDferLoss({ ...ok, posWeight: [1, 2, 3] })).toThrow(
+      /posWeight has 3 entries; expected 4 \(one per AU\) or 12/,
+    );
+    expect(() => auDferLoss({ ...ok, auTargets: [0, 0, 0, 0, 0, 2, 0, 0] })).toThrow(
+      /auTargets\[1\]\[1\] = 2 is not a target in \[0, 1\]/,
+    );
+    expect(() => auDferLoss({ ...ok, auTargets: [0, 0] })).toThrow(
+      /auTargets has 2 values but \[2, 4\] needs 8/,
+    );
     expect(() => auDferLoss({ ...ok, lambda: 1.25 })).toThrow(/lambda must be a number in \[0, 1\]/);
     expect(() => auDferLoss({ ...ok, labels: [0, 3] })).toThrow(/labels\[1\] = 3/);
     tf.dispose([exprLogits, auLogits]);

@@ -10,7 +10,7 @@ import {
   type LossResult,
   type Reduction,
 } from '@dfer/losses';
-import { expectClose, gradOfSum, reference, tensorOf, useCpuBackend } from './reference';
+import { expectClose, gradOfSum, named, reference, tensorOf, useCpuBackend } from './reference';
 
 beforeAll(useCpuBackend);
 
@@ -30,10 +30,12 @@ function checkAgainstReference(
 
 describe('crossEntropyLoss against PyTorch F.cross_entropy', () => {
   const section = reference.crossEntropy;
-  it.each(section.cases.map((c: { labelSmoothing: number; classWeights: number[] | null; reduction: Reduction }) => [
-    `ε=${c.labelSmoothing} weights=${c.classWeights ? 'yes' : 'no'} ${c.reduction}`,
-    c,
-  ]))('%s (logits ±100, classes 5 and 6 absent)', (_name, c) => {
+  it.each(
+    named(
+      section.cases,
+      (c) => `ε=${c.labelSmoothing} weights=${c.classWeights ? 'yes' : 'no'} ${c.reduction}`,
+    ),
+  )('%s (logits ±100, classes 5 and 6 absent)', (_name, c) => {
     checkAgainstReference(section, c, (logits, labels) =>
       crossEntropyLoss({
         logits,
@@ -67,11 +69,19 @@ describe('crossEntropyLoss against PyTorch F.cross_entropy', () => {
     const values = await expectNoTensorLeak(() => {
       const out: number[] = [];
       for (let i = 0; i < 2; i++) {
-        const r = crossEntropyLoss({ logits, labels: section.labels, labelSmoothing: 0.1, classWeights: [1, 2, 3, 4, 5, 6, 7] });
+        const r = crossEntropyLoss({
+          logits,
+          labels: section.labels,
+          labelSmoothing: 0.1,
+          classWeights: [1, 2, 3, 4, 5, 6, 7],
+        });
         out.push(r.loss.dataSync()[0] as number);
         tf.dispose(r);
       }
-      const g = gradOfSum((z) => crossEntropyLoss({ logits: z, labels: section.labels, labelSmoothing: 0.1 }).loss, logits);
+      const g = gradOfSum(
+        (z) => crossEntropyLoss({ logits: z, labels: section.labels, labelSmoothing: 0.1 }).loss,
+        logits,
+      );
       g.dispose();
       return out;
     });
@@ -81,29 +91,43 @@ describe('crossEntropyLoss against PyTorch F.cross_entropy', () => {
 
   it('rejects bad inputs with messages naming the argument', () => {
     const logits = tf.zeros([2, 3]);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 3] })).toThrow(/labels\[1\] = 3 is not an integer class index in \[0, 3\)/);
+    expect(() => crossEntropyLoss({ logits, labels: [0, 3] })).toThrow(
+      /labels\[1\] = 3 is not an integer class index in \[0, 3\)/,
+    );
     expect(() => crossEntropyLoss({ logits, labels: [0, 1.5] })).toThrow(/labels\[1\] = 1.5/);
-    expect(() => crossEntropyLoss({ logits, labels: [0] })).toThrow(/labels has 1 entries but the logits have batch size 2/);
+    expect(() => crossEntropyLoss({ logits, labels: [0] })).toThrow(
+      /labels has 1 entries but the logits have batch size 2/,
+    );
     expect(() => crossEntropyLoss({ logits: tf.zeros([6]), labels: [0] })).toThrow(/logits must have rank 2/);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 1], labelSmoothing: 1.5 })).toThrow(/labelSmoothing must be a number in \[0, 1\]/);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 1], classWeights: [1, 2] })).toThrow(/classWeights has 2 entries, expected 3/);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 1], classWeights: [1, -1, 1] })).toThrow(/classWeights\[1\] = -1/);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 0], classWeights: [0, 1, 1] })).toThrow(/divides by 0/);
-    expect(() => crossEntropyLoss({ logits, labels: [0, 1], reduction: 'avg' as Reduction })).toThrow(/reduction must be one of 'mean', 'sum', 'none'/);
+    expect(() => crossEntropyLoss({ logits, labels: [0, 1], labelSmoothing: 1.5 })).toThrow(
+      /labelSmoothing must be a number in \[0, 1\]/,
+    );
+    expect(() => crossEntropyLoss({ logits, labels: [0, 1], classWeights: [1, 2] })).toThrow(
+      /classWeights has 2 entries, expected 3/,
+    );
+    expect(() => crossEntropyLoss({ logits, labels: [0, 1], classWeights: [1, -1, 1] })).toThrow(
+      /classWeights\[1\] = -1/,
+    );
+    expect(() => crossEntropyLoss({ logits, labels: [0, 0], classWeights: [0, 1, 1] })).toThrow(
+      /divides by 0/,
+    );
+    expect(() => crossEntropyLoss({ logits, labels: [0, 1], reduction: 'avg' as Reduction })).toThrow(
+      /reduction must be one of 'mean', 'sum', 'none'/,
+    );
     tf.dispose(logits);
   });
 });
 
 describe('focalLoss against a PyTorch implementation', () => {
   const section = reference.focal;
-  it.each(section.cases.map((c: { gamma: number; alpha: number[] | null; reduction: Reduction }) => [
-    `γ=${c.gamma} α=${c.alpha ? 'per class' : '1'} ${c.reduction}`,
-    c,
-  ]))('%s', (_name, c) => {
-    checkAgainstReference(section, c, (logits, labels) =>
-      focalLoss({ logits, labels, gamma: c.gamma, alpha: c.alpha ?? undefined, reduction: c.reduction }),
-    );
-  });
+  it.each(named(section.cases, (c) => `γ=${c.gamma} α=${c.alpha ? 'per class' : '1'} ${c.reduction}`))(
+    '%s',
+    (_name, c) => {
+      checkAgainstReference(section, c, (logits, labels) =>
+        focalLoss({ logits, labels, gamma: c.gamma, alpha: c.alpha ?? undefined, reduction: c.reduction }),
+      );
+    },
+  );
 
   it('equals cross-entropy at γ = 0 (closed form)', () => {
     const logits = tensorOf(section.logits);
@@ -124,52 +148,66 @@ describe('focalLoss against a PyTorch implementation', () => {
 
   it('rejects a negative γ and a short α', () => {
     const logits = tf.zeros([1, 3]);
-    expect(() => focalLoss({ logits, labels: [0], gamma: -1 })).toThrow(/gamma must be a number in \[0, 100\]/);
-    expect(() => focalLoss({ logits, labels: [0], alpha: [1, 1] })).toThrow(/alpha has 2 entries, expected 3/);
+    expect(() => focalLoss({ logits, labels: [0], gamma: -1 })).toThrow(
+      /gamma must be a number in \[0, 100\]/,
+    );
+    expect(() => focalLoss({ logits, labels: [0], alpha: [1, 1] })).toThrow(
+      /alpha has 2 entries, expected 3/,
+    );
     logits.dispose();
   });
 });
 
 describe('classBalancedLoss against PyTorch (Cui et al. 2019)', () => {
   const section = reference.classBalanced;
-  it.each(section.cases.map((c: { beta: number; baseLoss: string; reduction: Reduction }) => [
-    `β=${c.beta} ${c.baseLoss} ${c.reduction}`,
-    c,
-  ]))('%s', (_name, c) => {
+  it.each(named(section.cases, (c) => `β=${c.beta} ${c.baseLoss} ${c.reduction}`))('%s', (_name, c) => {
     const weights = tf.tensor1d(classBalancedWeights(section.classCounts, c.beta));
     expectClose(weights, c.weights, 1e-6, 1e-5);
     weights.dispose();
     checkAgainstReference(section, c, (logits, labels) =>
-      classBalancedLoss({ logits, labels, classCounts: section.classCounts, beta: c.beta, baseLoss: c.baseLoss, gamma: c.gamma, reduction: c.reduction }),
+      classBalancedLoss({
+        logits,
+        labels,
+        classCounts: section.classCounts,
+        beta: c.beta,
+        baseLoss: c.baseLoss,
+        gamma: c.gamma,
+        reduction: c.reduction,
+      }),
     );
   });
 
   it('weights are equal at β = 0 and sum to C', () => {
     expect(Array.from(classBalancedWeights([10, 100, 1000], 0))).toEqual([1, 1, 1]);
     const w = classBalancedWeights([10, 100, 1000], 0.99);
-    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(3, 5);
+    expect(w.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(3, 5);
     expect(w[0]).toBeGreaterThan(w[1] as number);
   });
 
   it('rejects a class with zero samples and β = 1', () => {
-    expect(() => classBalancedWeights([5, 0, 3], 0.9)).toThrow(/classCounts\[1\] = 0 must be a finite number ≥ 1/);
+    expect(() => classBalancedWeights([5, 0, 3], 0.9)).toThrow(
+      /classCounts\[1\] = 0 must be a finite number ≥ 1/,
+    );
     expect(() => classBalancedWeights([5, 1, 3], 1)).toThrow(/beta must be < 1/);
   });
 });
 
 describe('logitAdjustedLoss and balancedSoftmaxLoss against PyTorch', () => {
   const la = reference.logitAdjusted;
-  it.each(la.cases.map((c: { tau: number; reduction: Reduction }) => [`τ=${c.tau} ${c.reduction}`, c]))(
-    'logit-adjusted %s',
-    (_name, c) => {
-      checkAgainstReference(la, c, (logits, labels) => logitAdjustedLoss({ logits, labels, classPriors: la.classPriors, tau: c.tau, reduction: c.reduction }));
-      checkAgainstReference(la, c, (logits, labels) => logitAdjustedLoss({ logits, labels, classCounts: la.classCounts, tau: c.tau, reduction: c.reduction }));
-    },
-  );
+  it.each(named(la.cases, (c) => `τ=${c.tau} ${c.reduction}`))('logit-adjusted %s', (_name, c) => {
+    checkAgainstReference(la, c, (logits, labels) =>
+      logitAdjustedLoss({ logits, labels, classPriors: la.classPriors, tau: c.tau, reduction: c.reduction }),
+    );
+    checkAgainstReference(la, c, (logits, labels) =>
+      logitAdjustedLoss({ logits, labels, classCounts: la.classCounts, tau: c.tau, reduction: c.reduction }),
+    );
+  });
 
   const bs = reference.balancedSoftmax;
-  it.each(bs.cases.map((c: { reduction: Reduction }) => [c.reduction, c]))('balanced softmax %s', (_name, c) => {
-    checkAgainstReference(bs, c, (logits, labels) => balancedSoftmaxLoss({ logits, labels, classCounts: bs.classCounts, reduction: c.reduction }));
+  it.each(named(bs.cases, (c) => c.reduction))('balanced softmax %s', (_name, c) => {
+    checkAgainstReference(bs, c, (logits, labels) =>
+      balancedSoftmaxLoss({ logits, labels, classCounts: bs.classCounts, reduction: c.reduction }),
+    );
   });
 
   it('leaks no tensors; needs exactly one of priors and counts', async () => {
@@ -178,8 +216,12 @@ describe('logitAdjustedLoss and balancedSoftmaxLoss against PyTorch', () => {
       tf.dispose(logitAdjustedLoss({ logits, labels: la.labels, classCounts: la.classCounts }));
       tf.dispose(balancedSoftmaxLoss({ logits, labels: la.labels, classCounts: la.classCounts }));
     });
-    expect(() => logitAdjustedLoss({ logits, labels: la.labels })).toThrow(/exactly one of classPriors or classCounts/);
-    expect(() => balancedSoftmaxLoss({ logits, labels: la.labels, classCounts: [1, 2, 3, 4, 5, 6, 0] })).toThrow(/classCounts\[6\] = 0 must be a finite number > 0/);
+    expect(() => logitAdjustedLoss({ logits, labels: la.labels })).toThrow(
+      /exactly one of classPriors or classCounts/,
+    );
+    expect(() =>
+      balancedSoftmaxLoss({ logits, labels: la.labels, classCounts: [1, 2, 3, 4, 5, 6, 0] }),
+    ).toThrow(/classCounts\[6\] = 0 must be a finite number > 0/);
     logits.dispose();
   });
 });

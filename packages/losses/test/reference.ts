@@ -1,17 +1,85 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Reduction } from '@dfer/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '@dfer/runtime';
 
 /** A nested array of numbers as JSON stores it. */
 export type Nested = number | Nested[];
 
-/**
- * PyTorch reference values written by `fixtures/make-fixtures.py` (committed beside it). The shape of
- * each section is documented in that script.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const reference: any = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'reference-values.json'), 'utf8'));
+/** One reference case: the loss under one reduction and PyTorch's gradient of its sum. */
+export interface GradCase {
+  reduction: Reduction;
+  loss: number | number[];
+  gradLogits: number[][];
+}
+
+/** Inputs of the expression-loss sections. */
+export interface ExpressionSection<C> {
+  logits: number[][];
+  labels: number[];
+  cases: C[];
+}
+
+export interface AuDferCase {
+  posWeightMode: 'global' | 'perExpression';
+  lambda: number;
+  labelSmoothing: number;
+  scale: number;
+  reduction: Reduction;
+  loss: number | number[];
+  ce: number | number[];
+  au: number | number[];
+  gradExprLogits: number[][];
+  gradAuLogits: number[][];
+}
+
+/** The layout of `fixtures/reference-values.json` (see `fixtures/make-fixtures.py`). */
+export interface ReferenceValues {
+  crossEntropy: ExpressionSection<GradCase & { labelSmoothing: number; classWeights: number[] | null }>;
+  focal: ExpressionSection<GradCase & { gamma: number; alpha: number[] | null }>;
+  classBalanced: ExpressionSection<
+    GradCase & { beta: number; baseLoss: 'softmax' | 'focal'; gamma: number; weights: number[] }
+  > & { classCounts: number[] };
+  logitAdjusted: ExpressionSection<GradCase & { tau: number }> & {
+    classPriors: number[];
+    classCounts: number[];
+  };
+  balancedSoftmax: ExpressionSection<GradCase> & { classCounts: number[] };
+  auDfer: {
+    exprLogits: number[][];
+    labels: number[];
+    auLogits: number[][];
+    auTargets: number[][];
+    prior: number[][];
+    posWeightGlobal: number[];
+    posWeightPerExpression: number[][];
+    cases: AuDferCase[];
+  };
+  auDetection: {
+    logits: number[][];
+    targets: number[][];
+    weightedBce: (GradCase & { classWeights: number[] | null; posWeight: number[] | null })[];
+    weightedAsymmetric: (GradCase & { classWeights: number[] | null })[];
+    dice: (GradCase & {
+      baseLoss: 'weightedBce' | 'weightedAsymmetric';
+      classWeights: number[] | null;
+      diceWeight: number;
+      smooth: number;
+      dice: number;
+    })[];
+  };
+}
+
+/** PyTorch reference values written by `fixtures/make-fixtures.py` (committed beside it). */
+export const reference = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'reference-values.json'), 'utf8'),
+) as ReferenceValues;
+
+/** `[name, case]` rows for `it.each`. */
+export function named<C>(cases: readonly C[], name: (c: C) => string): [string, C][] {
+  return cases.map((c) => [name(c), c]);
+}
 
 /**
  * Runs every test of the file on the cpu backend, with tfjs's gradient functions registered (the

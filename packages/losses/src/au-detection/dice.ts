@@ -24,7 +24,12 @@ export interface AuDiceLossOptions {
  * Weighted soft-Dice values per AU `[A]` (formula in {@link auDiceLoss}). Call inside `tf.tidy`.
  * @internal
  */
-export function diceTermPerAu(logits: tf.Tensor, targets: tf.Tensor, classWeights: Float32Array, smooth: number): tf.Tensor {
+export function diceTermPerAu(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  classWeights: Float32Array,
+  smooth: number,
+): tf.Tensor {
   const p = tf.sigmoid(logits);
   const intersection = tf.sum(tf.mul(p, targets), 0);
   const denominator = tf.add(tf.add(tf.sum(p, 0), tf.sum(targets, 0)), smooth);
@@ -46,12 +51,20 @@ export function diceTermPerAu(logits: tf.Tensor, targets: tf.Tensor, classWeight
  */
 export function auDiceLoss(options: AuDiceLossOptions): LossResult<'dice'> {
   const where = 'auDiceLoss';
-  const settings = readMultiLabelSettings(where, options.logits, options.targets, options.classWeights, options.reduction, undefined);
+  const settings = readMultiLabelSettings(
+    where,
+    options.logits,
+    options.targets,
+    options.classWeights,
+    options.reduction,
+    undefined,
+  );
   const smooth = checkNumber(where, 'smooth', options.smooth ?? 1, Number.MIN_VALUE, Number.MAX_VALUE);
   return tf.tidy(() => {
     const targets = tf.tensor2d(settings.targets, [settings.batch, settings.width]);
     const perAu = diceTermPerAu(options.logits, targets, settings.classWeights, smooth);
-    const loss = settings.reduction === 'none' ? perAu : settings.reduction === 'sum' ? tf.sum(perAu) : tf.mean(perAu);
+    const loss =
+      settings.reduction === 'none' ? perAu : settings.reduction === 'sum' ? tf.sum(perAu) : tf.mean(perAu);
     return { loss, terms: { dice: tf.clone(loss) } };
   });
 }

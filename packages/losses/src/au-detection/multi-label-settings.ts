@@ -32,11 +32,16 @@ export function readMultiLabelSettings(
   const red = checkReduction(where, reduction ?? 'mean');
   const [batch, width] = checkLogits(where, 'logits', logits);
   const targetValues = readMultiLabelTargets(where, 'targets', targets, batch, width);
-  const weights = classWeights === undefined ? new Float32Array(width).fill(1) : readVector(where, 'classWeights', classWeights, width);
+  const weights =
+    classWeights === undefined
+      ? new Float32Array(width).fill(1)
+      : readVector(where, 'classWeights', classWeights, width);
   let diceSettings: MultiLabelSettings['dice'];
   if (dice !== undefined) {
     if (red === 'none') {
-      throw new RangeError(`${where}: the Dice term is a batch statistic and has no per-sample value; use reduction 'mean' or 'sum'`);
+      throw new RangeError(
+        `${where}: the Dice term is a batch statistic and has no per-sample value; use reduction 'mean' or 'sum'`,
+      );
     }
     diceSettings = {
       weight: checkNumber(where, 'dice.weight', dice.weight, 0, Number.MAX_VALUE),

@@ -34,9 +34,18 @@ export interface WeightedAsymmetricLossOptions {
  * @throws on logits that are not `[B, A]` float32, targets outside [0, 1], weights of the wrong
  *   length or negative, or `dice` with reduction `'none'`.
  */
-export function weightedAsymmetricLoss(options: WeightedAsymmetricLossOptions): LossResult<'asymmetric' | 'dice'> {
+export function weightedAsymmetricLoss(
+  options: WeightedAsymmetricLossOptions,
+): LossResult<'asymmetric' | 'dice'> {
   const where = 'weightedAsymmetricLoss';
-  const s = readMultiLabelSettings(where, options.logits, options.targets, options.classWeights, options.reduction, options.dice);
+  const s = readMultiLabelSettings(
+    where,
+    options.logits,
+    options.targets,
+    options.classWeights,
+    options.reduction,
+    options.dice,
+  );
   return tf.tidy(() => {
     const a = tf.tensor2d(s.targets, [s.batch, s.width]);
     const positive = tf.mul(a, logSigmoid(options.logits));

@@ -40,8 +40,18 @@ export interface WeightedBceLossOptions {
  */
 export function weightedBceLoss(options: WeightedBceLossOptions): LossResult<'bce' | 'dice'> {
   const where = 'weightedBceLoss';
-  const s = readMultiLabelSettings(where, options.logits, options.targets, options.classWeights, options.reduction, options.dice);
-  const posWeight = options.posWeight === undefined ? new Float32Array(s.width).fill(1) : readVector(where, 'posWeight', options.posWeight, s.width);
+  const s = readMultiLabelSettings(
+    where,
+    options.logits,
+    options.targets,
+    options.classWeights,
+    options.reduction,
+    options.dice,
+  );
+  const posWeight =
+    options.posWeight === undefined
+      ? new Float32Array(s.width).fill(1)
+      : readVector(where, 'posWeight', options.posWeight, s.width);
   return tf.tidy(() => {
     const a = tf.tensor2d(s.targets, [s.batch, s.width]);
     const positive = tf.mul(tf.mul(tf.tensor1d(posWeight), a), logSigmoid(options.logits));

@@ -1,3 +1,4 @@
+import type { PosWeights, PriorMatrix } from '@dfer/au-knowledge';
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyParts, readCrossEntropySettings, reduceCrossEntropy } from '../expression/cross-entropy';
 import { logOneMinusSigmoid, logSigmoid, reduceBatch } from '../tensor-ops';
@@ -20,17 +21,19 @@ export interface AuDferLossOptions {
   /** Clip AU targets `[B, A]` in [0, 1] (majority vote of frame presences: 0 or 1). */
   auTargets: MultiLabelTargetsInput;
   /**
-   * Expression × AU prior W, row-major `[C, A]` (`C·A` numbers ≥ 0): rows in the order of the
-   * expression logits, columns in the order of the AU logits — e.g. `priorMatrix(...).values` from
-   * `@dfer/au-knowledge`, built for the same label and AU order.
+   * Expression × AU prior W: a `PriorMatrix` from `priorMatrix({ source, labels, aus })` of
+   * `@dfer/au-knowledge` (rows must match the expression logits' label order, columns the AU
+   * logits' order; build it with the default scale 1, since this loss applies `scale`), or plain
+   * row-major `[C, A]` numbers ≥ 0.
    */
-  prior: ArrayLike<number>;
+  prior: PriorMatrix | ArrayLike<number>;
   /**
-   * BCE pos-weights p ≥ 0: one vector of A (`global`) or one row per expression, row-major `[C, A]`
-   * (`distinct`, `minor`), as `posWeights(...)` of `@dfer/au-knowledge` computes them from training
-   * labels. Default: all 1 (no pos-weighting).
+   * BCE pos-weights p ≥ 0: a `PosWeights` from `posWeights(auTargets, exprLabels, { mode })` of
+   * `@dfer/au-knowledge` (modes `global`, `distinct`, `minor`, computed from training labels), or
+   * plain numbers: one vector of A, or one row per expression, row-major `[C, A]`.
+   * Default: all 1 (no pos-weighting).
    */
-  posWeight?: ArrayLike<number>;
+  posWeight?: PosWeights | ArrayLike<number>;
   /** λ in [0, 1]; default 0.25. */
   lambda?: number;
   /** Factor on every prior entry; default 5. */
@@ -86,10 +89,7 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
   const targets = readMultiLabelTargets(where, 'auTargets', options.auTargets, batch, numAus);
   const lambda = checkNumber(where, 'lambda', options.lambda ?? AU_DFER_DEFAULT_LAMBDA, 0, 1);
   const scale = checkNumber(where, 'scale', options.scale ?? AU_DFER_DEFAULT_SCALE, 0, Number.MAX_VALUE);
-  if (options.prior === undefined) {
-    throw new TypeError(`${where}: prior is required (row-major [${numClasses}, ${numAus}] expression × AU weights)`);
-  }
-  const prior = readVector(where, `prior ([${numClasses}, ${numAus}] row-major)`, options.prior, numClasses * numAus);
+  const prior = readPrior(where, options.prior, options.scale !== undefined, numClasses, numAus);
   const posWeight = readPosWeight(where, options.posWeight, numClasses, numAus);
 
   // Per-sample tables gathered on the CPU: W[y_b] · s and p_b (plain data, no gradient needed).
@@ -99,7 +99,8 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
     const y = ceSettings.labels[b] as number;
     for (let j = 0; j < numAus; j++) {
       sampleWeights[b * numAus + j] = scale * (prior[y * numAus + j] as number);
-      samplePos[b * numAus + j] = posWeight.length === numAus ? (posWeight[j] as number) : (posWeight[y * numAus + j] as number);
+      samplePos[b * numAus + j] =
+        posWeight.length === numAus ? (posWeight[j] as number) : (posWeight[y * numAus + j] as number);
     }
   }
 
@@ -108,7 +109,9 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
     const a = tf.tensor2d(targets, [batch, numAus]);
     const positive = tf.mul(tf.mul(tf.tensor2d(samplePos, [batch, numAus]), a), logSigmoid(options.auLogits));
     const negative = tf.mul(tf.sub(1, a), logOneMinusSigmoid(options.auLogits));
-    const elementwise = tf.neg(tf.mul(tf.tensor2d(sampleWeights, [batch, numAus]), tf.add(positive, negative)));
+    const elementwise = tf.neg(
+      tf.mul(tf.tensor2d(sampleWeights, [batch, numAus]), tf.add(positive, negative)),
+    );
     const auPerSample = tf.mean(elementwise, 1);
     const weighted = ceSettings.classWeights !== undefined;
     const ce = reduceCrossEntropy(ceParts, reduction, weighted);
@@ -118,10 +121,77 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
   });
 }
 
-function readPosWeight(where: string, posWeight: ArrayLike<number> | undefined, numClasses: number, numAus: number): Float32Array {
+function isPriorMatrix(value: unknown): value is PriorMatrix {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !('length' in value) &&
+    'values' in value &&
+    'rows' in value &&
+    'cols' in value
+  );
+}
+
+function isPosWeights(value: unknown): value is PosWeights {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !('length' in value) &&
+    'values' in value &&
+    'numAus' in value
+  );
+}
+
+function readPrior(
+  where: string,
+  prior: PriorMatrix | ArrayLike<number> | undefined,
+  scaleGiven: boolean,
+  numClasses: number,
+  numAus: number,
+): Float32Array {
+  if (prior === undefined) {
+    throw new TypeError(
+      `${where}: prior is required (a PriorMatrix or row-major [${numClasses}, ${numAus}] numbers)`,
+    );
+  }
+  if (isPriorMatrix(prior)) {
+    if (prior.rows !== numClasses || prior.cols !== numAus) {
+      throw new RangeError(
+        `${where}: prior '${prior.source}' is [${prior.rows}, ${prior.cols}] but the logits need [${numClasses}, ${numAus}] ` +
+          `(expression classes × AUs); build it with the labels and AUs of the model's heads`,
+      );
+    }
+    if (prior.scale !== 1 && !scaleGiven) {
+      throw new RangeError(
+        `${where}: prior '${prior.source}' was built with scale ${prior.scale} and this loss multiplies by scale ` +
+          `${AU_DFER_DEFAULT_SCALE} by default; build the prior with scale 1, or pass scale explicitly (e.g. scale: 1)`,
+      );
+    }
+    return readVector(where, `prior '${prior.source}'`, prior.values, numClasses * numAus);
+  }
+  return readVector(where, `prior ([${numClasses}, ${numAus}] row-major)`, prior, numClasses * numAus);
+}
+
+function readPosWeight(
+  where: string,
+  posWeight: PosWeights | ArrayLike<number> | undefined,
+  numClasses: number,
+  numAus: number,
+): Float32Array {
   if (posWeight === undefined) return new Float32Array(numAus).fill(1);
+  if (isPosWeights(posWeight)) {
+    if (posWeight.numClasses !== numClasses || posWeight.numAus !== numAus) {
+      throw new RangeError(
+        `${where}: posWeight ('${posWeight.mode}') is [${posWeight.numClasses}, ${posWeight.numAus}] but the logits need ` +
+          `[${numClasses}, ${numAus}] (expression classes × AUs)`,
+      );
+    }
+    return readVector(where, `posWeight ('${posWeight.mode}')`, posWeight.values, numClasses * numAus);
+  }
   if (posWeight === null || typeof posWeight !== 'object' || typeof posWeight.length !== 'number') {
-    throw new TypeError(`${where}: posWeight must be an array of ${numAus} or ${numClasses * numAus} numbers`);
+    throw new TypeError(
+      `${where}: posWeight must be an array of ${numAus} or ${numClasses * numAus} numbers`,
+    );
   }
   if (posWeight.length !== numAus && posWeight.length !== numClasses * numAus) {
     throw new RangeError(

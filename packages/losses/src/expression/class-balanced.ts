@@ -72,10 +72,13 @@ export function classBalancedLoss(options: ClassBalancedLossOptions): LossResult
   readVector(where, 'classCounts', options.classCounts, numClasses, { min: 1, strict: false });
   const weights = classBalancedWeights(options.classCounts, options.beta ?? 0.999);
   const ceSettings = readCrossEntropySettings(where, options.logits, options.labels, 0, undefined);
-  const focalSettings = base === 'focal' ? readFocalSettings(where, options.logits, options.labels, options.gamma, 1) : undefined;
+  const focalSettings =
+    base === 'focal' ? readFocalSettings(where, options.logits, options.labels, options.gamma, 1) : undefined;
   return tf.tidy(() => {
     const perSampleBase =
-      focalSettings === undefined ? crossEntropyParts(options.logits, ceSettings).perSample : focalPerSample(options.logits, focalSettings);
+      focalSettings === undefined
+        ? crossEntropyParts(options.logits, ceSettings).perSample
+        : focalPerSample(options.logits, focalSettings);
     const oneHot = oneHotFloat(ceSettings.labels, numClasses);
     const perSample = tf.mul(pickPerSample(oneHot, tf.tensor2d(weights, [1, numClasses])), perSampleBase);
     const loss = reduceBatch(perSample, reduction);

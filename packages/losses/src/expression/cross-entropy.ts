@@ -74,7 +74,8 @@ export function crossEntropyParts(logits: tf.Tensor, settings: CrossEntropySetti
   const { labels, numClasses, labelSmoothing: eps, classWeights } = settings;
   const logProbs = tf.logSoftmax(logits);
   const oneHot = oneHotFloat(labels, numClasses);
-  const weights = classWeights === undefined ? tf.ones([1, numClasses]) : tf.tensor2d(classWeights, [1, numClasses]);
+  const weights =
+    classWeights === undefined ? tf.ones([1, numClasses]) : tf.tensor2d(classWeights, [1, numClasses]);
   const targetWeights = pickPerSample(oneHot, weights);
   const nll = tf.neg(pickPerSample(oneHot, logProbs));
   let perSample = tf.mul(targetWeights, nll);
@@ -90,7 +91,11 @@ export function crossEntropyParts(logits: tf.Tensor, settings: CrossEntropySetti
  * Call inside `tf.tidy`.
  * @internal
  */
-export function reduceCrossEntropy(parts: CrossEntropyParts, reduction: Reduction, weighted: boolean): tf.Tensor {
+export function reduceCrossEntropy(
+  parts: CrossEntropyParts,
+  reduction: Reduction,
+  weighted: boolean,
+): tf.Tensor {
   if (reduction === 'mean' && weighted) return tf.div(tf.sum(parts.perSample), tf.sum(parts.targetWeights));
   return reduceBatch(parts.perSample, reduction);
 }
@@ -115,9 +120,19 @@ export function reduceCrossEntropy(parts: CrossEntropyParts, reduction: Reductio
 export function crossEntropyLoss(options: CrossEntropyLossOptions): LossResult<'ce'> {
   const where = 'crossEntropyLoss';
   const reduction = checkReduction(where, options.reduction ?? 'mean');
-  const settings = readCrossEntropySettings(where, options.logits, options.labels, options.labelSmoothing, options.classWeights);
+  const settings = readCrossEntropySettings(
+    where,
+    options.logits,
+    options.labels,
+    options.labelSmoothing,
+    options.classWeights,
+  );
   return tf.tidy(() => {
-    const loss = reduceCrossEntropy(crossEntropyParts(options.logits, settings), reduction, settings.classWeights !== undefined);
+    const loss = reduceCrossEntropy(
+      crossEntropyParts(options.logits, settings),
+      reduction,
+      settings.classWeights !== undefined,
+    );
     return { loss, terms: { ce: tf.clone(loss) } };
   });
 }

@@ -38,7 +38,9 @@ export function readFocalSettings(
   const g = checkNumber(where, 'gamma', gamma ?? 2, 0, 100);
   let alphaTable: Float32Array;
   if (alpha === undefined || typeof alpha === 'number') {
-    alphaTable = new Float32Array(numClasses).fill(checkNumber(where, 'alpha', alpha ?? 1, 0, Number.MAX_VALUE));
+    alphaTable = new Float32Array(numClasses).fill(
+      checkNumber(where, 'alpha', alpha ?? 1, 0, Number.MAX_VALUE),
+    );
   } else {
     alphaTable = readVector(where, 'alpha', alpha, numClasses);
   }

@@ -31,17 +31,31 @@ export interface BalancedSoftmaxLossOptions {
   reduction?: Reduction;
 }
 
-function readPriors(where: string, numClasses: number, priors?: ArrayLike<number>, counts?: ArrayLike<number>): Float64Array {
+function readPriors(
+  where: string,
+  numClasses: number,
+  priors?: ArrayLike<number>,
+  counts?: ArrayLike<number>,
+): Float64Array {
   if ((priors === undefined) === (counts === undefined)) {
     throw new RangeError(`${where}: give exactly one of classPriors or classCounts`);
   }
   const name = priors !== undefined ? 'classPriors' : 'classCounts';
-  const values = readVector(where, name, (priors ?? counts) as ArrayLike<number>, numClasses, { min: 0, strict: true });
+  const values = readVector(where, name, (priors ?? counts) as ArrayLike<number>, numClasses, {
+    min: 0,
+    strict: true,
+  });
   const total = values.reduce((a, b) => a + b, 0);
   return Float64Array.from(values, (v) => v / total);
 }
 
-function shiftedCrossEntropy(where: string, logits: tf.Tensor, labels: LabelsInput, shift: Float64Array, reduction: Reduction): tf.Tensor {
+function shiftedCrossEntropy(
+  where: string,
+  logits: tf.Tensor,
+  labels: LabelsInput,
+  shift: Float64Array,
+  reduction: Reduction,
+): tf.Tensor {
   const settings = readCrossEntropySettings(where, logits, labels, 0, undefined);
   return tf.tidy(() => {
     const adjusted = tf.add(logits, tf.tensor2d(Float32Array.from(shift), [1, shift.length]));
@@ -66,7 +80,13 @@ export function logitAdjustedLoss(options: LogitAdjustedLossOptions): LossResult
   const [, numClasses] = checkLogits(where, 'logits', options.logits);
   const tau = checkNumber(where, 'tau', options.tau ?? 1, 0, Number.MAX_VALUE);
   const priors = readPriors(where, numClasses, options.classPriors, options.classCounts);
-  const loss = shiftedCrossEntropy(where, options.logits, options.labels, priors.map((p) => tau * Math.log(p)), reduction);
+  const loss = shiftedCrossEntropy(
+    where,
+    options.logits,
+    options.labels,
+    priors.map((p) => tau * Math.log(p)),
+    reduction,
+  );
   return { loss, terms: { logitAdjusted: tf.clone(loss) } };
 }
 
@@ -86,6 +106,12 @@ export function balancedSoftmaxLoss(options: BalancedSoftmaxLossOptions): LossRe
   const reduction = checkReduction(where, options.reduction ?? 'mean');
   const [, numClasses] = checkLogits(where, 'logits', options.logits);
   const counts = readVector(where, 'classCounts', options.classCounts, numClasses, { min: 0, strict: true });
-  const loss = shiftedCrossEntropy(where, options.logits, options.labels, Float64Array.from(counts, (n) => Math.log(n)), reduction);
+  const loss = shiftedCrossEntropy(
+    where,
+    options.logits,
+    options.labels,
+    Float64Array.from(counts, (n) => Math.log(n)),
+    reduction,
+  );
   return { loss, terms: { balancedSoftmax: tf.clone(loss) } };
 }
