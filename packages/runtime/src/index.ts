@@ -20,3 +20,17 @@ export { readOnnxModelInfo } from './onnx/read-onnx-model';
 export type { OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
 export { createSession, runSession } from './inference/onnx-session';
 export type { OnnxSession, RunOptions, SessionConfig, TensorData } from './inference/onnx-session';
+export {
+  loadSafetensors,
+  readSafetensors,
+  saveSafetensors,
+  writeSafetensors,
+  SafetensorsError,
+  SAFETENSORS_MAX_HEADER_BYTES,
+} from './tensor-files/safetensors';
+export type {
+  SafetensorsArray,
+  SafetensorsContent,
+  SafetensorsDtype,
+  SafetensorsTensor,
+} from './tensor-files/safetensors';
