@@ -4,3 +4,4 @@ export * from './synthetic';
 export * from './samplers';
 export { createRandomSource, deriveSeed, shuffledIndices, type RandomSource } from './random';
 export * from './transforms';
+export * from './loader';
