@@ -213,6 +213,7 @@ export const AU_IDS: readonly AuId[] = AU_CATALOGUE.map((au) => au.id);
  * - `openface17`: OpenFace 2.0 intensity outputs `AUxx_r` (no AU28; `au-dfer.md`).
  * - `bp4d12`: the BP4D benchmark AUs, in the column order of the public label lists (`au-detection.md`).
  * - `disfa8`: the DISFA benchmark AUs (`au-detection.md`).
+ * - `disfa12`: every AU DISFA codes with intensities 0–5 (Mavadati et al., IEEE TAC 2013).
  */
 export const AU_SETS = {
   openface18: [
@@ -256,6 +257,7 @@ export const AU_SETS = {
   ],
   bp4d12: ['AU01', 'AU02', 'AU04', 'AU06', 'AU07', 'AU10', 'AU12', 'AU14', 'AU15', 'AU17', 'AU23', 'AU24'],
   disfa8: ['AU01', 'AU02', 'AU04', 'AU06', 'AU09', 'AU12', 'AU25', 'AU26'],
+  disfa12: ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU09', 'AU12', 'AU15', 'AU17', 'AU20', 'AU25', 'AU26'],
 } as const satisfies Record<string, readonly AuId[]>;
 
 /** Name of a built-in AU set. */
@@ -270,6 +272,8 @@ export const AU_SET_SOURCES: Readonly<Record<AuSetName, string>> = {
   bp4d12:
     'BP4D (FERA 2015) benchmark AUs in the column order of the public JAA-Net label lists BP4D_*_AUOccur.txt (au-detection.md).',
   disfa8: 'DISFA benchmark AUs 1, 2, 4, 6, 9, 12, 25, 26 used by JAA-Net and ME-GraphAU (au-detection.md).',
+  disfa12:
+    'All 12 AUs coded in DISFA (intensity 0-5 per frame): 1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26 (Mavadati et al., IEEE Trans. Affective Computing 2013).',
 };
 
 const AU_BY_ID: ReadonlyMap<string, AuInfo> = new Map(AU_CATALOGUE.map((au) => [au.id, au]));
@@ -420,6 +424,13 @@ export function alignAuVector(
       );
     }
     fillValue = missingPolicy.fill;
+  }
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k])) {
+      throw new Error(
+        `values[${k}] (row ${Math.floor(k / fromIds.length)}, ${fromIds[k % fromIds.length]}): ${values[k]} is not a finite number`,
+      );
+    }
   }
   const rows = values.length / fromIds.length;
   const out = new Float64Array(rows * toIds.length);

@@ -83,3 +83,9 @@ export {
   type FrameAggregation,
   type ScoreExpressionsOptions,
 } from './scoring';
+export {
+  BLENDSHAPE_AU_CORRESPONDENCES,
+  blendshapesToAus,
+  type BlendshapeAus,
+  type BlendshapesToAusOptions,
+} from './blendshapes';

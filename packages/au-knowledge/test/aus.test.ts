@@ -53,6 +53,8 @@ describe('AU catalogue', () => {
     expect(AU_SETS.openface17).toEqual(AU_SETS.openface18.filter((a) => a !== 'AU28'));
     expect(AU_SETS.bp4d12.map((a) => getAu(a).number)).toEqual([1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24]);
     expect(AU_SETS.disfa8.map((a) => getAu(a).number)).toEqual([1, 2, 4, 6, 9, 12, 25, 26]);
+    expect(AU_SETS.disfa12.map((a) => getAu(a).number)).toEqual([1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26]);
+    expect(AU_SETS.disfa8.every((a) => (AU_SETS.disfa12 as readonly string[]).includes(a))).toBe(true);
     expect(listAuSetsContaining('AU24')).toEqual(['bp4d12']);
     expect(listAuSetsContaining('AU28')).toEqual(['openface18']);
   });
@@ -81,6 +83,12 @@ describe('alignAuVector', () => {
     expect(Array.from(ok.values)).toEqual([2, 1]);
     expect(ok.filled).toEqual([]);
     expect(ok.fillValue).toBeUndefined();
+  });
+
+  it('rejects NaN and infinite values, naming the row and AU', () => {
+    expect(() => alignAuVector([0, 1, Number.NaN, 0], ['AU01', 'AU02'], ['AU02'])).toThrow(
+      /values\[2\] \(row 1, AU01\): NaN is not a finite number/,
+    );
   });
 
   it('rejects a vector whose length does not fit the source set', () => {
