@@ -34,3 +34,7 @@ export type {
   SafetensorsDtype,
   SafetensorsTensor,
 } from './tensor-files/safetensors';
+export { exportOnnx } from './onnx/export-onnx';
+export type { ExportOnnxOptions, OnnxExport } from './onnx/export-onnx';
+export { assertParity } from './inference/assert-parity';
+export type { OutputParity, ParityModel, ParityOptions, ParityReport } from './inference/assert-parity';

@@ -37,7 +37,7 @@ describe('safetensors', () => {
       const t = content.tensors[name];
       expect(t?.dtype).toBe(ref.dtype);
       expect(t?.shape).toEqual(ref.shape);
-      expect(Array.from(t?.data ?? [], (v) => Number(v))).toEqual(ref.values);
+      expect(Array.from(t?.data ?? [], (v: number | bigint) => Number(v))).toEqual(ref.values);
     }
     expect(content.tensors.steps?.data).toBeInstanceOf(BigInt64Array);
   });

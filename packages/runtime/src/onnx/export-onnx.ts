@@ -1,0 +1,118 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { createSession, runSession } from '../inference/onnx-session';
+import type { ExportableModel } from './exportable';
+import { OnnxGraph } from './onnx-graph';
+import type { OnnxDim } from './onnx-graph';
+
+/** Options of {@link exportOnnx}. */
+export interface ExportOnnxOptions {
+  /** Input shape; string dimensions are dynamic (e.g. `['batch', 16, 112, 112, 3]`). */
+  inputShape: readonly OnnxDim[];
+  /** Model name stored in the metadata (`dfer.model`). */
+  modelName: string;
+  /** Preset stored in the metadata (`dfer.preset`), e.g. `'tiny'`. */
+  preset?: string;
+  /** Label set, in output index order, stored as JSON (`dfer.labels`). */
+  labels?: readonly string[];
+  /** Input layout stored in the input spec, e.g. `'NTHWC'` (default: not stated). */
+  inputLayout?: string;
+  /** Name of the graph input (default `'input'`). */
+  inputName?: string;
+  /** Name of the output when `toOnnx` returns a single value (default `'output'`). */
+  outputName?: string;
+  /** Write the model here (atomically: a temporary file renamed over `path`). */
+  path?: string;
+  /** Further metadata entries. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** What {@link exportOnnx} produced. */
+export interface OnnxExport {
+  bytes: Uint8Array;
+  /** Where it was written, when `path` was given. */
+  path?: string;
+  inputName: string;
+  /** Output names and their shapes (dynamic dimensions named after the input's). */
+  outputs: Record<string, OnnxDim[]>;
+  /** The metadata stored in the file. */
+  metadata: Record<string, string>;
+}
+
+function buildGraph(
+  model: ExportableModel,
+  options: ExportOnnxOptions,
+  metadata: Record<string, string>,
+  outputShapes?: Record<string, OnnxDim[]>,
+): { graph: OnnxGraph; outputs: string[] } {
+  const graph = new OnnxGraph(options.modelName);
+  const input = graph.addInput(options.inputName ?? 'input', options.inputShape);
+  const result = model.toOnnx(graph, input);
+  const named: Record<string, string> =
+    typeof result === 'string' ? { [options.outputName ?? 'output']: result } : { ...result };
+  if (Object.keys(named).length === 0)
+    throw new Error(`exportOnnx(${options.modelName}): toOnnx returned no outputs`);
+  for (const [name, value] of Object.entries(named)) graph.addOutput(value, name, outputShapes?.[name]);
+  for (const [key, value] of Object.entries(metadata)) graph.setMetadata(key, value);
+  return { graph, outputs: Object.keys(named) };
+}
+
+/**
+ * Exports a model to an ONNX file (opset 17). The model lowers itself through its `toOnnx`; the file's
+ * metadata carries `dfer.model`, `dfer.preset`, `dfer.labels` (JSON array) and `dfer.input` (JSON
+ * `{ name, shape, layout }`), plus `options.metadata`. Output shapes are found by running the graph in
+ * onnxruntime twice with every dynamic input dimension set to 1 and then 2: output dimensions that
+ * change become the input's dimension name, the others are fixed. This also checks that onnxruntime
+ * loads and runs the exported graph.
+ */
+export async function exportOnnx(model: ExportableModel, options: ExportOnnxOptions): Promise<OnnxExport> {
+  const inputName = options.inputName ?? 'input';
+  const dynamic = options.inputShape.filter((d): d is string => typeof d === 'string');
+  const metadata: Record<string, string> = {
+    'dfer.model': options.modelName,
+    'dfer.input': JSON.stringify({
+      name: inputName,
+      shape: options.inputShape,
+      layout: options.inputLayout ?? null,
+    }),
+    ...(options.preset === undefined ? {} : { 'dfer.preset': options.preset }),
+    ...(options.labels === undefined ? {} : { 'dfer.labels': JSON.stringify(options.labels) }),
+    ...options.metadata,
+  };
+  const draft = buildGraph(model, options, metadata);
+  const session = await createSession(draft.graph.toBytes(), { threads: 1 });
+  const runs: Record<string, number[]>[] = [];
+  try {
+    for (const size of [1, 2]) {
+      const dims = options.inputShape.map((d) => (typeof d === 'string' ? size : d));
+      const data = new Float32Array(dims.reduce((p, d) => p * d, 1));
+      const out = await runSession(session, { [inputName]: { data, dims } });
+      runs.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.dims])));
+      if (dynamic.length === 0) break;
+    }
+  } finally {
+    await session.release();
+  }
+  const [one, two] = runs as [Record<string, number[]>, Record<string, number[]> | undefined];
+  const outputs: Record<string, OnnxDim[]> = {};
+  for (const name of draft.outputs) {
+    const a = one[name] ?? [];
+    const b = two?.[name];
+    outputs[name] = a.map((d, i) => {
+      if (b === undefined || b[i] === d) return d;
+      return dynamic.length === 1 ? (dynamic[0] as string) : `${name}_dim${i}`;
+    });
+  }
+  const bytes = buildGraph(model, options, metadata, outputs).graph.toBytes();
+  if (options.path !== undefined) {
+    const temporary = `${options.path}.tmp-${process.pid}`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, options.path);
+  }
+  return {
+    bytes,
+    ...(options.path === undefined ? {} : { path: options.path }),
+    inputName,
+    outputs,
+    metadata,
+  };
+}
