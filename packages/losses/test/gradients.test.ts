@@ -83,7 +83,7 @@ const auLosses: [string, (z: tf.Tensor, reduction: Reduction) => tf.Tensor][] = 
         logits: z,
         targets: auTargets,
         dice: { weight: 0.7 },
-        reduction: reduction === 'none' ? 'mean' : reduction,
+        reduction: reduction === 'none' ? 'sum' : reduction,
       }).loss,
   ],
   [
