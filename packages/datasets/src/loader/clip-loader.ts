@@ -1,5 +1,6 @@
 import type { ClipDataset, ClipSample } from '../clip-dataset';
 import { createRandomSource, deriveSeed, shuffledIndices } from '../random';
+import { clipAuTargets } from '../real/openface-csv';
 import {
   DatasetInputError,
   resolveBadInputPolicy,
@@ -35,6 +36,11 @@ export interface ClipLoaderConfig {
   readonly onError?: BadInputPolicy;
   /** Optional subset of dataset indices (e.g. a fold); default every index. */
   readonly indices?: readonly number[];
+  /**
+   * Also compute clip AU targets by majority vote over each sample's decoded frames (AU-DFER's
+   * "16 sampled frames" variant; see `clipAuTargets`). Needs a dataset with `auNames` and per-frame `aus`.
+   */
+  readonly clipAuTargets?: { readonly threshold?: number };
 }
 
 /** One batch. Samples are concatenated along a new leading axis. */
@@ -50,6 +56,8 @@ export interface ClipBatch {
   readonly frameIndices: readonly (readonly number[])[];
   /** `[B, T, nAU]` when every sample has AU labels. */
   readonly aus?: Uint8Array;
+  /** `[B, nAU]` clip AU targets (majority vote over the decoded frames), when `clipAuTargets` is set. */
+  readonly auTargets?: Uint8Array;
   /** Per-sample `meta` of the dataset (e.g. the synthetic generator's true label). */
   readonly meta: readonly (Readonly<Record<string, unknown>> | undefined)[];
 }
@@ -124,6 +132,13 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
   if (transform?.random === true && mode === 'test') {
     throw new RangeError(
       'createClipLoader: a test loader must not use random transform steps (use createTestTransform)',
+    );
+  }
+  const voteOptions = config.clipAuTargets;
+  const numAus = dataset.auNames?.length;
+  if (voteOptions !== undefined && numAus === undefined) {
+    throw new RangeError(
+      'createClipLoader: config.clipAuTargets needs a dataset with auNames (per-frame AU labels)',
     );
   }
   const batchSize = config.batchSize;
@@ -206,7 +221,22 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
               setReport(false);
               continue;
             }
-            const batch = stackBatch(samples);
+            let batch = stackBatch(samples);
+            if (voteOptions !== undefined) {
+              const width = numAus as number;
+              const auTargets = new Uint8Array(samples.length * width);
+              samples.forEach(({ sample }, k) => {
+                if (sample.aus === undefined)
+                  throw new RangeError(`ClipLoader: sample ${sample.id} has no per-frame AU labels (aus)`);
+                const vote = clipAuTargets(
+                  sample.aus,
+                  width,
+                  voteOptions.threshold === undefined ? {} : { threshold: voteOptions.threshold },
+                );
+                auTargets.set(vote.targets, k * width);
+              });
+              batch = { ...batch, auTargets };
+            }
             delivered += samples.length;
             batches++;
             lastBatchSize = samples.length;

@@ -40,13 +40,15 @@ export async function decodeImage(file: string, options: DecodeImageOptions = {}
   return { data: bytesToUnitFloat(raw.data), height, width, channels: 3 };
 }
 
-/** `out[i] = bytes[i] / 255`. */
+const UNIT_FLOAT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/** `out[offset + i] = bytes[i] / 255` (through a 256-entry table: the same float32 values, no division). */
 export function bytesToUnitFloat(
   bytes: Uint8Array,
   out = new Float32Array(bytes.length),
   offset = 0,
 ): Float32Array {
-  for (let i = 0; i < bytes.length; i++) out[offset + i] = (bytes[i] as number) / 255;
+  for (let i = 0; i < bytes.length; i++) out[offset + i] = UNIT_FLOAT[bytes[i] as number] as number;
   return out;
 }
 

@@ -43,3 +43,5 @@ export {
   type SplitListDatasetConfig,
 } from './frame-folder-dataset';
 export { createVideoDataset, type VideoDatasetConfig, type VideoFileClip } from './video-dataset';
+export { createOpenFaceAuDataset, type OpenFaceAuDatasetConfig } from './openface-au-dataset';
+export { createDfewCsvDataset, type DfewCsvDatasetConfig } from './dfew-dataset';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DatasetInputError } from './data-errors';
-import { checkSize } from './image-decoding';
+import { bytesToUnitFloat, checkSize } from './image-decoding';
 
 /** Which ffmpeg binary is used and where it came from. */
 export interface FfmpegBinary {
@@ -194,15 +194,26 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
   });
   const wantedSet = wanted === undefined ? undefined : new Set(wanted);
   const kept = new Map<number, Buffer>();
-  let pending: Buffer = Buffer.alloc(0);
+  // Copy each chunk straight into the current frame's buffer (no re-concatenation); frames that are
+  // not wanted are counted but not copied.
+  let current: Buffer | undefined;
+  let filled = 0;
   let decoded = 0;
   const onStdout = (chunk: Buffer): void => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= frameBytes) {
-      if (wantedSet === undefined || wantedSet.has(decoded))
-        kept.set(decoded, Buffer.from(pending.subarray(0, frameBytes)));
-      pending = pending.subarray(frameBytes);
-      decoded++;
+    let offset = 0;
+    while (offset < chunk.length) {
+      const keep = wantedSet === undefined || wantedSet.has(decoded);
+      if (keep && current === undefined) current = Buffer.allocUnsafe(frameBytes);
+      const n = Math.min(frameBytes - filled, chunk.length - offset);
+      if (keep) chunk.copy(current as Buffer, filled, offset, offset + n);
+      filled += n;
+      offset += n;
+      if (filled === frameBytes) {
+        if (keep) kept.set(decoded, current as Buffer);
+        current = undefined;
+        filled = 0;
+        decoded++;
+      }
     }
   };
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn'];
@@ -220,10 +231,10 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
   const result = await runFfmpeg(args, onStdout);
   if (result.code !== 0)
     throw new DatasetInputError(file, `ffmpeg cannot decode the video: ${lastLines(result.stderr)}`);
-  if (pending.length !== 0) {
+  if (filled !== 0) {
     throw new DatasetInputError(
       file,
-      `ffmpeg output ${pending.length} trailing bytes, not a whole ${width}×${height} RGB frame`,
+      `ffmpeg output ${filled} trailing bytes, not a whole ${width}×${height} RGB frame`,
     );
   }
   if (decoded === 0) throw new DatasetInputError(file, 'the video decodes to 0 frames (empty clip)');
@@ -233,7 +244,7 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
     const frame = kept.get(f);
     if (frame === undefined)
       throw new DatasetInputError(file, `frame ${f} is missing: the video decodes to ${decoded} frames`);
-    for (let i = 0; i < frameBytes; i++) data[t * frameBytes + i] = (frame[i] as number) / 255;
+    bytesToUnitFloat(frame, data, t * frameBytes);
   });
   return { data, shape: [indices.length, height, width, 3], frameIndices: indices, numFrames: decoded };
 }

@@ -241,3 +241,41 @@ describe('createWorkerClipDataset', () => {
     ).rejects.toThrow('noSuchFactory');
   });
 });
+
+describe('clip AU targets in batches', () => {
+  it('votes over the decoded frames of each sample (hand-computed)', async () => {
+    // counter dataset: AU01 present on odd frames, AU12 present when the video index is odd
+    const loader = createClipLoader({
+      dataset: createCounterDataset({ length: 2 }),
+      sampler: uniform(4),
+      mode: 'test',
+      batchSize: 2,
+      clipAuTargets: {},
+    });
+    const [batch] = await collect(loader);
+    // video 0 frames 0,1,1,2 → AU01 on 2 of 4 (≥ ½ → 1), AU12 0; video 1 frames 0..3 → AU01 2 of 4 → 1, AU12 1
+    expect(Array.from(batch?.auTargets ?? [])).toEqual([1, 0, 1, 1]);
+    const strict = createClipLoader({
+      dataset: createCounterDataset({ length: 2 }),
+      sampler: uniform(4),
+      mode: 'test',
+      batchSize: 2,
+      clipAuTargets: { threshold: 0.75 },
+    });
+    const [b2] = await collect(strict);
+    expect(Array.from(b2?.auTargets ?? [])).toEqual([0, 0, 0, 1]);
+  });
+
+  it('needs a dataset with AU names', () => {
+    const plain = { ...createCounterDataset(), auNames: undefined } as ClipDataset;
+    expect(() =>
+      createClipLoader({
+        dataset: plain,
+        sampler: uniform(2),
+        mode: 'test',
+        batchSize: 2,
+        clipAuTargets: {},
+      }),
+    ).toThrow('needs a dataset with auNames');
+  });
+});

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describeWithSharedData } from '@dfer/test-utils';
 import {
+  createDfewCsvDataset,
   createFrameFolderDataset,
+  createOpenFaceAuDataset,
   createVideoDataset,
   decodeImage,
   decodeVideo,
@@ -225,4 +227,62 @@ it('a missing or unreadable video names the file', async () => {
   const junk = join(tmp, 'junk.mp4');
   writeFileSync(junk, 'not a video');
   await expect(probeVideo(junk)).rejects.toThrow(`${junk}: ffmpeg cannot decode the video`);
+});
+
+describe('OpenFace AU labels attached to a dataset', () => {
+  const dir = join(tmp, 'of-clip');
+  beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
+    for (let n = 1; n <= 4; n++) await writeSolidPng(join(dir, `${n}.png`), [n, n, n]);
+    // frames 1..4; AU12_c present on frames 2 and 3; AU01_c on frame 4; success 0 on frame 1
+    writeFileSync(
+      join(tmp, 'of-clip.csv'),
+      'frame, timestamp, confidence, success, AU12_r, AU01_c, AU12_c\n1,0,0.1,0,0,0,0\n2,0.04,0.9,1,2.5,0,1\n3,0.08,0.9,1,2.1,0,1\n4,0.12,0.9,1,0.2,1,0\n',
+    );
+  });
+
+  it('maps decoded frame f to OpenFace frame f + 1 and re-indexes AUs by name', async () => {
+    const frames = createFrameFolderDataset({ clips: [{ id: 'of-clip', dir, label: 0 }], labels: 'dfew' });
+    const ds = createOpenFaceAuDataset(frames, {
+      openFaceFile: (r) => join(tmp, `${r.id}.csv`),
+      aus: ['AU12', 'AU01'],
+    });
+    expect(ds.auNames).toEqual(['AU12', 'AU01']);
+    const clip = await ds.get(0, { frameIndices: [1, 3, 0] });
+    expect(Array.from(clip.aus ?? [])).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(Array.from(clip.meta?.['auSuccess'] as Uint8Array)).toEqual([1, 1, 0]);
+  });
+
+  it('names the CSV when a frame or an AU column is missing', async () => {
+    const frames = createFrameFolderDataset({ clips: [{ id: 'of-clip', dir, label: 0 }], labels: 'dfew' });
+    const csv = join(tmp, 'of-clip.csv');
+    const short = join(tmp, 'of-short.csv');
+    writeFileSync(short, 'frame, timestamp, confidence, success, AU12_c\n1,0,0.9,1,0\n');
+    const missingFrame = createOpenFaceAuDataset(frames, { openFaceFile: () => short, aus: ['AU12'] });
+    await expect(missingFrame.get(0, { frameIndices: [2] })).rejects.toThrow(`${short}: no row for frame 3`);
+    const missingAu = createOpenFaceAuDataset(frames, { openFaceFile: () => csv, aus: ['AU45'] });
+    await expect(missingAu.get(0)).rejects.toThrow(`${csv}: presence columns: no column for AU45`);
+  });
+});
+
+describe('DFEW CSV dataset', () => {
+  it('joins the CSV labels with <framesRoot>/<5-digit id> frame folders', async () => {
+    const root = join(tmp, 'dfew-frames');
+    for (const id of ['00001', '00025']) {
+      mkdirSync(join(root, id), { recursive: true });
+      for (let n = 1; n <= 3; n++) await writeSolidPng(join(root, id, `${id}_${n}.png`), [0, 0, 0]);
+    }
+    const csv = join(tmp, 'set_1.csv');
+    writeFileSync(csv, 'video_name,label\n1,1\n25,7\n');
+    const ds = createDfewCsvDataset(csv, { framesRoot: root, size: [2, 2] });
+    expect([ds.record(0), ds.record(1)]).toEqual([
+      { id: '00001', numFrames: 3, label: 0 },
+      { id: '00025', numFrames: 3, label: 6 },
+    ]);
+    expect((await ds.get(1)).shape).toEqual([3, 2, 2, 3]);
+    writeFileSync(csv, 'video_name,label\n1,1\n99,2\n');
+    expect(() => createDfewCsvDataset(csv, { framesRoot: root })).toThrow(
+      `${join(root, '00099')}: cannot read the frame folder`,
+    );
+  });
 });
