@@ -3,7 +3,7 @@
  * AU-DFER pos-weights, AU-detection class weights, AU co-occurrence and P(AU | expression).
  */
 import { resolveAuList, type AuId, type AuList } from './aus';
-import { resolveExpressions, resolveLabelList, type LabelList } from './labels';
+import { getExpression, resolveExpressions, resolveLabelList, type LabelList } from './labels';
 import type { PriorSourceDefinition } from './priors';
 
 /**
@@ -276,8 +276,8 @@ export function posWeights(
           `options.minorityClasses[${i}]: label name ${JSON.stringify(c)} needs options.labels to resolve it`,
         );
       }
-      const meaning = resolveExpressions([c], `options.minorityClasses[${i}]`)[0];
-      const idx = meanings.indexOf(meaning as (typeof meanings)[number]);
+      const meaning = getExpression(c, `options.minorityClasses[${i}]`);
+      const idx = meanings.indexOf(meaning);
       if (idx === -1) {
         throw new Error(
           `options.minorityClasses[${i}]: ${JSON.stringify(c)} is not one of options.labels (${(labelNames ?? []).join(', ')})`,
