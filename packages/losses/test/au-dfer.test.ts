@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak } from '@dfer/test-utils';
+import { posWeights, priorMatrix } from '@dfer/au-knowledge';
 import { auDferLoss, crossEntropyLoss } from '@dfer/losses';
 import { expectClose, flat, named, reference, tensorOf, useCpuBackend, type AuDferCase } from './reference';
 
@@ -167,6 +168,49 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
     );
     expect(() => auDferLoss({ ...ok, lambda: 1.25 })).toThrow(/lambda must be a number in \[0, 1\]/);
     expect(() => auDferLoss({ ...ok, labels: [0, 3] })).toThrow(/labels\[1\] = 3/);
+    tf.dispose([exprLogits, auLogits]);
+  });
+
+  it('takes au-knowledge tables as objects and refuses a prior scaled twice or of the wrong shape', () => {
+    const exprLogits = tf.zeros([1, 7]);
+    const auLogits = tf.zeros([1, 18]);
+    const ok = { exprLogits, auLogits, labels: [0], auTargets: new Uint8Array(18) };
+    const scaled = priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18', scale: 5 });
+    expect(() => auDferLoss({ ...ok, prior: scaled })).toThrow(
+      /was built with scale 5 .* build the prior with scale 1, or pass scale explicitly/,
+    );
+    const once = auDferLoss({ ...ok, prior: scaled, scale: 1 });
+    const plain = auDferLoss({
+      ...ok,
+      prior: priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18' }),
+    });
+    expectClose(once.loss, plain.loss.dataSync()[0] as number, 1e-6, 1e-6);
+    const bp4d = priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'bp4d12', fill: 0 });
+    expect(() => auDferLoss({ ...ok, prior: bp4d })).toThrow(
+      /prior 'dfew' is \[7, 12\] but the logits need \[7, 18\]/,
+    );
+    const fewClasses = posWeights([new Uint8Array(18).fill(1), new Uint8Array(18)], [0, 1], {
+      numClasses: 2,
+    });
+    expect(() =>
+      auDferLoss({ ...ok, prior: priorMatrix({ source: 'dfew' }), posWeight: fewClasses }),
+    ).toThrow(/posWeight \('global'\) is \[2, 18\] but the logits need \[7, 18\]/);
+    expect(() =>
+      auDferLoss({ ...ok, labels: tf.zeros([1, 1]), prior: priorMatrix({ source: 'dfew' }) }),
+    ).toThrow(/labels must be a rank-1 tensor \[batch\], got shape \[1, 1\]/);
+    tf.dispose([exprLogits, auLogits, once, plain]);
+  });
+
+  it('works inside tf.tidy, which keeps the returned result and frees the rest', () => {
+    const exprLogits = tensorOf(section.exprLogits);
+    const auLogits = tensorOf(section.auLogits);
+    const before = tf.memory().numTensors;
+    const result = tf.tidy(() =>
+      auDferLoss({ exprLogits, auLogits, labels: section.labels, auTargets: flat(section.auTargets), prior }),
+    );
+    expect(tf.memory().numTensors - before).toBe(3);
+    tf.dispose(result);
+    expect(tf.memory().numTensors).toBe(before);
     tf.dispose([exprLogits, auLogits]);
   });
 });
