@@ -13,6 +13,13 @@ export {
   type SyntheticSegment,
   type SyntheticLabelNoiseConfig,
 } from './synthetic-facs-dataset';
+export {
+  createSyntheticAuDataset,
+  type AuOccurrenceSource,
+  type SyntheticAuClipInfo,
+  type SyntheticAuConfig,
+  type SyntheticAuDataset,
+} from './synthetic-au-dataset';
 export { createIdentityFolds, type IdentityFold, type IdentityFoldOptions } from './identity-folds';
 export {
   createExpressionProfile,
