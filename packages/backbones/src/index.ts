@@ -3,3 +3,19 @@
  * and the DFER base models.
  */
 export * from './nn/index';
+export {
+  registerModel,
+  createModelRng,
+  createModel,
+  listModels,
+  getModelInfo,
+  getInputSpec,
+  DEFAULT_AU_HEAD_SIZE,
+  type CreateModelOptions,
+  type ModelBuildOptions,
+  type ModelInfo,
+  type ModelPreset,
+  type ModelRegistration,
+} from './registry';
+export { VideoModel, type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
+export * from './models/index';

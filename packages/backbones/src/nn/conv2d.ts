@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Module } from './module';
-import { createRng, type Rng, uniformValues } from './rng';
+import { createRng, normalValues, type Rng, uniformValues } from './rng';
 
 /** A size given once for both spatial axes or as `[height, width]`. */
 export type Size2d = number | readonly [number, number];
@@ -17,6 +17,11 @@ export interface Conv2dConfig {
   dilation?: Size2d;
   /** Add a bias (default `true`). */
   bias?: boolean;
+  /**
+   * Weight initialisation: `'uniform'` (PyTorch's default, U(−1/√fanIn, 1/√fanIn)) or
+   * `'kaiming-normal-fan-out'` (N(0, 2/fanOut) with fanOut = out·kh·kw, torchvision's ResNet init).
+   */
+  init?: 'uniform' | 'kaiming-normal-fan-out';
   /** Generator for the initial weights (default `createRng(0)`). */
   rng?: Rng;
 }
@@ -71,16 +76,14 @@ export class Conv2d extends Module {
     const rng = config.rng ?? createRng(0);
     const [kh, kw] = this.kernelSize;
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
-    this.weight = this.registerParameter(
-      'weight',
-      tf.tensor4d(uniformValues(kh * kw * inChannels * outChannels, bound, rng), [
-        kh,
-        kw,
-        inChannels,
-        outChannels,
-      ]),
-      { torchToTfjs: [2, 3, 1, 0] },
-    );
+    const n = kh * kw * inChannels * outChannels;
+    const values =
+      config.init === 'kaiming-normal-fan-out'
+        ? normalValues(n, Math.sqrt(2 / (outChannels * kh * kw)), rng)
+        : uniformValues(n, bound, rng);
+    this.weight = this.registerParameter('weight', tf.tensor4d(values, [kh, kw, inChannels, outChannels]), {
+      torchToTfjs: [2, 3, 1, 0],
+    });
     this.bias =
       config.bias === false
         ? undefined

@@ -14,7 +14,14 @@ export {
   type LoadStateDictOptions,
   type LoadStateDictResult,
 } from './module';
-export { createRng, uniformValues, normalValues, truncatedNormalValues, type Rng } from './rng';
+export {
+  createRng,
+  uniformValues,
+  normalValues,
+  truncatedNormalValues,
+  type Rng,
+  type RngConfig,
+} from './rng';
 export { Linear, type LinearConfig } from './linear';
 export { Conv2d, toPair, type Conv2dConfig, type Size2d } from './conv2d';
 export { BatchNorm, type BatchNormConfig } from './batch-norm';

@@ -13,13 +13,25 @@ export interface Rng {
   normal(): number;
   /** A fresh 31-bit seed for a child generator or a tfjs op that takes a seed. */
   seed(): number;
+  /**
+   * When `true`, the initialisers ({@link uniformValues}, {@link normalValues},
+   * {@link truncatedNormalValues}) return zeros without drawing: for models whose weights are loaded right
+   * after construction (as PyTorch's `skip_init`), which saves seconds on paper-size models.
+   */
+  readonly zeros: boolean;
+}
+
+/** Build-time options of {@link createRng}. */
+export interface RngConfig {
+  /** Make the initialisers return zeros (see {@link Rng.zeros}); default `false`. */
+  zeros?: boolean;
 }
 
 /**
  * Creates a mulberry32 generator (Tommy Ettinger's 32-bit generator).
  * @param seed - any integer; it is reduced to 32 bits.
  */
-export function createRng(seed: number): Rng {
+export function createRng(seed: number, config: RngConfig = {}): Rng {
   if (!Number.isFinite(seed)) throw new Error(`createRng: seed must be a finite number, got ${seed}`);
   let state = seed >>> 0;
   const next = (): number => {
@@ -38,12 +50,14 @@ export function createRng(seed: number): Rng {
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     },
     seed: () => Math.floor(next() * 0x7fffffff),
+    zeros: config.zeros ?? false,
   };
 }
 
 /** `n` values uniform in [-bound, bound). */
 export function uniformValues(n: number, bound: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
+  if (rng.zeros) return out;
   for (let i = 0; i < n; i++) out[i] = (2 * rng.next() - 1) * bound;
   return out;
 }
@@ -54,6 +68,7 @@ export function uniformValues(n: number, bound: number, rng: Rng): Float32Array 
  */
 export function truncatedNormalValues(n: number, std: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
+  if (rng.zeros) return out;
   for (let i = 0; i < n; i++) {
     let z = rng.normal();
     while (Math.abs(z) > 2) z = rng.normal();
@@ -65,6 +80,7 @@ export function truncatedNormalValues(n: number, std: number, rng: Rng): Float32
 /** `n` values from N(0, std²) (as `torch.randn` · std). */
 export function normalValues(n: number, std: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
+  if (rng.zeros) return out;
   for (let i = 0; i < n; i++) out[i] = rng.normal() * std;
   return out;
 }

@@ -1,36 +1,40 @@
 /**
  * Deterministic tensors both the TS tests and the Python fixture scripts compute (see
- * fixtures/make-nn-layers.py): det(n, k)[i] = sin(0.7·i + k), input(n)[i] = sin(0.37·i + 0.5).
+ * fixtures/make_nn_layers_common.py): det(n, k)[i] = ((i·7919 + k·7907) mod 1009)/504.5 − 1,
+ * input(n)[i] = ((i·7919) mod 1009)/504.5 − 1 + sin(i/7000).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { Module, StateDict, StateDictSpecEntry } from '@dfer/backbones';
 
-/** scale·sin(0.7·i + k) for i < n. */
+/** scale·(((i·7919 + k·7907) mod 1009)/504.5 − 1) for i < n: pseudo-random in [−scale, scale), exact in Python too. */
 export function detValues(n: number, k: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * Math.sin(0.7 * i + k);
+  const offset = (k * 7907) % 1009;
+  for (let i = 0; i < n; i++) out[i] = scale * ((((i % 1009) * 7919 + offset) % 1009) / 504.5 - 1);
   return out;
 }
 
-/** sin(0.37·i + 0.5) for i < n. */
+/** ((i·7919) mod 1009)/504.5 − 1 + sin(i/7000) for i < n: noise plus a slow wave, reproducible in Python. */
 export function inputValues(n: number): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sin(0.37 * i + 0.5);
+  for (let i = 0; i < n; i++) out[i] = ((i * 7919) % 1009) / 504.5 - 1 + Math.sin(i / 7000);
   return out;
 }
 
-/** A PyTorch-layout state dict for `spec`: tensor k gets scale·det(n, k); running_var 1 + 0.5·det; counters 0. */
+/**
+ * A PyTorch-layout state dict for `spec`: tensor k gets scale·det(n, k); running_var and rank-1 norm
+ * weights 1 + 0.5·det(n, k); counters 0.
+ */
 export function deterministicStateDict(spec: readonly StateDictSpecEntry[], scale: number): StateDict {
   const dict: StateDict = {};
   spec.forEach((e, k) => {
     const n = e.shape.reduce((a, b) => a * b, 1);
     if (e.name.endsWith('num_batches_tracked')) dict[e.name] = tf.zeros(e.shape, 'int32');
-    else if (e.name.endsWith('running_var')) {
-      dict[e.name] = tf.tensor(
-        detValues(n, k).map((v) => 1 + 0.5 * v),
-        e.shape,
-      );
+    else if (e.name.endsWith('running_var') || (e.name.endsWith('weight') && e.shape.length === 1)) {
+      const v = detValues(n, k, 0.5);
+      for (let i = 0; i < n; i++) v[i] = 1 + (v[i] as number);
+      dict[e.name] = tf.tensor(v, e.shape);
     } else dict[e.name] = tf.tensor(detValues(n, k, scale), e.shape);
   });
   return dict;

@@ -1,0 +1,172 @@
+/**
+ * The model registry (timm-style): each model file registers its architecture with {@link registerModel}
+ * beside its definition; {@link createModel} builds one by name and preset; {@link listModels} enumerates.
+ */
+import { createRng, type Rng } from './nn/rng';
+import type { InputSpec, VideoModel } from './video-model';
+
+/** The 18 OpenFace 2.0 AUs the AU-DFER head predicts by default (reference/au-dfer.md). */
+export const DEFAULT_AU_HEAD_SIZE = 18;
+
+/** Metadata of one preset of a model (architecture size + input it expects). */
+export interface ModelPreset {
+  /** Input the preset expects; preprocessing derives from it. */
+  input: InputSpec;
+  /** Exact number of trainable parameters with the default head (no AU head). */
+  numParameters: number;
+  /** One line on what the preset is. */
+  description: string;
+}
+
+/** Resolved per-model build options handed to a registered factory. */
+export interface ModelBuildOptions {
+  preset: string;
+  numClasses: number;
+  /** Number of AU outputs; 0 = no AU head. */
+  numAus: number;
+  /** Seed of the initial weights. */
+  seed: number;
+  /** `'random'` (seeded) or `'zeros'` (skip random initialisation; weights are loaded next). */
+  initialization: 'random' | 'zeros';
+}
+
+/**
+ * The generator a registered factory initialises its weights from: seeded by `options.seed`, and returning
+ * zeros when `options.initialization` is `'zeros'`.
+ */
+export function createModelRng(options: Pick<ModelBuildOptions, 'seed' | 'initialization'>): Rng {
+  return createRng(options.seed, { zeros: options.initialization === 'zeros' });
+}
+
+/** What a model file registers. */
+export interface ModelRegistration {
+  /** Registry key, snake_case (e.g. `former_dfer`). */
+  name: string;
+  /** One line on the architecture. */
+  description: string;
+  /** Paper and code the architecture follows. */
+  source: { paper: string; code: string; reference: string };
+  /** Presets by name; must include `paper` and `tiny`. */
+  presets: Record<string, ModelPreset>;
+  /** Default number of expression classes (7 for DFEW / FERV39K). */
+  defaultNumClasses: number;
+  /** Builds the model. */
+  create(options: ModelBuildOptions): VideoModel;
+}
+
+/** Per-call options of {@link createModel}. */
+export interface CreateModelOptions {
+  /** Preset name (default `'paper'`). */
+  preset?: string;
+  /** Number of expression classes (default: the model's, 7). */
+  numClasses?: number;
+  /**
+   * Add the AU-DFER AU head: `true` for the 18 OpenFace AUs, a number for that many AUs, `false`/absent
+   * for none.
+   */
+  auHead?: boolean | number;
+  /** Seed of the initial weights (default 0): same seed, same weights, bit for bit. */
+  seed?: number;
+  /**
+   * `'random'` (default): seeded PyTorch-style initialisation. `'zeros'`: skip it (every randomly
+   * initialised tensor starts at 0; BatchNorm/LayerNorm scales at 1) — for weights loaded right after
+   * construction, e.g. official checkpoints; much faster for `paper` presets.
+   */
+  initialization?: 'random' | 'zeros';
+}
+
+/** What {@link listModels} reports per model. */
+export interface ModelInfo {
+  name: string;
+  description: string;
+  source: { paper: string; code: string; reference: string };
+  presets: Record<string, ModelPreset>;
+  defaultNumClasses: number;
+}
+
+const registry = new Map<string, ModelRegistration>();
+
+/**
+ * Registers a model. Registering a name twice fails, as does a registration without `paper` and `tiny`
+ * presets.
+ */
+export function registerModel(registration: ModelRegistration): void {
+  if (!/^[a-z][a-z0-9_]*$/.test(registration.name)) {
+    throw new Error(`registerModel: name must be snake_case, got '${registration.name}'`);
+  }
+  if (registry.has(registration.name)) {
+    throw new Error(`registerModel: model '${registration.name}' is already registered`);
+  }
+  for (const required of ['paper', 'tiny']) {
+    if (registration.presets[required] === undefined) {
+      throw new Error(`registerModel: model '${registration.name}' lacks the '${required}' preset`);
+    }
+  }
+  registry.set(registration.name, registration);
+}
+
+function getRegistration(name: string): ModelRegistration {
+  const entry = registry.get(name);
+  if (entry === undefined) {
+    throw new Error(
+      `model registry: unknown model '${name}'; registered models: ${[...registry.keys()].join(', ')}`,
+    );
+  }
+  return entry;
+}
+
+/** Names of the registered models, sorted. */
+export function listModels(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Metadata of a registered model (presets with input spec and parameter counts). */
+export function getModelInfo(name: string): ModelInfo {
+  const { create: _create, ...info } = getRegistration(name);
+  return info;
+}
+
+/** Input spec of a model's preset (the single place preprocessing reads it from). */
+export function getInputSpec(name: string, preset = 'paper'): InputSpec {
+  return getPreset(getRegistration(name), preset).input;
+}
+
+function getPreset(entry: ModelRegistration, preset: string): ModelPreset {
+  const p = entry.presets[preset];
+  if (p === undefined) {
+    throw new Error(
+      `createModel: model '${entry.name}' has no preset '${preset}'; presets: ${Object.keys(entry.presets).join(', ')}`,
+    );
+  }
+  return p;
+}
+
+/**
+ * Builds a registered model: `createModel('former_dfer', { preset: 'tiny', numClasses: 7, auHead: true })`.
+ * Unset options fall back to the model's defaults; the caller's object is not modified.
+ */
+export function createModel(name: string, options: CreateModelOptions = {}): VideoModel {
+  const entry = getRegistration(name);
+  const preset = options.preset ?? 'paper';
+  getPreset(entry, preset);
+  const numClasses = options.numClasses ?? entry.defaultNumClasses;
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new Error(`createModel(${name}): numClasses must be a positive integer, got ${numClasses}`);
+  }
+  const au = options.auHead ?? false;
+  const numAus = au === true ? DEFAULT_AU_HEAD_SIZE : au === false ? 0 : au;
+  if (!Number.isInteger(numAus) || numAus < 0) {
+    throw new Error(
+      `createModel(${name}): auHead must be a boolean or a non-negative integer, got ${String(au)}`,
+    );
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new Error(`createModel(${name}): seed must be an integer, got ${seed}`);
+  const initialization = options.initialization ?? 'random';
+  if (initialization !== 'random' && initialization !== 'zeros') {
+    throw new Error(
+      `createModel(${name}): initialization must be 'random' or 'zeros', got '${String(initialization)}'`,
+    );
+  }
+  return entry.create({ preset, numClasses, numAus, seed, initialization });
+}
