@@ -7,6 +7,10 @@ export { REDUCTIONS } from './types';
 export { crossEntropyLoss, type CrossEntropyLossOptions } from './expression/cross-entropy';
 export { focalLoss, type FocalLossOptions } from './expression/focal';
 export {
+  softTargetCrossEntropyLoss,
+  type SoftTargetCrossEntropyLossOptions,
+} from './expression/soft-target-cross-entropy';
+export {
   classBalancedLoss,
   classBalancedWeights,
   type ClassBalancedBase,

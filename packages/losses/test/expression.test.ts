@@ -7,10 +7,11 @@ import {
   crossEntropyLoss,
   focalLoss,
   logitAdjustedLoss,
+  softTargetCrossEntropyLoss,
   type LossResult,
   type Reduction,
 } from '@dfer/losses';
-import { expectClose, gradOfSum, named, reference, tensorOf, useCpuBackend } from './reference';
+import { expectClose, flat, gradOfSum, named, reference, tensorOf, useCpuBackend } from './reference';
 
 beforeAll(useCpuBackend);
 
@@ -223,5 +224,36 @@ describe('logitAdjustedLoss and balancedSoftmaxLoss against PyTorch', () => {
       balancedSoftmaxLoss({ logits, labels: la.labels, classCounts: [1, 2, 3, 4, 5, 6, 0] }),
     ).toThrow(/classCounts\[6\] = 0 must be a finite number > 0/);
     logits.dispose();
+  });
+});
+
+describe('softTargetCrossEntropyLoss against PyTorch F.cross_entropy with probability targets', () => {
+  const section = reference.softTargetCrossEntropy;
+  it.each(named(section.cases, (c) => c.reduction))('mixup-style targets, %s', (_name, c) => {
+    const logits = tensorOf(section.logits);
+    const run = (z: tf.Tensor) =>
+      softTargetCrossEntropyLoss({ logits: z, targets: flat(section.targets), reduction: c.reduction });
+    const result = run(logits);
+    expectClose(result.loss, c.loss);
+    const grad = gradOfSum((z) => run(z).loss, logits);
+    expectClose(grad, c.gradLogits);
+    tf.dispose([logits, result, grad]);
+  });
+
+  it('equals crossEntropyLoss for one-hot targets, leaks nothing, and rejects rows not summing to 1', async () => {
+    const logits = tensorOf(reference.crossEntropy.logits);
+    const oneHot = tf.oneHot(tf.tensor1d(reference.crossEntropy.labels, 'int32'), 7);
+    await expectNoTensorLeak(() => {
+      const soft = softTargetCrossEntropyLoss({ logits, targets: oneHot });
+      const hard = crossEntropyLoss({ logits, labels: reference.crossEntropy.labels });
+      expectClose(soft.loss, hard.loss.dataSync()[0] as number, 1e-6, 1e-6);
+      tf.dispose([soft, hard]);
+    });
+    const bad = Array.from(oneHot.dataSync());
+    bad[7 * 3 + 1] = 0.5;
+    expect(() => softTargetCrossEntropyLoss({ logits, targets: bad })).toThrow(
+      /targets row 3 sums to 0.5; class probabilities must sum to 1/,
+    );
+    tf.dispose([logits, oneHot]);
   });
 });

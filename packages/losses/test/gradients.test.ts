@@ -9,6 +9,7 @@ import {
   crossEntropyLoss,
   focalLoss,
   logitAdjustedLoss,
+  softTargetCrossEntropyLoss,
   weightedAsymmetricLoss,
   weightedBceLoss,
   type Reduction,
@@ -30,8 +31,15 @@ auTargets.fill(0, A, 2 * A); // sample 1 has no AU present
 const prior = rng.uniformArray(C * A, 0.11, 0.89);
 const posPerExpression = rng.uniformArray(C * A, 0.5, 6);
 const counts = [50, 400, 20, 1000, 5];
+const mixedTargets = labels.flatMap((y, b) =>
+  Array.from({ length: C }, (_, c) => (c === y ? 0.6 : 0) + (c === labels[(b + 1) % B] ? 0.4 : 0)),
+);
 
 const expressionLosses: [string, (z: tf.Tensor, reduction: Reduction) => tf.Tensor][] = [
+  [
+    'soft-target cross-entropy',
+    (z, reduction) => softTargetCrossEntropyLoss({ logits: z, targets: mixedTargets, reduction }).loss,
+  ],
   ['cross-entropy', (z, reduction) => crossEntropyLoss({ logits: z, labels, reduction }).loss],
   [
     'cross-entropy, ε 0.1 + class weights',

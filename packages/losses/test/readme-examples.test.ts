@@ -48,6 +48,7 @@ describe('README examples', () => {
         'cross_entropy',
         'focal',
         'logit_adjusted',
+        'soft_target_cross_entropy',
       ]);
       const exprLabels = [0, 1, 2, 3, 4, 5, 6, 0];
       const auTargets = exprLabels.map((_, i) =>

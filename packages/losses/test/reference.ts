@@ -46,6 +46,7 @@ export interface ReferenceValues {
     classCounts: number[];
   };
   balancedSoftmax: ExpressionSection<GradCase> & { classCounts: number[] };
+  softTargetCrossEntropy: { logits: number[][]; targets: number[][]; cases: GradCase[] };
   auDfer: {
     exprLogits: number[][];
     labels: number[];

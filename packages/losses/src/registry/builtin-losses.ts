@@ -18,6 +18,7 @@ import { weightedBceLoss } from '../au-detection/weighted-bce';
 import { classBalancedLoss, type ClassBalancedBase } from '../expression/class-balanced';
 import { crossEntropyLoss } from '../expression/cross-entropy';
 import { focalLoss } from '../expression/focal';
+import { softTargetCrossEntropyLoss } from '../expression/soft-target-cross-entropy';
 import { balancedSoftmaxLoss, logitAdjustedLoss } from '../expression/logit-adjusted';
 import { ConfigReader, requireInputs } from './config-reader';
 import type { Loss, LossConfig, LossContext, LossFactory, LossInputName } from './loss-registry';
@@ -132,6 +133,16 @@ const crossEntropy: LossFactory = (config) => {
   return built('cross_entropy', { ...config, labelSmoothing }, EXPRESSION_INPUTS, (inputs, options) => {
     const { logits, labels } = requireInputs('cross_entropy', inputs, EXPRESSION_INPUTS);
     return crossEntropyLoss({ logits, labels, labelSmoothing, classWeights, reduction: options?.reduction });
+  });
+};
+
+const SOFT_TARGET_INPUTS = ['logits', 'targets'] as const;
+
+const softTargetCrossEntropy: LossFactory = (config) => {
+  new ConfigReader(config, []); // rejects any option: this loss has none
+  return built('soft_target_cross_entropy', { ...config }, SOFT_TARGET_INPUTS, (inputs, options) => {
+    const { logits, targets } = requireInputs('soft_target_cross_entropy', inputs, SOFT_TARGET_INPUTS);
+    return softTargetCrossEntropyLoss({ logits, targets, reduction: options?.reduction });
   });
 };
 
@@ -389,6 +400,7 @@ const auDice: LossFactory = (config, context) => {
  */
 export const BUILTIN_LOSSES: Readonly<Record<string, LossFactory>> = {
   cross_entropy: crossEntropy,
+  soft_target_cross_entropy: softTargetCrossEntropy,
   focal,
   class_balanced: classBalanced,
   logit_adjusted: logitAdjusted,

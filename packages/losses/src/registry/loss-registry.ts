@@ -41,6 +41,8 @@ export interface LossInputs {
   logits?: tf.Tensor;
   /** Expression class per sample. */
   labels?: LabelsInput;
+  /** Expression class probabilities per sample `[B, C]` (mixup / cutmix targets). */
+  targets?: MultiLabelTargetsInput;
   /** AU logits `[B, A]`. */
   auLogits?: tf.Tensor;
   /** AU targets `[B, A]` in [0, 1]. */
