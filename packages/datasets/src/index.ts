@@ -5,3 +5,10 @@ export * from './samplers';
 export { createRandomSource, deriveSeed, shuffledIndices, type RandomSource } from './random';
 export * from './transforms';
 export * from './loader';
+export {
+  createDatasetFromConfig,
+  registerDatasetType,
+  listDatasetTypes,
+  type DatasetConfig,
+  type DatasetFactory,
+} from './dataset-registry';

@@ -5,6 +5,7 @@ import {
   instances,
   keyExpression,
   multiClip,
+  stridedWindow,
   uniform,
   uniformSegments,
   type RandomSource,
@@ -139,5 +140,26 @@ describe('keyExpression', () => {
 
   it('rejects centres outside [-1, 1]', () => {
     expect(() => keyExpression([1.5], 0)).toThrow('centres[0]');
+  });
+});
+
+describe('stridedWindow', () => {
+  it('hand-computed: 4 frames stride 3 on 20 frames, centred window [5, 15]', () => {
+    // window = 3·3 + 1 = 10, slack = 10, start = 5
+    expect(stridedWindow(4, 3).sample(20, { mode: 'test' })).toEqual([5, 8, 11, 14]);
+  });
+
+  it('short video: every stride-th frame padded with the last frame', () => {
+    expect(stridedWindow(16, 4).sample(30, { mode: 'test' })).toEqual([
+      0, 4, 8, 12, 16, 20, 24, 28, 29, 29, 29, 29, 29, 29, 29, 29,
+    ]);
+  });
+
+  it('train mode places the window at U{0 … N − W} with the rng', () => {
+    // slack = 100 − 61 = 39; u = 0.5 → start ⌊0.5·40⌋ = 20
+    expect(stridedWindow(16, 4).sample(100, { mode: 'train', rng: replay([0.5]) })).toEqual(
+      Array.from({ length: 16 }, (_, k) => 20 + 4 * k),
+    );
+    expect(stridedWindow(16, 4).sample(100, { mode: 'train', rng: replay([0.999]) })[15]).toBe(99);
   });
 });

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedDataPath } from '@dfer/test-utils';
+import {
+  createClipLoader,
+  createDatasetFromConfig,
+  createWorkerClipDataset,
+  listDatasetTypes,
+  registerDatasetType,
+  uniform,
+  type ClipBatch,
+  type ClipLoader,
+} from '@dfer/datasets';
+
+async function collect(loader: ClipLoader): Promise<ClipBatch[]> {
+  const out: ClipBatch[] = [];
+  for await (const batch of loader.epoch(0)) out.push(batch);
+  return out;
+}
+
+describe('dataset registry', () => {
+  it('lists the built-in types', () => {
+    expect(listDatasetTypes().map((t) => t.type)).toEqual([
+      'splitList',
+      'dfewCsv',
+      'frameFolders',
+      'videos',
+      'syntheticFacs',
+    ]);
+  });
+
+  it('names an unknown type and the registered ones; refuses a second registration', async () => {
+    await expect(createDatasetFromConfig({ type: 'kinetics' })).rejects.toThrow(
+      'unknown dataset type "kinetics"; registered: splitList, dfewCsv',
+    );
+    expect(() => registerDatasetType('videos', () => ({}) as never)).toThrow('already registered');
+    await expect(createDatasetFromConfig({ type: 'splitList', format: 'dfew' })).rejects.toThrow(
+      'config.file must be a non-empty string (type splitList)',
+    );
+  });
+
+  const file = sharedDataPath('splits', 'DFEW_set_1_test.txt');
+  (file === undefined ? it.skip : it)(
+    'builds a split-list dataset from plain data (needs ../shared/data/splits)',
+    async () => {
+      const ds = await createDatasetFromConfig({
+        type: 'splitList',
+        file: file as string,
+        format: 'dfew',
+        root: '/data/DFEW',
+      });
+      expect(ds.length).toBe(2341);
+      expect(ds.record(0).id).toMatch(/^\d{5}$/);
+    },
+  );
+});
+
+const dist = join(__dirname, '..', '..', 'dist', 'index.js');
+const video = sharedDataPath('media', 'single_face.mp4');
+const workerCase =
+  existsSync(join(__dirname, '..', '..', 'dist', 'dataset-registry.js')) && video !== undefined
+    ? it
+    : it.skip;
+
+workerCase(
+  'a config-built video dataset in worker threads equals the in-process one (needs the build in dist/ and ../shared/data)',
+  async () => {
+    const config = {
+      type: 'videos',
+      videos: [{ file: video as string, label: 2 }],
+      labels: 'dfew',
+      fps: 5,
+      size: [24, 32],
+    };
+    const workers = await createWorkerClipDataset({
+      module: dist,
+      exportName: 'createDatasetFromConfig',
+      config,
+      workers: 2,
+    });
+    try {
+      const options = { sampler: uniform(4), mode: 'test' as const, batchSize: 1 };
+      const a = await collect(createClipLoader({ ...options, dataset: workers }));
+      const b = await collect(
+        createClipLoader({ ...options, dataset: await createDatasetFromConfig(config) }),
+      );
+      expect(a[0]?.shape).toEqual([1, 4, 24, 32, 3]);
+      expect(
+        Buffer.from(a[0]?.frames.buffer as ArrayBuffer).equals(
+          Buffer.from(b[0]?.frames.buffer as ArrayBuffer),
+        ),
+      ).toBe(true);
+      expect(Array.from(a[0]?.labels ?? [])).toEqual([2]);
+    } finally {
+      await workers.close();
+    }
+  },
+);
