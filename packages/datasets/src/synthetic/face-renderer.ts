@@ -704,26 +704,30 @@ export function renderFaceFrame(
   const contrast = ph.contrast;
   const offset = 128 - 128 * contrast + ph.brightness;
   const noise = ph.noiseStd;
+  const m = n * 3;
   if (noise > 0) {
     const table = gaussianTable();
     let state = (createRandomSource(request.noiseSeed).next() * 4294967296) | 0 || 1;
-    for (let i = 0, j = 0; i < n; i++, j += 4) {
-      for (let ch = 0; ch < 3; ch++) {
-        // xorshift32 (Marsaglia, 2003) picks one of the 65,536 Gaussian quantiles.
-        state ^= state << 13;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        const e = table[(state >>> 16) & 0xffff] as number;
-        const val = Math.round((rgba[j + ch] as number) * contrast + offset + noise * e);
-        dest[i * 3 + ch] = val < 0 ? 0 : val > 255 ? 255 : val;
-      }
+    for (let k = 0, j = 0; k < m; j++) {
+      if ((j & 3) === 3) continue; // alpha
+      // xorshift32 (Marsaglia, 2003) picks one of the 65,536 Gaussian samples.
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      const val = Math.round(
+        (rgba[j] as number) * contrast + offset + noise * (table[state >>> 16] as number),
+      );
+      dest[k++] = val < 0 ? 0 : val > 255 ? 255 : val;
+    }
+  } else if (contrast === 1 && offset === 0) {
+    for (let k = 0, j = 0; k < m; j++) {
+      if ((j & 3) !== 3) dest[k++] = rgba[j] as number;
     }
   } else {
-    for (let i = 0, j = 0; i < n; i++, j += 4) {
-      for (let ch = 0; ch < 3; ch++) {
-        const val = Math.round((rgba[j + ch] as number) * contrast + offset);
-        dest[i * 3 + ch] = val < 0 ? 0 : val > 255 ? 255 : val;
-      }
+    for (let k = 0, j = 0; k < m; j++) {
+      if ((j & 3) === 3) continue;
+      const val = Math.round((rgba[j] as number) * contrast + offset);
+      dest[k++] = val < 0 ? 0 : val > 255 ? 255 : val;
     }
   }
   return dest;
