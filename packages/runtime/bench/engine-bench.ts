@@ -20,7 +20,6 @@ import {
   registerKernelFixes,
   runSession,
   transposeToChannelsFirst,
-  transposeToChannelsLast,
   unregisterKernelFixes,
 } from '../src/index';
 import type { OnnxGraph, ParityModel } from '../src/index';
