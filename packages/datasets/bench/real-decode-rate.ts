@@ -30,18 +30,31 @@ const video = resolve(
   'single_face.mp4',
 );
 
-async function timeIt(
-  fn: () => Promise<number>,
-): Promise<{ seconds: number; frames: number; framesPerSecond: number }> {
+interface Timing {
+  seconds: number;
+  frames: number;
+  framesPerSecond: number;
+  /** CPU seconds of this Node process (not counting the ffmpeg child process). */
+  nodeCpuSeconds: number;
+  /** Frames per CPU second of this Node process: the rate on an otherwise idle core. */
+  framesPerNodeCpuSecond: number;
+}
+
+async function timeIt(fn: () => Promise<number>): Promise<Timing> {
   await fn(); // warm-up
   let frames = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let r = 0; r < repeats; r++) frames += await fn();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     seconds: Number(seconds.toFixed(3)),
     frames,
     framesPerSecond: Number((frames / seconds).toFixed(1)),
+    nodeCpuSeconds: Number(cpuSeconds.toFixed(3)),
+    framesPerNodeCpuSecond: Number((frames / cpuSeconds).toFixed(1)),
   };
 }
 

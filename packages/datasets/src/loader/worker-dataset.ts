@@ -171,6 +171,10 @@ export async function createWorkerClipDataset(config: WorkerClipDatasetConfig): 
       });
     },
     async close(): Promise<void> {
+      for (const [id, job] of pending) {
+        pending.delete(id);
+        job.reject(new Error(`worker dataset closed before sample request ${id} finished`));
+      }
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };

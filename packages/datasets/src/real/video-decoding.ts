@@ -169,7 +169,7 @@ export interface DecodeVideoOptions extends VideoDecodeOptions {
   readonly size?: readonly [number, number];
   /** Frames to return (0-based, any order, repeats allowed). Default: every frame. */
   readonly frameIndices?: readonly number[];
-  /** Native size when already known (skips a probe). */
+  /** Native size when already known (skips a probe; no probe is made either when `size` is given). */
   readonly info?: Pick<VideoInfo, 'width' | 'height'>;
 }
 
@@ -183,9 +183,12 @@ export interface DecodeVideoOptions extends VideoDecodeOptions {
 export async function decodeVideo(file: string, options: DecodeVideoOptions = {}): Promise<DecodedVideo> {
   checkFile(file);
   if (options.size !== undefined) checkSize(options.size, 'decodeVideo: options.size');
+  // the native size is needed only when no output size is given
   const info =
-    options.info ?? (await probeVideo(file, options.fps === undefined ? {} : { fps: options.fps }));
-  const [height, width] = options.size ?? [info.height, info.width];
+    options.size !== undefined || options.info !== undefined
+      ? options.info
+      : await probeVideo(file, options.fps === undefined ? {} : { fps: options.fps });
+  const [height, width] = options.size ?? [(info as VideoInfo).height, (info as VideoInfo).width];
   const frameBytes = width * height * 3;
   const wanted = options.frameIndices;
   wanted?.forEach((f, i) => {
