@@ -6,7 +6,7 @@ import { REDUCTIONS } from './types';
 export function checkLogits(where: string, name: string, logits: unknown): [number, number] {
   if (!(logits instanceof tf.Tensor)) {
     throw new TypeError(
-      `${where}: ${name} must be a tf.Tensor of shape [batch, classes], got ${describe(logits)}`,
+      `${where}: ${name} must be a tf.Tensor of shape [batch, classes], got ${describeValue(logits)}`,
     );
   }
   if (logits.rank !== 2) {
@@ -47,7 +47,7 @@ export function readLabels(
     values = labels;
   } else {
     throw new TypeError(
-      `${where}: ${name} must be a tf.Tensor or an array of integers, got ${describe(labels)}`,
+      `${where}: ${name} must be a tf.Tensor or an array of integers, got ${describeValue(labels)}`,
     );
   }
   if (values.length !== batch) {
@@ -96,7 +96,7 @@ export function readMultiLabelTargets(
     values = targets;
   } else {
     throw new TypeError(
-      `${where}: ${name} must be a tf.Tensor or an array of numbers, got ${describe(targets)}`,
+      `${where}: ${name} must be a tf.Tensor or an array of numbers, got ${describeValue(targets)}`,
     );
   }
   const out = new Float32Array(batch * width);
@@ -123,7 +123,9 @@ export function readVector(
   bounds: { min: number; strict: boolean } = { min: 0, strict: false },
 ): Float32Array {
   if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-    throw new TypeError(`${where}: ${name} must be an array of ${length} numbers, got ${describe(values)}`);
+    throw new TypeError(
+      `${where}: ${name} must be an array of ${length} numbers, got ${describeValue(values)}`,
+    );
   }
   if (values.length !== length) {
     throw new RangeError(`${where}: ${name} has ${values.length} entries, expected ${length}`);
@@ -145,7 +147,9 @@ export function readVector(
 /** Checks a scalar option: a finite number in `[min, max]`. */
 export function checkNumber(where: string, name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`${where}: ${name} must be a number in [${min}, ${max}], got ${describe(value)}`);
+    throw new RangeError(
+      `${where}: ${name} must be a number in [${min}, ${max}], got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -154,14 +158,14 @@ export function checkNumber(where: string, name: string, value: unknown, min: nu
 export function checkReduction(where: string, reduction: unknown): Reduction {
   if (!REDUCTIONS.includes(reduction as Reduction)) {
     throw new RangeError(
-      `${where}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${describe(reduction)}`,
+      `${where}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got ${describeValue(reduction)}`,
     );
   }
   return reduction as Reduction;
 }
 
 /** A short description of a value for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape.join(', ')}]`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === 'string') return `'${value}'`;

@@ -187,6 +187,19 @@ describe("createLoss({ type: 'au_dfer' }) builds the AU-DFER loss from au-knowle
     tf.dispose([a, c, permutedLogits, b.logits, b.auLogits]);
   });
 
+  it('names the prior when the AU head does not match context.aus', () => {
+    const loss = createLoss(
+      { type: 'au_dfer', posWeight: 'none' },
+      {
+        labels: 'dfew',
+        aus: ['AU01', 'AU02', 'AU04', 'AU05', 'AU06', 'AU07', 'AU09', 'AU10', 'AU12', 'AU14', 'AU15', 'AU17'],
+      },
+    );
+    const b = batch(2, 2, DFEW.length);
+    expect(() => loss.compute(b)).toThrow(/prior 'dfew' is \[7, 12\] but the logits need \[7, 18\]/);
+    tf.dispose([b.logits, b.auLogits]);
+  });
+
   it("the 'dfew' prior puts happy's largest weight on AU12 (rows matched by name)", () => {
     const prior = priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18' });
     const happy = Array.from(prior.values.subarray(0, NUM_AUS));

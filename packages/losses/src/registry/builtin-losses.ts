@@ -9,6 +9,7 @@ import {
   type AuClassWeightMethod,
   type AuTargets,
   type PosWeightMode,
+  type PosWeights,
 } from '@dfer/au-knowledge';
 import { auDferLoss } from '../au-dfer/au-dfer-loss';
 import { auDiceLoss } from '../au-detection/dice';
@@ -247,7 +248,7 @@ const auDfer: LossFactory = (config, context) => {
   const prior = withWhere(r.where, () => priorMatrix({ source: getPriorSource(priorName), labels, aus }));
   const notes: string[] = [];
   if (prior.anomalous) notes.push(`prior '${prior.source}' is documented as anomalous: ${prior.provenance}`);
-  let posWeight: Float32Array | undefined;
+  let posWeight: PosWeights | undefined;
   if (posWeightMode !== 'none') {
     const training = context.training;
     if (training?.auTargets === undefined || training.exprLabels === undefined) {
@@ -273,7 +274,7 @@ const auDfer: LossFactory = (config, context) => {
         `posWeight '${posWeightMode}': ${computed.degenerate.length} cell(s) had no usable N_neg/N_pos and use ${computed.degenerateValue}: ${cells}`,
       );
     }
-    posWeight = computed.values;
+    posWeight = computed;
   }
   const resolved: LossConfig = {
     ...config,
@@ -295,7 +296,7 @@ const auDfer: LossFactory = (config, context) => {
         auLogits: x.auLogits,
         labels: x.labels,
         auTargets: x.auTargets,
-        prior: prior.values,
+        prior,
         posWeight,
         lambda,
         scale,
