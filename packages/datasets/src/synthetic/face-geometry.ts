@@ -124,21 +124,21 @@ function level(aus: AuIntensities, id: string): number {
  * is normalised to a = I/5 ∈ [0, 1], and displacements are linear in a). Displacements in face units,
  * y down (see the module comment):
  *
- * - AU1 inner brow raiser: inner brow y −0.22a, mid −0.09a; forehead lines.
- * - AU2 outer brow raiser: outer brow y −0.22a, mid −0.12a; forehead lines.
- * - AU4 brow lowerer: brows y +0.14a (inner), +0.09a (mid), +0.04a (outer); inner brows drawn
+ * - AU1 inner brow raiser: inner brow y −0.26a, mid −0.09a; forehead lines.
+ * - AU2 outer brow raiser: outer brow y −0.26a, mid −0.12a; forehead lines.
+ * - AU4 brow lowerer: brows y +0.16a (inner), +0.09a (mid), +0.04a (outer); inner brows drawn
  *   together by 0.08a; upper lid narrowed ×(1 − 0.25a); vertical glabella lines.
- * - AU5 upper lid raiser: upper lid raised by 0.07a (more sclera).
+ * - AU5 upper lid raiser: upper lid raised by 0.1a (more sclera).
  * - AU6 cheek raiser: cheeks up 0.12a, lower lid up by 0.5a of its depth, outer eye corners up
  *   0.02a; crow's feet.
  * - AU7 lid tightener: lower lid up by 0.6a of its depth, upper lid ×(1 − 0.3a).
- * - AU9 nose wrinkler: nose wings up 0.08a and out 0.03a, inner brows down 0.06a, upper lip up
+ * - AU9 nose wrinkler: nose wings up 0.1a and out 0.03a, inner brows down 0.06a, upper lip up
  *   0.04a, lower lid up 0.2a of its depth; nose wrinkles, nasolabial furrows.
- * - AU10 upper lip raiser: upper lip top up 0.1a, its lower edge up 0.08a, corners up 0.02a;
- *   nasolabial furrows, teeth shown when the lips part.
+ * - AU10 upper lip raiser: upper lip top up 0.13a, its lower edge up 0.11a (the lower lip stays, so
+ *   the upper teeth show), corners up 0.02a; nasolabial furrows.
  * - AU12 lip corner puller: corners up 0.2a and out 0.1a, cheeks up 0.05a; nasolabial furrows.
  * - AU14 dimpler: corners out 0.04a and up 0.02a, lips ×(1 − 0.15a); dimples.
- * - AU15 lip corner depressor: corners down 0.16a and in 0.03a, lower lip bottom down 0.02a.
+ * - AU15 lip corner depressor: corners down 0.2a and in 0.03a, lower lip bottom down 0.02a.
  * - AU17 chin raiser: pushes the closed lips up (upper lip and lower lip top up 0.02a, lower lip
  *   bottom up 0.05a), chin up 0.04a, corners down 0.03a; chin boss wrinkles.
  * - AU20 lip stretcher: corners out 0.13a and down 0.03a, lips ×(1 − 0.3a).
@@ -176,14 +176,14 @@ export function computeFaceLandmarks(identity: FaceIdentity, aus: AuIntensities)
   // Brows (x given for the image-right side; mirrored for the left).
   const browBaseY = id.eyeY - id.browGap;
   const innerX = id.eyeHalfSpacing - id.eyeHalfWidth * 0.95 - 0.08 * a4;
-  const innerY = browBaseY + 0.02 - 0.22 * a1 + 0.14 * a4 + 0.06 * a9;
+  const innerY = browBaseY + 0.02 - 0.26 * a1 + 0.16 * a4 + 0.06 * a9;
   const midX = id.eyeHalfSpacing + 0.02;
   const midY = browBaseY - 0.04 - 0.09 * a1 - 0.12 * a2 + 0.09 * a4 + 0.02 * a9;
   const outerX = id.eyeHalfSpacing + id.eyeHalfWidth * 1.25;
-  const outerY = browBaseY + 0.03 - 0.22 * a2 + 0.04 * a4;
+  const outerY = browBaseY + 0.03 - 0.26 * a2 + 0.04 * a4;
 
   // Eyes.
-  const openUpper = Math.max(0, id.upperLidHeight * (1 - 0.25 * a4) * (1 - 0.3 * a7) + 0.07 * a5);
+  const openUpper = Math.max(0, id.upperLidHeight * (1 - 0.25 * a4) * (1 - 0.3 * a7) + 0.1 * a5);
   const lowerDepth = id.lowerLidHeight * Math.max(0, 1 - 0.5 * a6 - 0.6 * a7 - 0.2 * a9);
   const closeLine = id.eyeY + 0.3 * id.lowerLidHeight;
   const upperLidY = closeLine + (id.eyeY - openUpper - closeLine) * (1 - aClose);
@@ -198,7 +198,7 @@ export function computeFaceLandmarks(identity: FaceIdentity, aus: AuIntensities)
 
   // Nose.
   const wingX = id.noseHalfWidth + 0.03 * a9;
-  const wingY = id.noseTipY + 0.02 - 0.08 * a9;
+  const wingY = id.noseTipY + 0.02 - 0.1 * a9;
 
   // Mouth.
   const lipScale = Math.max(
@@ -223,15 +223,15 @@ export function computeFaceLandmarks(identity: FaceIdentity, aus: AuIntensities)
     lipLineY -
     0.2 * a12 -
     0.02 * a14 +
-    0.16 * a15 +
+    0.2 * a15 +
     0.03 * a17 +
     0.03 * a20 -
     0.02 * a10 +
     0.05 * a26 +
     gap * 0.35;
   const upperLift = 0.02 * a25 * closeFactor + 0.02 * a17 + 0.04 * a9;
-  const upperLipBottomY = lipLineY - upperLift - 0.08 * a10;
-  const upperLipTopY = lipLineY - upperLift - 0.1 * a10 - id.upperLipThickness * lipScale;
+  const upperLipBottomY = lipLineY - upperLift - 0.11 * a10;
+  const upperLipTopY = lipLineY - upperLift - 0.13 * a10 - id.upperLipThickness * lipScale;
   const lowerDrop = (0.13 * a25 + 0.2 * a26) * closeFactor - 0.02 * a17;
   const lowerLipTopY = Math.max(upperLipBottomY, lipLineY + lowerDrop);
   const lowerLipBottomY = lowerLipTopY + id.lowerLipThickness * lipScale + 0.02 * a15 - 0.03 * a17;

@@ -157,7 +157,7 @@ export function sampleFaceIdentity(rng: RandomSource): FaceIdentity {
     lowerLidHeight: u(0.06, 0.08),
     irisRadius: u(0.065, 0.08),
     browGap: u(0.2, 0.27),
-    browThickness: u(0.05, 0.085),
+    browThickness: u(0.06, 0.09),
     noseTipY: u(0.3, 0.4),
     noseHalfWidth: u(0.13, 0.18),
     mouthY: u(0.72, 0.82),

@@ -416,7 +416,7 @@ function drawFace(
   }
 
   // Brows.
-  ctx.strokeStyle = css(id.hair, 0.75);
+  ctx.strokeStyle = css(id.hair, 0.5);
   ctx.lineWidth = id.browThickness;
   for (const [a, m, b] of [
     [L.browInnerL, L.browMidL, L.browOuterL],

@@ -12,19 +12,20 @@ const lowerLip = (s: FaceState): number => s.landmarks.lowerLipBottom[1] - s.lan
 describe('FACS motion model: each AU moves its landmarks the way FACS describes (y grows downwards)', () => {
   // [AU, what FACS says, measure, expected change at intensity 5 from the documented displacement]
   const cases: [string, string, (s: FaceState) => number, number][] = [
-    ['AU01', 'raises the inner brows', (s) => s.landmarks.browInnerR[1], -0.22],
-    ['AU02', 'raises the outer brows', (s) => s.landmarks.browOuterR[1], -0.22],
-    ['AU04', 'lowers the inner brows', (s) => s.landmarks.browInnerR[1], 0.14],
+    ['AU01', 'raises the inner brows', (s) => s.landmarks.browInnerR[1], -0.26],
+    ['AU02', 'raises the outer brows', (s) => s.landmarks.browOuterR[1], -0.26],
+    ['AU04', 'lowers the inner brows', (s) => s.landmarks.browInnerR[1], 0.16],
     ['AU04', 'draws the brows together', (s) => s.landmarks.browInnerR[0] - s.landmarks.browInnerL[0], -0.16],
     ['AU06', 'raises the cheeks', (s) => s.landmarks.cheekR[1], -0.12],
     ['AU06', 'narrows the eye from below', (s) => s.landmarks.lowerLidR[1], -0.5 * identity.lowerLidHeight],
     ['AU07', 'raises the lower lid', (s) => s.landmarks.lowerLidR[1], -0.6 * identity.lowerLidHeight],
-    ['AU09', 'raises the nose wings', (s) => s.landmarks.noseWingR[1], -0.08],
-    ['AU10', 'raises the upper lip', (s) => s.landmarks.upperLipTop[1], -0.1],
+    ['AU09', 'raises the nose wings', (s) => s.landmarks.noseWingR[1], -0.1],
+    ['AU10', 'raises the upper lip', (s) => s.landmarks.upperLipTop[1], -0.13],
+    ['AU10', 'uncovers the upper teeth', lipGap, 0.11],
     ['AU12', 'raises the lip corners', (s) => s.landmarks.mouthCornerR[1], -0.2],
     ['AU12', 'pulls the lip corners out', (s) => s.landmarks.mouthCornerR[0], 0.1],
     ['AU14', 'pulls the corners back (wider)', (s) => s.landmarks.mouthCornerR[0], 0.04],
-    ['AU15', 'lowers the lip corners', (s) => s.landmarks.mouthCornerR[1], 0.16],
+    ['AU15', 'lowers the lip corners', (s) => s.landmarks.mouthCornerR[1], 0.2],
     ['AU17', 'pushes the chin and lower lip up', (s) => s.landmarks.chin[1], -0.04],
     ['AU17', 'pushes the lower lip bottom up', (s) => s.landmarks.lowerLipBottom[1], -0.05],
     ['AU20', 'stretches the lips sideways', (s) => s.landmarks.mouthCornerR[0], 0.13],
@@ -44,8 +45,8 @@ describe('FACS motion model: each AU moves its landmarks the way FACS describes 
     expect(half).toBeCloseTo(expected / 2, 10);
   });
 
-  it('AU5 widens the eye (upper lid raised by 0.07 at intensity 5)', () => {
-    expect(eyeOpening(at({ AU05: 5 })) - eyeOpening(neutral)).toBeCloseTo(0.07, 10);
+  it('AU5 widens the eye (upper lid raised by 0.1 at intensity 5)', () => {
+    expect(eyeOpening(at({ AU05: 5 })) - eyeOpening(neutral)).toBeCloseTo(0.1, 10);
   });
 
   it('AU26 also parts the lips, AU24 and AU28 keep them closed', () => {
