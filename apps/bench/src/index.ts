@@ -1,1 +1,68 @@
-export {};
+/**
+ * @dfer/bench — the experiment matrix across the three base models, performance timings, the versioned
+ * results file, the Markdown report and the self-contained dashboard. The `bench` CLI is `dist/cli.js`.
+ */
+export {
+  BENCH_RESULTS_KIND,
+  BENCH_RESULTS_SCHEMA_VERSION,
+  benchResultsSchema,
+  runRecordSchema,
+  perfRecordSchema,
+  type BenchResults,
+  type EpochHistoryRecord,
+  type FoldMetrics,
+  type MeanStdValue,
+  type PerfRecord,
+  type PerfTarget,
+  type RunRecord,
+} from './results/schema';
+export {
+  ResultsFileError,
+  createEmptyResults,
+  mergeBenchResults,
+  parseBenchResults,
+  readBenchResults,
+  writeBenchResults,
+  type MergeReport,
+} from './results/results-file';
+export {
+  aggregateRuns,
+  meanAndSampleStd,
+  minorityFirstOrder,
+  METHOD_ORDER,
+  type AggregateRow,
+} from './report/aggregate';
+export { formatPercent, renderReportMarkdown } from './report/markdown';
+export {
+  createDashboardData,
+  readChartJsBundle,
+  renderDashboardHtml,
+  type DashboardData,
+  type DashboardOptions,
+  type DashboardRow,
+} from './report/dashboard';
+export {
+  BASE_MODELS,
+  FULL_PROFILE,
+  METHODS,
+  QUICK_DATA,
+  QUICK_PROFILE,
+  expandProfile,
+  getMethod,
+  getProfile,
+  listProfiles,
+  type MatrixCell,
+  type MethodSpec,
+  type ProfileConfig,
+  type ProfileTraining,
+} from './matrix/profiles';
+export { collectVersions, createRunRecord, type RunIdentity } from './matrix/run-record';
+export {
+  benchOutputPaths,
+  runMatrix,
+  writeReports,
+  type BenchOutputPaths,
+  type RunMatrixOptions,
+  type RunMatrixSummary,
+} from './matrix/run-matrix';
+export { createBenchProgram } from './cli';

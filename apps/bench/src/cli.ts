@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { benchOutputPaths, runMatrix, writeReports } from './matrix/run-matrix';
+import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles';
+import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+function readDataNode(path: string): ProfileConfig['data'] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `--data ${path}: cannot read a JSON data node (${(error as Error).message})`,
+    );
+  }
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') {
+    throw new InvalidArgumentError(
+      `--data ${path}: expected a JSON object with a string "type" (a trainer data source)`,
+    );
+  }
+  return raw as ProfileConfig['data'];
+}
+
+/** Build the `bench` command line (exported for tests). */
+export function createBenchProgram(): Command {
+  const program = new Command('bench')
+    .description('DFER bench: the experiment matrix, performance timings, results, report and dashboard')
+    .showHelpAfterError();
+
+  program
+    .command('run', { isDefault: true })
+    .description('run an experiment matrix (resumable) and write results.json, report.md and dashboard.html')
+    .addOption(new Option('--profile <name>', 'matrix to run').choices(listProfiles()).default('quick'))
+    .option('--out <dir>', 'output folder', 'bench-results')
+    .addOption(
+      new Option('--engine <backend>', "tfjs backend (default: the profile's, auto)").choices([
+        'auto',
+        'wasm',
+        'cpu',
+        'tensorflow',
+      ]),
+    )
+    .option('--only <substrings>', 'run only cells whose id contains one of these comma-separated substrings')
+    .option(
+      '--data <file.json>',
+      "trainer data node to use instead of the profile's synthetic data (e.g. a DFEW node)",
+    )
+    .option('--epochs <n>', "override the profile's epochs", positiveInt('--epochs'))
+    .option('--seeds <list>', "override the profile's seeds (comma-separated)")
+    .action(
+      async (opts: {
+        profile: string;
+        out: string;
+        engine?: ProfileConfig['engine'];
+        only?: string;
+        data?: string;
+        epochs?: number;
+        seeds?: string;
+      }) => {
+        const base = getProfile(opts.profile);
+        const seeds = opts.seeds
+          ? opts.seeds.split(',').map((s) => {
+              const n = Number(s);
+              if (!Number.isInteger(n) || n < 0)
+                throw new InvalidArgumentError(`--seeds: "${s}" is not a non-negative integer`);
+              return n;
+            })
+          : base.seeds;
+        const profile: ProfileConfig = {
+          ...base,
+          ...(opts.engine ? { engine: opts.engine } : {}),
+          ...(opts.data ? { data: readDataNode(opts.data) } : {}),
+          ...(opts.epochs ? { training: { ...base.training, epochs: opts.epochs } } : {}),
+          seeds,
+        };
+        const t0 = performance.now();
+        process.stderr.write(`bench run: profile "${profile.name}" — ${profile.description}\n`);
+        const summary = await runMatrix(profile, {
+          outDir: opts.out,
+          ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
+        });
+        const minutes = (performance.now() - t0) / 60000;
+        process.stdout.write(
+          `bench run: ${summary.ran.length} run(s) done, ${summary.skipped.length} already done (skipped), in ${minutes.toFixed(1)} min\n` +
+            `  results:   ${summary.paths.results}\n  report:    ${summary.paths.report}\n  dashboard: ${summary.paths.dashboard}\n`,
+        );
+      },
+    );
+
+  program
+    .command('report')
+    .description('merge results files and regenerate report.md and dashboard.html')
+    .argument('<results...>', 'results.json files (later files win on duplicate run ids)')
+    .option('--out <dir>', 'output folder', 'bench-results')
+    .action((files: string[], opts: { out: string }) => {
+      const inputs = files.map((f) => readBenchResults(f));
+      const merged = mergeBenchResults(inputs);
+      mkdirSync(resolve(opts.out), { recursive: true });
+      const paths = benchOutputPaths(opts.out);
+      writeBenchResults(paths.results, merged.results);
+      writeReports(merged.results, paths);
+      if (merged.replacedRuns.length) {
+        process.stderr.write(
+          `bench report: ${merged.replacedRuns.length} duplicate run id(s), the later file's record kept: ${merged.replacedRuns.join(', ')}\n`,
+        );
+      }
+      if (merged.replacedPerf)
+        process.stderr.write(
+          `bench report: ${merged.replacedPerf} duplicate timing(s), the later file's kept\n`,
+        );
+      process.stdout.write(
+        `bench report: merged ${files.length} file(s): ${merged.results.runs.length} run(s), ${merged.results.perf.length} timing(s)\n` +
+          `  results:   ${paths.results}\n  report:    ${paths.report}\n  dashboard: ${paths.dashboard}\n`,
+      );
+    });
+  return program;
+}
+
+if (require.main === module) {
+  createBenchProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,207 @@
+/**
+ * The browser code of the dashboard, inlined into `dashboard.html` after Chart.js. It reads the embedded
+ * `#dfer-dashboard-data` JSON (prepared by `renderDashboardHtml`) and draws every chart and table. Every chart
+ * is registered in `window.dferDashboard.charts` under its canvas id, so tests can read back what is drawn.
+ * Plain ES2017, no template literals (this file is a TypeScript string).
+ */
+export const DASHBOARD_CLIENT_SOURCE = String.raw`
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('dfer-dashboard-data').textContent);
+  var state = { charts: {}, ready: false };
+  window.dferDashboard = state;
+  var palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function pct(ms) { return ms ? (ms.mean * 100).toFixed(1) + ' ± ' + (ms.std * 100).toFixed(1) : 'n/a'; }
+  // Draws mean ± std whiskers for datasets that carry an 'errors' array (same units as data).
+  var errorBars = {
+    id: 'dferErrorBars',
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      chart.data.datasets.forEach(function (ds, i) {
+        if (!ds.errors) return;
+        var meta = chart.getDatasetMeta(i);
+        if (meta.hidden) return;
+        var scale = chart.scales[meta.yAxisID];
+        meta.data.forEach(function (bar, j) {
+          var e = ds.errors[j];
+          var v = ds.data[j];
+          if (e === null || e === undefined || v === null || v === undefined) return;
+          var top = scale.getPixelForValue(v + e);
+          var bottom = scale.getPixelForValue(v - e);
+          ctx.save();
+          ctx.strokeStyle = '#222';
+          ctx.lineWidth = 1;
+          ctx.beginPath();
+          ctx.moveTo(bar.x, top); ctx.lineTo(bar.x, bottom);
+          ctx.moveTo(bar.x - 4, top); ctx.lineTo(bar.x + 4, top);
+          ctx.moveTo(bar.x - 4, bottom); ctx.lineTo(bar.x + 4, bottom);
+          ctx.stroke();
+          ctx.restore();
+        });
+      });
+    }
+  };
+  function chart(parent, id, config, title) {
+    var box = el('div', { class: 'chart-box' });
+    if (title) box.appendChild(el('h4', null, title));
+    var canvas = el('canvas', { id: id, 'data-chart': 'true' });
+    box.appendChild(canvas);
+    parent.appendChild(box);
+    config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
+    state.charts[id] = new Chart(canvas, config);
+    return state.charts[id];
+  }
+  function table(parent, header, rows, cls) {
+    var t = el('table', cls ? { class: cls } : null);
+    var tr = el('tr');
+    header.forEach(function (h) { tr.appendChild(el('th', null, h)); });
+    t.appendChild(tr);
+    rows.forEach(function (r) {
+      var row = el('tr');
+      r.forEach(function (c) { row.appendChild(el('td', null, c)); });
+      t.appendChild(row);
+    });
+    parent.appendChild(t);
+    return t;
+  }
+  var main = document.getElementById('content');
+  if (data.fixture) {
+    main.appendChild(el('p', { class: 'banner' }, 'Fixture data: this file was made for tests or documentation; its numbers are not results.'));
+  }
+  main.appendChild(el('p', null, 'Results created ' + data.createdAt + '; ' + data.runCount + ' run(s), ' + data.perf.length + ' timing(s).'));
+  if (data.groups.length === 0) main.appendChild(el('p', null, 'No training runs in this file.'));
+  data.groups.forEach(function (group, g) {
+    var section = el('section', { class: 'group', id: 'group-' + g });
+    section.appendChild(el('h2', null, group.title));
+    var labels = group.rows.map(function (r) { return r.model + ' · ' + r.method; });
+    chart(section, 'chart-summary-' + g, {
+      type: 'bar',
+      data: {
+        labels: labels,
+        datasets: [
+          { label: 'UAR (%)', data: group.rows.map(function (r) { return r.uar.mean * 100; }), errors: group.rows.map(function (r) { return r.uar.std * 100; }), backgroundColor: palette[0] },
+          { label: 'WAR (%)', data: group.rows.map(function (r) { return r.war.mean * 100; }), errors: group.rows.map(function (r) { return r.war.std * 100; }), backgroundColor: palette[1] }
+        ]
+      },
+      options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: '%' } } } },
+      plugins: [errorBars]
+    }, 'UAR / WAR per model × method (mean ± std over folds × seeds)');
+    table(section, ['Model', 'Preset', 'Method', 'n', 'UAR %', 'WAR %', 'macro-F1 %', 'Engine', 'Selection'], group.rows.map(function (r) {
+      return [r.model, r.preset, r.method, String(r.uar.n), pct(r.uar), pct(r.war), pct(r.macroF1), r.backends.join(', '), r.selections.join(', ')];
+    }), 'summary');
+    var order = group.classOrder;
+    chart(section, 'chart-recall-' + g, {
+      type: 'bar',
+      data: {
+        labels: order.map(function (c) { return group.classNames[c]; }),
+        datasets: group.rows.map(function (r, i) {
+          return {
+            label: r.model + ' · ' + r.method,
+            data: order.map(function (c) { return r.recall[c] ? r.recall[c].mean * 100 : null; }),
+            errors: order.map(function (c) { return r.recall[c] ? r.recall[c].std * 100 : null; }),
+            backgroundColor: palette[i % palette.length]
+          };
+        })
+      },
+      options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: 'recall %' } } } },
+      plugins: [errorBars]
+    }, 'Per-class recall, minority classes first');
+    var curves = el('div', { class: 'grid' });
+    chart(curves, 'chart-loss-' + g, {
+      type: 'line',
+      data: {
+        labels: group.epochs,
+        datasets: group.rows.map(function (r, i) {
+          return { label: r.model + ' · ' + r.method, data: r.curve.trainLoss, borderColor: palette[i % palette.length], fill: false };
+        })
+      },
+      options: { scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: 'training loss' } } } }
+    }, 'Training loss per epoch (mean over folds × seeds)');
+    chart(curves, 'chart-selection-' + g, {
+      type: 'line',
+      data: {
+        labels: group.epochs,
+        datasets: group.rows.map(function (r, i) {
+          return { label: r.model + ' · ' + r.method, data: r.curve.selectionUar, borderColor: palette[i % palette.length], fill: false };
+        })
+      },
+      options: { scales: { x: { title: { display: true, text: 'epoch' } }, y: { beginAtZero: true, max: 100, title: { display: true, text: 'validation UAR %' } } } }
+    }, 'Model-selection UAR per epoch (mean over folds × seeds)');
+    section.appendChild(curves);
+    section.appendChild(el('h3', null, 'Confusion matrices (test clips, summed over folds × seeds; rows = true class)'));
+    var grid = el('div', { class: 'grid' });
+    group.rows.forEach(function (r, i) {
+      var box = el('div', { class: 'confusion' });
+      box.appendChild(el('h4', null, r.model + ' · ' + r.method));
+      var t = el('table', { class: 'confusion-matrix', id: 'confusion-' + g + '-' + i });
+      var head = el('tr');
+      head.appendChild(el('th', null, 'true \\ pred'));
+      group.classNames.forEach(function (n) { head.appendChild(el('th', null, n)); });
+      t.appendChild(head);
+      r.confusion.forEach(function (row, ti) {
+        var total = row.reduce(function (a, b) { return a + b; }, 0);
+        var tr = el('tr');
+        tr.appendChild(el('th', null, group.classNames[ti]));
+        row.forEach(function (v) {
+          var td = el('td', null, String(v));
+          var share = total ? v / total : 0;
+          td.style.background = 'rgba(31,119,180,' + share.toFixed(3) + ')';
+          if (share > 0.55) td.style.color = '#fff';
+          tr.appendChild(td);
+        });
+        t.appendChild(tr);
+      });
+      box.appendChild(t);
+      grid.appendChild(box);
+    });
+    section.appendChild(grid);
+    main.appendChild(section);
+  });
+  var perfSection = el('section', { class: 'group', id: 'performance' });
+  perfSection.appendChild(el('h2', null, 'Performance'));
+  if (data.perf.length === 0) {
+    perfSection.appendChild(el('p', null, 'No timings in this file (run bench perf).'));
+  } else {
+    table(perfSection, ['Task', 'Model', 'Preset', 'Engine', 'Shape', 'Metric', 'Value', 'Peak RSS MiB', 'Note'], data.perf.map(function (p) {
+      return [p.task, p.model || '', p.preset || '', p.engine, p.shape ? p.shape.join('×') : '', p.metric, String(Number(p.value.toPrecision(4))), p.peakRssMiB !== undefined ? p.peakRssMiB.toFixed(0) : '', p.note || ''];
+    }), 'perf');
+    var train = data.perf.filter(function (p) { return p.metric === 'clips_per_second' && p.task === 'train_step'; });
+    if (train.length) {
+      chart(perfSection, 'chart-perf-train', {
+        type: 'bar',
+        data: { labels: train.map(function (p) { return (p.model || '') + ' · ' + p.engine; }), datasets: [{ label: 'training clips/s', data: train.map(function (p) { return p.value; }), backgroundColor: palette[2] }] },
+        options: { scales: { y: { beginAtZero: true } } }
+      }, 'Training throughput');
+    }
+    var lat = data.perf.filter(function (p) { return p.metric === 'latency_ms'; });
+    if (lat.length) {
+      chart(perfSection, 'chart-perf-latency', {
+        type: 'bar',
+        data: { labels: lat.map(function (p) { return (p.model || '') + ' · ' + p.engine; }), datasets: [{ label: 'inference latency (ms)', data: lat.map(function (p) { return p.value; }), backgroundColor: palette[3] }] },
+        options: { scales: { y: { beginAtZero: true } } }
+      }, 'Inference latency');
+    }
+  }
+  if (data.perfTargets.length) {
+    perfSection.appendChild(el('h3', null, 'Targets'));
+    table(perfSection, ['Target', 'Ours', 'Reference', 'Ratio', 'Target', 'Met', 'Note'], data.perfTargets.map(function (t) {
+      return [t.name, t.ours, t.reference, t.ratio.toFixed(2) + '×', '≤ ' + t.target + '×', t.met ? 'yes' : 'no (' + (t.ratio / t.target).toFixed(2) + '× over)', t.note || ''];
+    }), 'targets');
+  }
+  if (data.perfProfile.length) {
+    perfSection.appendChild(el('h3', null, 'Where the time goes (per-kernel profile)'));
+    table(perfSection, ['Scope', 'Kernel', 'ms', 'Share'], data.perfProfile.map(function (k) {
+      return [k.scope, k.kernel, k.ms.toFixed(1), (k.share * 100).toFixed(1) + ' %'];
+    }), 'profile');
+  }
+  main.appendChild(perfSection);
+  state.ready = true;
+  document.body.setAttribute('data-ready', 'true');
+})();
+`;

@@ -1,0 +1,17 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchResults, type BenchResults } from '../src';
+
+/** Path of the hand-made results fixture (made by fixtures/make-results-fixture.mjs; its numbers are not results). */
+export const FIXTURE_PATH = join(__dirname, 'fixtures', 'results-fixture.json');
+
+/** The hand-made results fixture, parsed. */
+export function loadFixture(): BenchResults {
+  return parseBenchResults(readFileSync(FIXTURE_PATH, 'utf8'), FIXTURE_PATH);
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = 'dfer-bench-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
