@@ -38,7 +38,7 @@ export interface VideoModelHeadOutput {
  * Base class of the registered models: `forward(x) = forwardHead(forwardFeatures(x))` plus the features.
  * Subclasses check the input against their {@link InputSpec}.
  */
-export abstract class VideoModel extends Module<tf.Tensor, VideoModelOutput> {
+export abstract class VideoModel extends Module<tf.Tensor, VideoModelOutput, Record<string, string>> {
   /** Width of the clip feature. */
   abstract readonly featureDim: number;
   /** Number of expression classes. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 import {
+  type AnyModule,
   BatchNorm,
   Conv2d,
   Dropout,
@@ -180,7 +181,7 @@ describe('Module', () => {
   });
 });
 
-function fillRandomly(m: Module<never, unknown>, seed: number): void {
+function fillRandomly(m: AnyModule, seed: number): void {
   const rng = createRng(seed);
   for (const e of m.stateEntries()) {
     if (e.variable.dtype !== 'float32') continue;

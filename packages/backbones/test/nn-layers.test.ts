@@ -14,7 +14,7 @@ import {
   MultiHeadAttention,
   TransformerEncoder,
 } from '@dfer/backbones';
-import type { Module } from '@dfer/backbones';
+import type { AnyModule, Module } from '@dfer/backbones';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 
 import { fillDeterministic, inputValues, maxRelativeError } from './helpers/deterministic';
@@ -65,9 +65,9 @@ beforeAll(async () => {
 });
 
 describe('layers against PyTorch (fixtures/make-nn-layers.py)', () => {
-  const disposeAfter: Module<never, unknown>[] = [];
+  const disposeAfter: AnyModule[] = [];
   afterAll(() => disposeAfter.forEach((m) => m.dispose()));
-  const build = <M extends Module<never, unknown>>(m: M, scale = 0.3): M => {
+  const build = <M extends AnyModule>(m: M, scale = 0.3): M => {
     fillDeterministic(m, scale);
     disposeAfter.push(m);
     return m;

@@ -9,12 +9,14 @@
  * authors' data loader only divides by 255). Frames are folded into the batch for the S-Former.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { ReLU } from '../nn/activations';
 import { BatchNorm } from '../nn/batch-norm';
 import { Conv2d } from '../nn/conv2d';
 import { Linear } from '../nn/linear';
 import { Module, Sequential } from '../nn/module';
+import { addReshape, addTensorInitializer } from '../nn/onnx';
 import { MaxPool2d } from '../nn/pooling';
 import { normalValues, type Rng } from '../nn/rng';
 import { TransformerEncoder } from '../nn/transformer';
@@ -62,6 +64,13 @@ export class BasicBlock extends Module {
       const shortcut = this.downsample === undefined ? x : this.downsample.forward(x);
       return tf.relu(tf.add(y, shortcut));
     });
+  }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const a = graph.addNode('Relu', [this.bn1.toOnnx(graph, this.conv1.toOnnx(graph, input))]);
+    const y = this.bn2.toOnnx(graph, this.conv2.toOnnx(graph, a));
+    const shortcut = this.downsample === undefined ? input : this.downsample.toOnnx(graph, input);
+    return graph.addNode('Relu', [graph.addNode('Add', [y, shortcut])]);
   }
 }
 
@@ -159,6 +168,25 @@ export class SFormer extends Module {
       return tf.mean(y, [1, 2]);
     });
   }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const [l1, l2, l3, l4] = this.layers as [Sequential, Sequential, Sequential, Sequential];
+    let y = this.maxPool.toOnnx(
+      graph,
+      graph.addNode('Relu', [this.bn1.toOnnx(graph, this.conv1.toOnnx(graph, input))]),
+    );
+    y = l3.toOnnx(graph, l2.toOnnx(graph, l1.toOnnx(graph, y)));
+    const c = this.posEmbedding.shape[2] as number;
+    const tokens = graph.addNode('Add', [
+      addReshape(graph, y, [0, this.side * this.side, c]),
+      addTensorInitializer(graph, 's_former_pos_embedding', this.posEmbedding),
+    ]);
+    y = addReshape(graph, this.spatialTransformer.toOnnx(graph, tokens), [0, this.side, this.side, c]);
+    return graph.addNode('ReduceMean', [l4.toOnnx(graph, y)], {
+      axes: onnxAttr.ints([1, 2]),
+      keepdims: onnxAttr.int(0),
+    });
+  }
 }
 
 /**
@@ -196,6 +224,26 @@ export class TFormer extends Module {
       const tokens = tf.add(tf.concat([cls, x], 1), this.posEmbedding);
       const y = this.spatialTransformer.forward(tokens);
       return tf.reshape(tf.slice(y, [0, 0, 0], [b, 1, this.dim]), [b, this.dim]);
+    });
+  }
+
+  /** The class token is broadcast to the dynamic batch with `Expand` to [B, 1, C] (B read by `Shape`). */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const batch = graph.addNode('Shape', [input], { start: onnxAttr.int(0), end: onnxAttr.int(1) });
+    const clsShape = graph.addNode('Concat', [batch, graph.addInt64Constant('cls_dims', [1, this.dim])], {
+      axis: onnxAttr.int(0),
+    });
+    const cls = graph.addNode('Expand', [
+      addTensorInitializer(graph, 't_former_cls_token', this.clsToken),
+      clsShape,
+    ]);
+    const tokens = graph.addNode('Add', [
+      graph.addNode('Concat', [cls, input], { axis: onnxAttr.int(1) }),
+      addTensorInitializer(graph, 't_former_pos_embedding', this.posEmbedding),
+    ]);
+    const y = this.spatialTransformer.toOnnx(graph, tokens);
+    return graph.addNode('Gather', [y, graph.addInitializer(graph.uniqueName('token0'), [0], [], 'int64')], {
+      axis: onnxAttr.int(1),
     });
   }
 }
@@ -267,6 +315,19 @@ export class FormerDfer extends VideoModel {
     }
     const logits = this.fc.forward(features);
     return this.auFc === undefined ? { logits } : { logits, auLogits: this.auFc.forward(features) };
+  }
+
+  /**
+   * ONNX graph of the eval-mode network on `[B, T, H, W, 3]` input (dynamic B), outputs `logits`,
+   * `features` and (with an AU head) `auLogits`.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): Record<string, string> {
+    const { frames, height, width, channels } = this.inputSpec;
+    const perFrame = this.sFormer.toOnnx(graph, addReshape(graph, input, [-1, height, width, channels]));
+    const features = this.tFormer.toOnnx(graph, addReshape(graph, perFrame, [-1, frames, this.featureDim]));
+    const out: Record<string, string> = { logits: this.fc.toOnnx(graph, features), features };
+    if (this.auFc !== undefined) out.auLogits = this.auFc.toOnnx(graph, features);
+    return out;
   }
 }
 

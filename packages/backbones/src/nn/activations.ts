@@ -1,7 +1,10 @@
 /** Parameter-free element-wise layers: GELU (tanh or erf), ReLU, Identity, Dropout. */
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { OnnxGraph } from '@dfer/runtime';
+
 import { Module } from './module';
+import { addScalar } from './onnx';
 import { createRng, type Rng } from './rng';
 
 /** GELU variant: the exact erf form or the tanh approximation. */
@@ -30,6 +33,25 @@ export class GELU extends Module {
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
     });
   }
+
+  /** The same formula from elementwise ops (opset 17 has no Gelu): Tanh or Erf, Mul, Add. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    let inner: string;
+    if (this.approximate === 'tanh') {
+      const cube = graph.addNode('Mul', [graph.addNode('Mul', [input, input]), input]);
+      const sum = graph.addNode('Add', [
+        input,
+        graph.addNode('Mul', [cube, addScalar(graph, 'gelu_c', 0.044715)]),
+      ]);
+      inner = graph.addNode('Tanh', [
+        graph.addNode('Mul', [sum, addScalar(graph, 'gelu_k', Math.sqrt(2 / Math.PI))]),
+      ]);
+    } else {
+      inner = graph.addNode('Erf', [graph.addNode('Mul', [input, addScalar(graph, 'gelu_r', Math.SQRT1_2)])]);
+    }
+    const onePlus = graph.addNode('Add', [inner, addScalar(graph, 'gelu_one', 1)]);
+    return graph.addNode('Mul', [graph.addNode('Mul', [input, addScalar(graph, 'gelu_half', 0.5)]), onePlus]);
+  }
 }
 
 /** ReLU(x) = max(x, 0). */
@@ -37,12 +59,20 @@ export class ReLU extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.relu(x);
   }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return graph.addNode('Relu', [input]);
+  }
 }
 
 /** Returns its input unchanged (PyTorch `nn.Identity`). */
 export class Identity extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return x;
+  }
+
+  override toOnnx(_graph: OnnxGraph, input: string): string {
+    return input;
   }
 }
 
@@ -71,5 +101,10 @@ export class Dropout extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     return tf.dropout(x, this.p, undefined, this.rng.seed());
+  }
+
+  /** Identity: ONNX export is inference. */
+  override toOnnx(_graph: OnnxGraph, input: string): string {
+    return input;
   }
 }

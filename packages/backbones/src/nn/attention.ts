@@ -1,9 +1,12 @@
 /** Multi-head scaled dot-product self-attention (the `Attention` block of vit-pytorch, used by Former-DFER). */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
+
 import { Dropout } from './activations';
 import { Linear } from './linear';
 import { Module, Sequential } from './module';
+import { addReshape, addScalar, addTranspose } from './onnx';
 import { createRng, type Rng } from './rng';
 
 /** Build-time options of {@link MultiHeadAttention}. */
@@ -101,5 +104,33 @@ export class MultiHeadAttention extends Module {
       );
       return this.toOut === undefined ? out : this.toOut.forward(out);
     });
+  }
+
+  /** The same computation with MatMul, Split, Reshape/Transpose to heads, Softmax over keys. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const h = this.heads;
+    const d = this.dimHead;
+    const inner = h * d;
+    const qkv = this.toQkv.toOnnx(graph, input);
+    const [q, k, v] = graph.addNodeWithOutputs(
+      'Split',
+      [qkv, graph.addInt64Constant('split', [inner, inner, inner])],
+      { axis: onnxAttr.int(-1) },
+      { outputs: 3 },
+    ) as [string, string, string];
+    const heads = (t: string): string =>
+      addTranspose(graph, addReshape(graph, t, [0, 0, h, d]), [0, 2, 1, 3]);
+    const kT = addTranspose(graph, addReshape(graph, k, [0, 0, h, d]), [0, 2, 3, 1]);
+    const scores = graph.addNode('Mul', [
+      graph.addNode('MatMul', [heads(q), kT]),
+      addScalar(graph, 'attn_scale', this.scale),
+    ]);
+    const attn = graph.addNode('Softmax', [scores], { axis: onnxAttr.int(-1) });
+    const merged = addReshape(
+      graph,
+      addTranspose(graph, graph.addNode('MatMul', [attn, heads(v)]), [0, 2, 1, 3]),
+      [0, 0, inner],
+    );
+    return this.toOut === undefined ? merged : this.toOut.toOnnx(graph, merged);
   }
 }

@@ -1,7 +1,10 @@
 /** Batch normalisation over the last (channel) axis, any rank (PyTorch `nn.BatchNorm1d/2d/3d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { OnnxGraph } from '@dfer/runtime';
+
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 
 /** Build-time options of {@link BatchNorm}. */
 export interface BatchNormConfig {
@@ -91,5 +94,23 @@ export class BatchNorm extends Module {
       if (this.bias !== undefined) y = tf.add(y, this.bias);
       return y;
     });
+  }
+
+  /**
+   * Inference form folded into one scale and shift over the last axis: y = x·s + t with
+   * s = γ/√(running_var + ε), t = β − running_mean·s (no layout change needed).
+   */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const [scale, shift] = tf.tidy(() => {
+      let s: tf.Tensor = tf.rsqrt(tf.add(this.runningVar, this.eps));
+      if (this.weight !== undefined) s = tf.mul(s, this.weight);
+      let t: tf.Tensor = tf.neg(tf.mul(this.runningMean, s));
+      if (this.bias !== undefined) t = tf.add(t, this.bias);
+      return [s, t];
+    });
+    const y = graph.addNode('Mul', [input, addTensorInitializer(graph, 'bn_scale', scale)]);
+    const out = graph.addNode('Add', [y, addTensorInitializer(graph, 'bn_shift', shift)]);
+    tf.dispose([scale, shift]);
+    return out;
   }
 }

@@ -1,7 +1,10 @@
 /** 2-D convolution over NHWC tensors (PyTorch `nn.Conv2d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
+
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 import { createRng, normalValues, type Rng, uniformValues } from './rng';
 
 /** A size given once for both spatial axes or as `[height, width]`. */
@@ -115,5 +118,22 @@ export class Conv2d extends Module {
       if (this.bias !== undefined) y = tf.add(y, this.bias);
       return y;
     });
+  }
+
+  /** NHWC → NCHW, ONNX `Conv` (OIHW weight, symmetric pads), → NHWC. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const [ph, pw] = this.padding;
+    const inputs = [
+      transposeToChannelsFirst(graph, input, 4),
+      addTensorInitializer(graph, 'conv_weight', this.weight, [3, 2, 0, 1]),
+    ];
+    if (this.bias !== undefined) inputs.push(addTensorInitializer(graph, 'conv_bias', this.bias));
+    const y = graph.addNode('Conv', inputs, {
+      kernel_shape: onnxAttr.ints(this.kernelSize),
+      strides: onnxAttr.ints(this.stride),
+      pads: onnxAttr.ints([ph, pw, ph, pw]),
+      dilations: onnxAttr.ints(this.dilation),
+    });
+    return transposeToChannelsLast(graph, y, 4);
   }
 }

@@ -4,6 +4,8 @@ export {
   Sequential,
   invertPermutation,
   type TensorModule,
+  type AnyModule,
+  type OnnxOutput,
   type StateDict,
   type StateDictLayout,
   type StateDictOptions,
@@ -38,3 +40,4 @@ export {
   type TransformerEncoderConfig,
 } from './transformer';
 export { MaxPool2d, MeanPool, type MaxPool2dConfig } from './pooling';
+export { addTensorInitializer, addScalar, addReshape, addTranspose } from './onnx';

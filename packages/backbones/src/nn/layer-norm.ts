@@ -1,7 +1,10 @@
 /** Layer normalisation over the last axis (PyTorch `nn.LayerNorm(dim)`). */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
+
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 
 /** Build-time options of {@link LayerNorm}. */
 export interface LayerNormConfig {
@@ -47,5 +50,19 @@ export class LayerNorm extends Module {
       if (this.bias !== undefined) y = tf.add(y, this.bias);
       return y;
     });
+  }
+
+  /** ONNX `LayerNormalization` (axis −1, opset 17). */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const gamma = this.weight ?? tf.ones([this.dim]);
+    const beta = this.bias ?? tf.zeros([this.dim]);
+    const out = graph.addNode(
+      'LayerNormalization',
+      [input, addTensorInitializer(graph, 'ln_weight', gamma), addTensorInitializer(graph, 'ln_bias', beta)],
+      { axis: onnxAttr.int(-1), epsilon: onnxAttr.float(this.eps) },
+    );
+    if (gamma !== this.weight) gamma.dispose();
+    if (beta !== this.bias) beta.dispose();
+    return out;
   }
 }

@@ -1,7 +1,10 @@
 /** Fully connected layer (PyTorch `nn.Linear`). */
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { OnnxGraph } from '@dfer/runtime';
+
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 import { createRng, type Rng, uniformValues } from './rng';
 
 /** Build-time options of {@link Linear}. */
@@ -61,5 +64,13 @@ export class Linear extends Module {
       if (this.bias !== undefined) y = tf.add(y, this.bias);
       return tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
+  }
+
+  /** `MatMul(x, W)` (+ `Add(b)`): ONNX MatMul broadcasts over the leading axes. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const y = graph.addNode('MatMul', [input, addTensorInitializer(graph, 'linear_weight', this.weight)]);
+    return this.bias === undefined
+      ? y
+      : graph.addNode('Add', [y, addTensorInitializer(graph, 'linear_bias', this.bias)]);
   }
 }

@@ -8,6 +8,7 @@
  * `loadStateDict(dict, { layout: 'pytorch' })` convert on the way out and in.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { OnnxGraph } from '@dfer/runtime';
 
 /** Memory layout of a state dict: tfjs (channels-last, `[in, out]` Linear) or PyTorch. */
 export type StateDictLayout = 'tfjs' | 'pytorch';
@@ -78,6 +79,12 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/**
+ * What `toOnnx` returns: one ONNX value name for a tensor output, or named values (e.g.
+ * `{ logits, features }`) for a record of tensors.
+ */
+export type OnnxOutput = string | Readonly<Record<string, string>>;
+
 /** A named state dict: full dotted names → tensors. */
 export type StateDict = Record<string, tf.Tensor>;
 
@@ -110,8 +117,9 @@ function formatShape(shape: readonly number[]): string {
  *
  * @typeParam I - forward input (default a tensor)
  * @typeParam O - forward output (default a tensor)
+ * @typeParam P - what `toOnnx` returns (default one value name)
  */
-export abstract class Module<I = tf.Tensor, O = tf.Tensor> {
+export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput = string> {
   /** `true` in training mode (dropout active, BatchNorm uses batch statistics and updates its buffers). */
   training = true;
   private readonly ownEntries = new Map<string, Omit<StateEntry, 'name'>>();
@@ -120,6 +128,19 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor> {
 
   /** Runs the module. Implementations allocate nothing that outlives the call except the output. */
   abstract forward(input: I): O;
+
+  /**
+   * Lowers the inference-mode forward pass to ONNX (opset 17): appends nodes to `graph` that read the
+   * value named `input` (tfjs layout: NHWC, NDHWC or `[B, tokens, features]`) and returns the produced
+   * value(s), in tfjs layout too (the `Exportable` convention of @dfer/runtime). Dropout lowers to
+   * identity and BatchNorm to its running statistics, whatever the current mode. Modules without a
+   * lowering throw.
+   */
+  toOnnx(graph: OnnxGraph, input: string): P {
+    void graph;
+    void input;
+    throw new Error(`${this.constructor.name} has no ONNX lowering`);
+  }
 
   /**
    * Registers a trainable parameter (a `tf.Variable` holding `init`; `init` is disposed).
@@ -138,7 +159,7 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor> {
   }
 
   /** Registers a submodule under `name` (its state-dict names get the prefix `name.`). */
-  protected registerModule<M extends Module<never, unknown>>(name: string, module: M): M {
+  protected registerModule<M extends AnyModule>(name: string, module: M): M {
     this.checkFreeName(name);
     this.children.set(name, module as unknown as Module<unknown, unknown>);
     return module;
@@ -353,6 +374,9 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor> {
   }
 }
 
+/** Any module, whatever its input and outputs (for containers and traversal). */
+export type AnyModule = Module<never, unknown, OnnxOutput>;
+
 /** A tensor → tensor module (every generic layer). */
 export type TensorModule = Module<tf.Tensor, tf.Tensor>;
 
@@ -360,7 +384,7 @@ export type TensorModule = Module<tf.Tensor, tf.Tensor>;
  * An ordered list of submodules named `0`, `1`, … (PyTorch `nn.ModuleList`). It has no forward of its
  * own; the owner iterates it.
  */
-export class ModuleList<M extends Module<never, unknown> = TensorModule> extends Module<never, never> {
+export class ModuleList<M extends AnyModule = TensorModule> extends Module<never, never> {
   private readonly items: M[] = [];
 
   constructor(modules: readonly M[] = []) {
@@ -422,5 +446,9 @@ export class Sequential extends Module {
 
   forward(input: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.items.reduce<tf.Tensor>((x, m) => m.forward(x), input));
+  }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.items.reduce((x, m) => m.toOnnx(graph, x), input);
   }
 }

@@ -1,6 +1,8 @@
 /** Pooling layers: 2-D max pooling with PyTorch padding, global and temporal average pooling. */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
+
 import { type Size2d, toPair } from './conv2d';
 import { Module } from './module';
 
@@ -52,6 +54,17 @@ export class MaxPool2d extends Module {
       return tf.maxPool(padded as tf.Tensor4D, this.kernelSize, this.stride, 'valid');
     });
   }
+
+  /** NHWC → NCHW, ONNX `MaxPool` (its pads never win the max), → NHWC. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const [ph, pw] = this.padding;
+    const y = graph.addNode('MaxPool', [transposeToChannelsFirst(graph, input, 4)], {
+      kernel_shape: onnxAttr.ints(this.kernelSize),
+      strides: onnxAttr.ints(this.stride),
+      pads: onnxAttr.ints([ph, pw, ph, pw]),
+    });
+    return transposeToChannelsLast(graph, y, 4);
+  }
 }
 
 /**
@@ -76,5 +89,13 @@ export class MeanPool extends Module {
       );
     }
     return tf.mean(x, this.axes);
+  }
+
+  /** ONNX `ReduceMean` over the same axes (opset 17: axes as an attribute), keepdims 0. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return graph.addNode('ReduceMean', [input], {
+      axes: onnxAttr.ints(this.axes),
+      keepdims: onnxAttr.int(0),
+    });
   }
 }

@@ -7,6 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { OnnxGraph } from '@dfer/runtime';
+
 import { Dropout, GELU, type GeluApproximation } from './activations';
 import { MultiHeadAttention } from './attention';
 import { LayerNorm } from './layer-norm';
@@ -31,6 +33,10 @@ export class PreNorm extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.fn.forward(this.norm.forward(x)));
   }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.fn.toOnnx(graph, this.norm.toOnnx(graph, input));
+  }
 }
 
 /** x + fn(x) (vit-pytorch `Residual`; names `fn.*`). */
@@ -44,6 +50,10 @@ export class Residual extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => tf.add(x, this.fn.forward(x)));
+  }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return graph.addNode('Add', [input, this.fn.toOnnx(graph, input)]);
   }
 }
 
@@ -81,6 +91,10 @@ export class FeedForward extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return this.net.forward(x);
+  }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.net.toOnnx(graph, input);
   }
 }
 
@@ -151,6 +165,10 @@ export class TransformerEncoderLayer extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.feedForward.forward(this.attention.forward(x)));
   }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.feedForward.toOnnx(graph, this.attention.toOnnx(graph, input));
+  }
 }
 
 /** `depth` pre-norm layers in a ModuleList named `layers` (vit-pytorch `Transformer`). */
@@ -181,5 +199,11 @@ export class TransformerEncoder extends Module {
       for (const layer of this.layers) y = layer.forward(y);
       return y;
     });
+  }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    let y = input;
+    for (const layer of this.layers) y = layer.toOnnx(graph, y);
+    return y;
   }
 }

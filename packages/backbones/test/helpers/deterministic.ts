@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { Module, StateDict, StateDictSpecEntry } from '@dfer/backbones';
+import type { AnyModule, StateDict, StateDictSpecEntry } from '@dfer/backbones';
 
 /** scale·(((i·7919 + k·7907) mod 1009)/504.5 − 1) for i < n: pseudo-random in [−scale, scale), exact in Python too. */
 export function detValues(n: number, k: number, scale = 1): Float32Array {
@@ -41,7 +41,7 @@ export function deterministicStateDict(spec: readonly StateDictSpecEntry[], scal
 }
 
 /** Loads {@link deterministicStateDict} into `module` (PyTorch layout) and disposes the dict. */
-export function fillDeterministic(module: Module<never, unknown>, scale: number): void {
+export function fillDeterministic(module: AnyModule, scale: number): void {
   const dict = deterministicStateDict(module.stateDictSpec('pytorch'), scale);
   module.loadStateDict(dict, { layout: 'pytorch' });
   tf.dispose(Object.values(dict));
