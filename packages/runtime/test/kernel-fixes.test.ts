@@ -291,6 +291,26 @@ describe('initEngine', () => {
     );
   });
 
+  it('kernelFixes: false restores the stock kernels (stock wasm cannot train a conv weight)', async () => {
+    const info = await initEngine({ backend: 'wasm', log: false, kernelFixes: false });
+    expect(info.kernelFixes).toEqual([]);
+    const x = tf.ones([1, 3, 3, 1]);
+    const w = tf.ones([2, 2, 1, 1]);
+    const weightGrad = (k: tf.Tensor): tf.Tensor =>
+      tf.sum(tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, 'valid'));
+    try {
+      expect(() => tf.grad(weightGrad)(w)).toThrow(/Conv2DBackpropFilter/);
+      await initEngine({ backend: 'wasm', log: false });
+      // d/dk Σ conv(ones, k) = number of output positions (4) for every weight.
+      const g = tf.grad(weightGrad)(w);
+      expect(Array.from(g.dataSync())).toEqual([4, 4, 4, 4]);
+      g.dispose();
+    } finally {
+      await initEngine({ backend: 'wasm', log: false });
+      tf.dispose([x, w]);
+    }
+  });
+
   it('rejects an unknown backend name', async () => {
     await expect(initEngine({ backend: 'webgl' as never, log: false })).rejects.toThrow(/backend must be/);
   });

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerKernelFixes } from './kernel-fixes';
+import { registerKernelFixes, unregisterKernelFixes } from './kernel-fixes';
 import type { KernelFix } from './kernel-fixes';
 
 /** Which tfjs backend {@link initEngine} should use. */
@@ -11,7 +11,10 @@ export type EngineBackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export interface EngineConfig {
   /** `'auto'` (default): tfjs-node-gpu, then tfjs-node when importable, else wasm, else cpu. */
   backend?: EngineBackendChoice;
-  /** Register the kernel fixes on cpu and wasm (default `true`; `false` only to measure stock tfjs). */
+  /**
+   * Register the kernel fixes on cpu and wasm (default `true`). `false` removes them and restores the
+   * stock kernels (only to measure stock tfjs).
+   */
   kernelFixes?: boolean;
   /** Where the one-line choice report goes (default `console.warn`); `false` to stay silent. */
   log?: ((message: string) => void) | false;
@@ -121,13 +124,16 @@ export async function initEngine(config: EngineConfig = {}): Promise<EngineInfo>
   registerGradients();
   const failures: string[] = [];
   const wasmImportFailure = tryWasmImport();
-  const kernelFixes =
-    config.kernelFixes === false
-      ? []
-      : [
-          ...registerKernelFixes('cpu'),
-          ...(wasmImportFailure === undefined ? registerKernelFixes('wasm') : []),
-        ];
+  let kernelFixes: KernelFix[] = [];
+  if (config.kernelFixes === false) {
+    unregisterKernelFixes('cpu');
+    unregisterKernelFixes('wasm');
+  } else {
+    kernelFixes = [
+      ...registerKernelFixes('cpu'),
+      ...(wasmImportFailure === undefined ? registerKernelFixes('wasm') : []),
+    ];
+  }
 
   let chosen: EngineInfo | undefined;
   if (requested === 'auto' || requested === 'tensorflow') {
