@@ -1,8 +1,6 @@
 import { join } from 'node:path';
-import type { ClipDataset } from '../clip-dataset';
-import type { SkippedItem } from './data-errors';
 import { readDfewLabelCsv, type DfewLabelCsvOptions } from './dfew-csv';
-import { createFrameFolderDataset } from './frame-folder-dataset';
+import { createFrameFolderDataset, type FrameFolderDataset } from './frame-folder-dataset';
 
 /** Build-time options of {@link createDfewCsvDataset}. */
 export interface DfewCsvDatasetConfig extends DfewLabelCsvOptions {
@@ -15,17 +13,16 @@ export interface DfewCsvDatasetConfig extends DfewLabelCsvOptions {
 /**
  * DFEW from its own distribution: labels from `EmoLabel_DataSplit/…/set_N.csv` (1-based, see
  * `readDfewLabelCsv`) and frames from `framesRoot/<5-digit id>/`. Frame folders are counted when the
- * dataset is created, so a missing folder is reported at once (naming it).
+ * dataset is created, so a missing folder is reported at once (naming it); with `onError: 'skip'` bad
+ * CSV rows and unreadable or empty folders are left out and listed in `skipped`.
  */
-export function createDfewCsvDataset(
-  csvFile: string,
-  config: DfewCsvDatasetConfig,
-): ClipDataset & { readonly skipped: readonly SkippedItem[] } {
+export function createDfewCsvDataset(csvFile: string, config: DfewCsvDatasetConfig): FrameFolderDataset {
   const csv = readDfewLabelCsv(csvFile, config);
   const dataset = createFrameFolderDataset({
     clips: csv.entries.map((e) => ({ id: e.id, dir: join(config.framesRoot, e.id), label: e.label })),
     labels: csv.labelNames,
     ...(config.size === undefined ? {} : { size: config.size }),
+    ...(config.onError === undefined ? {} : { onError: config.onError }),
   });
-  return Object.assign(dataset, { skipped: csv.skipped });
+  return { ...dataset, skipped: [...csv.skipped, ...dataset.skipped] };
 }

@@ -2,7 +2,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveLabelList, type LabelList } from '@dfer/au-knowledge';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
-import { DatasetInputError } from './data-errors';
+import {
+  DatasetInputError,
+  resolveBadInputPolicy,
+  type BadInputPolicy,
+  type SkippedItem,
+} from './data-errors';
 import { checkSize, decodeImage } from './image-decoding';
 import { readSplitList, type SplitListOptions } from './split-list';
 
@@ -25,6 +30,16 @@ export interface FrameFolderDatasetConfig {
   readonly labels: LabelList;
   /** Default output `[height, width]` (a `get` option overrides it). Default: the frames' own size. */
   readonly size?: readonly [number, number];
+  /**
+   * `throw` (default): a clip whose folder must be counted and cannot be read, or holds no image, is an
+   * error; `skip`: it is left out of the dataset and reported in `skipped`.
+   */
+  readonly onError?: BadInputPolicy;
+}
+
+/** A frame-folder dataset, with the clips left out at creation in `skip` mode. */
+export interface FrameFolderDataset extends ClipDataset {
+  readonly skipped: readonly SkippedItem[];
 }
 
 const IMAGE_FILE = /\.(jpe?g|png)$/i;
@@ -55,18 +70,30 @@ export function listFrameFiles(dir: string): string[] {
  * @throws RangeError naming the clip for a label outside `labels`; `get` throws DatasetInputError
  *   naming the folder when its frame count differs from the list's, or naming the image that fails to decode.
  */
-export function createFrameFolderDataset(config: FrameFolderDatasetConfig): ClipDataset {
+export function createFrameFolderDataset(config: FrameFolderDatasetConfig): FrameFolderDataset {
   const labelNames = resolveLabelList(config.labels, 'createFrameFolderDataset: config.labels');
   if (config.size !== undefined) checkSize(config.size, 'createFrameFolderDataset: config.size');
-  const records: VideoRecord[] = config.clips.map((clip, i) => {
+  const policy = resolveBadInputPolicy(config.onError, 'createFrameFolderDataset: config.onError');
+  const skipped: SkippedItem[] = [];
+  const clips: FrameFolderClip[] = [];
+  const records: VideoRecord[] = [];
+  config.clips.forEach((clip, i) => {
     if (!Number.isInteger(clip.label) || clip.label < 0 || clip.label >= labelNames.length) {
       throw new RangeError(
         `createFrameFolderDataset: clips[${i}] (${clip.id}): label ${clip.label} is outside [0, ${labelNames.length - 1}]`,
       );
     }
-    const numFrames = clip.numFrames ?? listFrameFiles(clip.dir).length;
+    let numFrames: number;
+    try {
+      numFrames = clip.numFrames ?? listFrameFiles(clip.dir).length;
+    } catch (error) {
+      if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;
+      skipped.push({ file: clip.dir, reason: error.message });
+      return;
+    }
     const base = { id: clip.id, numFrames, label: clip.label };
-    return clip.subject === undefined ? base : { ...base, subject: clip.subject };
+    clips.push(clip);
+    records.push(clip.subject === undefined ? base : { ...base, subject: clip.subject });
   });
   const record = (index: number): VideoRecord => {
     const r = records[index];
@@ -77,10 +104,11 @@ export function createFrameFolderDataset(config: FrameFolderDatasetConfig): Clip
   return {
     length: records.length,
     labelNames,
+    skipped,
     record,
     async get(index: number, options: ClipGetOptions = {}): Promise<ClipSample> {
       const r = record(index);
-      const clip = config.clips[index] as FrameFolderClip;
+      const clip = clips[index] as FrameFolderClip;
       const files = listFrameFiles(clip.dir);
       if (files.length !== r.numFrames) {
         throw new DatasetInputError(
@@ -137,15 +165,12 @@ export interface SplitListDatasetConfig extends SplitListOptions {
  * A frame-folder dataset built from a split list (`readSplitList` + `createFrameFolderDataset`); lines
  * skipped in `onError: 'skip'` mode are reported in `skipped`.
  */
-export function createSplitListDataset(
-  file: string,
-  config: SplitListDatasetConfig,
-): ClipDataset & { readonly skipped: ReturnType<typeof readSplitList>['skipped'] } {
+export function createSplitListDataset(file: string, config: SplitListDatasetConfig): FrameFolderDataset {
   const list = readSplitList(file, config);
   const dataset = createFrameFolderDataset({
     clips: list.entries,
     labels: list.labelNames,
     ...(config.size === undefined ? {} : { size: config.size }),
   });
-  return Object.assign(dataset, { skipped: list.skipped });
+  return { ...dataset, skipped: [...list.skipped, ...dataset.skipped] };
 }

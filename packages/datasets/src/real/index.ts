@@ -39,6 +39,7 @@ export {
   createSplitListDataset,
   listFrameFiles,
   type FrameFolderClip,
+  type FrameFolderDataset,
   type FrameFolderDatasetConfig,
   type SplitListDatasetConfig,
 } from './frame-folder-dataset';

@@ -284,5 +284,13 @@ describe('DFEW CSV dataset', () => {
     expect(() => createDfewCsvDataset(csv, { framesRoot: root })).toThrow(
       `${join(root, '00099')}: cannot read the frame folder`,
     );
+    writeFileSync(csv, 'video_name,label\n1,1\n99,2\n0x,3\n');
+    expect(() => createDfewCsvDataset(csv, { framesRoot: root })).toThrow(
+      `${csv}:4: video_name: expected a clip number`,
+    );
+    const lenient = createDfewCsvDataset(csv, { framesRoot: root, onError: 'skip' });
+    expect(lenient.length).toBe(1);
+    expect(lenient.skipped.map((s) => s.line ?? s.file)).toEqual([4, join(root, '00099')]);
+    expect(lenient.skipped[1]?.reason).toContain('cannot read the frame folder');
   });
 });
