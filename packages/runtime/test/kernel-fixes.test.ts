@@ -194,6 +194,8 @@ describe.each(['cpu', 'wasm'] as const)('kernel fixes on %s', (backend) => {
 
 describe('kernel fixes agree with the cpu reference kernels', () => {
   // Reference: stock cpu kernels (correct for these ops per reference/engine-notes.md), fixes removed.
+  // avgPool is left out: the stock cpu AvgPoolGrad is itself wrong with 'same' padding (tested above
+  // against finite differences, and below shown to fail them).
   const referenceCases = [
     ...conv2dCases,
     ...poolCases.filter((c) => c.name.startsWith('maxPool')),

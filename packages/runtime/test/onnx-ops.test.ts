@@ -324,6 +324,20 @@ const cases: OpCase[] = [
       ),
   ),
   unary(
+    'AveragePool 3x3 stride 1 same (pads 1, real-pixel count)',
+    [1, 5, 4, 2],
+    (x) => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'),
+    (g, x) =>
+      transposeToChannelsLast(
+        g,
+        g.addNode('AveragePool', [transposeToChannelsFirst(g, x, 4)], {
+          kernel_shape: onnxAttr.ints([3, 3]),
+          pads: onnxAttr.ints([1, 1, 1, 1]),
+        }),
+        4,
+      ),
+  ),
+  unary(
     'GlobalAveragePool',
     [2, 4, 5, 3],
     (x) => tf.mean(x, [1, 2]),
