@@ -26,6 +26,8 @@ export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';
 export { decodeImage, type DecodedImage, type DecodeImageOptions } from './image-decoding';
 export {
   resolveFfmpeg,
+  locateFfmpeg,
+  type FfmpegSearchOptions,
   probeVideo,
   decodeVideo,
   type FfmpegBinary,

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import sharp from 'sharp';
 import { describeWithSharedData } from '@dfer/test-utils';
 import {
@@ -12,6 +12,7 @@ import {
   decodeVideo,
   DatasetInputError,
   listFrameFiles,
+  locateFfmpeg,
   probeVideo,
   resolveFfmpeg,
 } from '@dfer/datasets';
@@ -153,6 +154,23 @@ describe('frame-folder dataset', () => {
 describe('ffmpeg', () => {
   it('resolves a binary (npm package or system)', () => {
     expect(['npm', 'system']).toContain(resolveFfmpeg().source);
+  });
+
+  it('falls back to an ffmpeg on PATH when the npm binary is not used; names what it tried', () => {
+    const bin = join(tmp, 'fake-bin');
+    mkdirSync(bin, { recursive: true });
+    const fake = join(bin, 'ffmpeg');
+    writeFileSync(fake, '#!/bin/sh\nexit 0\n');
+    chmodSync(fake, 0o755);
+    expect(locateFfmpeg({ npm: false, pathEnv: `${join(tmp, 'absent')}${delimiter}${bin}` })).toEqual({
+      path: fake,
+      source: 'system',
+    });
+    expect(() => locateFfmpeg({ npm: false, pathEnv: join(tmp, 'absent') })).toThrow('no ffmpeg on PATH');
+    expect(() => locateFfmpeg({ override: join(tmp, 'absent', 'ffmpeg') })).toThrow(
+      'is not an executable file',
+    );
+    expect(locateFfmpeg({ pathEnv: '' }).source).toBe('npm');
   });
 });
 
