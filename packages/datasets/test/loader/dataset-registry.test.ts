@@ -96,3 +96,39 @@ workerCase(
     }
   },
 );
+
+const syntheticCase = existsSync(join(__dirname, '..', '..', 'dist', 'dataset-registry.js')) ? it : it.skip;
+
+syntheticCase(
+  'the synthetic dataset rendered in worker threads equals the in-process one (needs the build in dist/)',
+  async () => {
+    const config = { type: 'syntheticFacs', seed: 3, numClips: 6, size: [24, 24] };
+    const workers = await createWorkerClipDataset({
+      module: dist,
+      exportName: 'createDatasetFromConfig',
+      config,
+      workers: 2,
+    });
+    try {
+      const options = { sampler: uniform(3), mode: 'train' as const, batchSize: 4, seed: 1 };
+      const a = await collect(createClipLoader({ ...options, dataset: workers }));
+      const b = await collect(
+        createClipLoader({ ...options, dataset: await createDatasetFromConfig(config) }),
+      );
+      expect(a.map((x) => x.shape)).toEqual([
+        [4, 3, 24, 24, 3],
+        [2, 3, 24, 24, 3],
+      ]);
+      a.forEach((batch, k) => {
+        expect(
+          Buffer.from(batch.frames.buffer as ArrayBuffer).equals(
+            Buffer.from(b[k]?.frames.buffer as ArrayBuffer),
+          ),
+        ).toBe(true);
+        expect(Array.from(batch.aus ?? [])).toEqual(Array.from(b[k]?.aus ?? []));
+      });
+    } finally {
+      await workers.close();
+    }
+  },
+);
