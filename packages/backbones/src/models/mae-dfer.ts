@@ -14,14 +14,18 @@
  * cross-attention, shared MLP) → mean of the n region tokens → LayerNorm (`fc_norm`) → Linear head.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { LayerNorm } from '../nn/layer-norm';
 import { LgiBlock } from '../nn/lgi-attention';
 import { Linear } from '../nn/linear';
-import { Module, ModuleList } from '../nn/module';
+import { ModuleList } from '../nn/module';
+import { addReshape, addTensorInitializer, addTranspose } from '../nn/onnx';
 import { createRng, normalValues } from '../nn/rng';
 import { sinusoidPositionTable } from '../nn/sinusoidal-position';
 import { TubeletEmbedding } from '../nn/tubelet-embedding';
+import { type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 export { DropPath, type DropPathConfig } from '../nn/drop-path';
 export {
@@ -70,15 +74,9 @@ export interface MaeDferConfig {
 /** A fully resolved {@link MaeDferConfig}. */
 export type ResolvedMaeDferConfig = Required<MaeDferConfig>;
 
-/** What {@link MaeDfer.forward} returns. The caller owns (and disposes) every tensor. */
-export interface MaeDferOutput {
-  /** Expression logits `[B, numClasses]`. */
-  logits: tf.Tensor2D;
-  /** AU logits `[B, numAus]`, present when the model has an AU head. */
-  auLogits?: tf.Tensor2D;
-  /** Pooled clip features `[B, dim]` (fc_norm of the mean region token). */
-  features: tf.Tensor2D;
-}
+/** ImageNet normalisation of the official pipeline (reference/mae-dfer.md §9). */
+const MAE_DFER_MEAN = Object.freeze([0.485, 0.456, 0.406]);
+const MAE_DFER_STD = Object.freeze([0.229, 0.224, 0.225]);
 
 /** Default architecture: the official DFEW fine-tuning network (reference/mae-dfer.md §1). */
 export const MAE_DFER_PAPER_CONFIG: ResolvedMaeDferConfig = Object.freeze({
@@ -169,8 +167,12 @@ export function resolveMaeDferConfig(config: MaeDferConfig = {}): ResolvedMaeDfe
  * initialisation (`init_scale`). The sinusoidal table is a constant, not a parameter (not in the state
  * dict, as in the official model).
  */
-export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
+export class MaeDfer extends VideoModel {
   readonly config: ResolvedMaeDferConfig;
+  readonly featureDim: number;
+  readonly numClasses: number;
+  readonly numAus: number;
+  readonly inputSpec: InputSpec;
   /** Token grid `[T', H', W']`. */
   readonly tokenGrid: readonly [number, number, number];
   /** Regions per axis `[nt, nh, nw]`. */
@@ -190,6 +192,10 @@ export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
     super();
     const c = resolveMaeDferConfig(config);
     this.config = c;
+    this.featureDim = c.dim;
+    this.numClasses = c.numClasses;
+    this.numAus = c.numAus;
+    this.inputSpec = presetInput(c);
     const rng = createRng(c.seed);
     const grid: [number, number, number] = [
       c.numFrames / c.tubeletSize,
@@ -247,13 +253,8 @@ export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
   /** Clip `[B, T, H, W, 3]` → pooled features `[B, dim]` (before the heads). */
   forwardFeatures(x: tf.Tensor): tf.Tensor2D {
     this.assertAlive();
+    this.checkInput(x, 'mae_dfer.forwardFeatures');
     const c = this.config;
-    const expected = [c.numFrames, c.inputSize[0], c.inputSize[1], 3];
-    if (x.rank !== 5 || expected.some((d, i) => x.shape[i + 1] !== d)) {
-      throw new Error(
-        `MaeDfer.forwardFeatures: expected a clip [B, ${expected.join(', ')}] (B, T, H, W, C), got [${x.shape.join(', ')}]`,
-      );
-    }
     return tf.tidy(() => {
       const b = x.shape[0] as number;
       const [nt, nh, nw] = this.regionGrid;
@@ -280,21 +281,72 @@ export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
   }
 
   /** Features `[B, dim]` → `{ logits, auLogits? }`. */
-  forwardHead(features: tf.Tensor): Omit<MaeDferOutput, 'features'> {
-    if (features.rank !== 2 || features.shape[1] !== this.config.dim) {
+  forwardHead(features: tf.Tensor): VideoModelHeadOutput {
+    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
       throw new Error(
-        `MaeDfer.forwardHead: expected features [B, ${this.config.dim}], got [${features.shape.join(', ')}]`,
+        `mae_dfer.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
       );
     }
-    const logits = this.head.forward(features) as tf.Tensor2D;
-    if (this.auHead === undefined) return { logits };
-    return { logits, auLogits: this.auHead.forward(features) as tf.Tensor2D };
+    const logits = this.head.forward(features);
+    return this.auHead === undefined ? { logits } : { logits, auLogits: this.auHead.forward(features) };
   }
 
-  /** Clip `[B, T, H, W, 3]` → `{ logits, auLogits?, features }`. */
-  forward(x: tf.Tensor): MaeDferOutput {
-    const features = this.forwardFeatures(x);
-    return { ...this.forwardHead(features), features };
+  /**
+   * ONNX lowering of the inference forward for a clip input `[batch, T, H, W, 3]` (dynamic batch): the same
+   * steps as {@link MaeDfer.forwardFeatures} (region tokens broadcast to the batch with `Expand`), then the
+   * heads. Returns the value names `{ logits, features }` (+ `auLogits` with an AU head).
+   */
+  override toOnnx(graph: OnnxGraph, input: string): Record<string, string> {
+    const c = this.config;
+    const d = c.dim;
+    const [, nh, nw] = this.regionGrid;
+    const [rt, rh, rw] = c.regionSize;
+    const n = this.numRegions;
+    const tokens = graph.addNode('Add', [
+      this.patchEmbed.toOnnx(graph, input),
+      addTensorInitializer(graph, 'pos_embed', this.posEmbed),
+    ]);
+    const regions = addReshape(
+      graph,
+      addTranspose(graph, addReshape(graph, tokens, [-1, rt, nh, rh, nw, rw * d]), [0, 2, 4, 1, 3, 5]),
+      [-1, rt * rh * rw, d],
+    );
+    const batch = graph.addNode('Slice', [
+      graph.addNode('Shape', [input]),
+      graph.addInt64Constant('starts', [0]),
+      graph.addInt64Constant('ends', [1]),
+    ]);
+    const expandShape = graph.addNode('Concat', [batch, graph.addInt64Constant('shape', [n, d])], {
+      axis: onnxAttr.int(0),
+    });
+    const regionTokens = addReshape(
+      graph,
+      graph.addNode('Expand', [
+        addReshape(graph, addTensorInitializer(graph, 'lg_region_tokens', this.lgRegionTokens), [1, n, d]),
+        expandShape,
+      ]),
+      [-1, 1, d],
+    );
+    let h = graph.addNode('Concat', [regionTokens, regions], { axis: onnxAttr.int(1) });
+    for (const block of this.blocks) h = block.toOnnx(graph, h);
+    const regionOut = addReshape(
+      graph,
+      graph.addNode('Slice', [
+        h,
+        graph.addInt64Constant('starts', [0]),
+        graph.addInt64Constant('ends', [1]),
+        graph.addInt64Constant('axes', [1]),
+      ]),
+      [-1, n, d],
+    );
+    const pooled = graph.addNode('ReduceMean', [regionOut], {
+      axes: onnxAttr.ints([1]),
+      keepdims: onnxAttr.int(0),
+    });
+    const features = this.fcNorm.toOnnx(graph, pooled);
+    const out: Record<string, string> = { logits: this.head.toOnnx(graph, features), features };
+    if (this.auHead !== undefined) out.auLogits = this.auHead.toOnnx(graph, features);
+    return out;
   }
 
   /** Disposes the parameters and the positional table. Idempotent. */
@@ -303,3 +355,91 @@ export class MaeDfer extends Module<tf.Tensor, MaeDferOutput> {
     super.dispose();
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Default configs
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The `tiny` preset: the same LGI-Former family at CPU-test size — dim 64, depth 2, 4 heads, tubelet
+ * 2×16×16, 16 frames of 64×64 (token grid 8×4×4), regions of 2×2×4 tokens, so 8 regions laid out as in
+ * the paper (4 temporal chunks × top/bottom half of the face); no stochastic depth at depth 2.
+ */
+export const MAE_DFER_TINY_CONFIG: ResolvedMaeDferConfig = Object.freeze({
+  ...MAE_DFER_PAPER_CONFIG,
+  inputSize: [64, 64] as const,
+  dim: 64,
+  depth: 2,
+  heads: 4,
+  regionSize: [2, 2, 4] as const,
+  dropPathRate: 0,
+});
+
+const MAE_DFER_CONFIGS: Record<string, ResolvedMaeDferConfig> = {
+  paper: MAE_DFER_PAPER_CONFIG,
+  tiny: MAE_DFER_TINY_CONFIG,
+};
+
+function presetInput(c: ResolvedMaeDferConfig): InputSpec {
+  return {
+    frames: c.numFrames,
+    height: c.inputSize[0],
+    width: c.inputSize[1],
+    channels: 3,
+    mean: MAE_DFER_MEAN,
+    std: MAE_DFER_STD,
+  };
+}
+
+const MAE_DFER_PRESETS: Record<string, ModelPreset> = {
+  paper: {
+    input: presetInput(MAE_DFER_PAPER_CONFIG),
+    numParameters: 84_878_343,
+    description:
+      'official MAE-DFER LGI-Former (dim 512, depth 16, 8 regions of 2×5×10 tokens), 16 × 160 × 160',
+  },
+  tiny: {
+    input: presetInput(MAE_DFER_TINY_CONFIG),
+    numParameters: 266_375,
+    description:
+      'LGI-Former family at CPU-test size (dim 64, depth 2, 8 regions of 2×2×4 tokens), 16 × 64 × 64',
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Registered factories
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Builds MAE-DFER's LGI-Former from a preset (same as `createModel('mae_dfer', …)`).
+ * @param options - preset (default `'paper'`), numClasses (default 7), numAus (default 0), seed (default 0)
+ */
+export function createMaeDfer(options: Partial<ModelBuildOptions> = {}): MaeDfer {
+  const preset = options.preset ?? 'paper';
+  const config = MAE_DFER_CONFIGS[preset];
+  if (config === undefined) {
+    throw new Error(
+      `createMaeDfer: unknown preset '${preset}'; presets: ${Object.keys(MAE_DFER_CONFIGS).join(', ')}`,
+    );
+  }
+  return new MaeDfer({
+    ...config,
+    numClasses: options.numClasses ?? config.numClasses,
+    numAus: options.numAus ?? 0,
+    seed: options.seed ?? 0,
+  });
+}
+
+registerModel({
+  name: 'mae_dfer',
+  description: 'MAE-DFER LGI-Former: tubelet ViT with region tokens and local-global interaction attention',
+  source: {
+    paper:
+      'Sun, Lian, Liu, Tao, MAE-DFER: Efficient Masked Autoencoder for Self-supervised Dynamic Facial Expression Recognition, ACM MM 2023',
+    code: 'https://github.com/sunlicai/MAE-DFER',
+    reference: 'reference/mae-dfer.md',
+  },
+  presets: MAE_DFER_PRESETS,
+  defaultNumClasses: 7,
+  create: (options: ModelBuildOptions) => createMaeDfer(options),
+});

@@ -1,5 +1,6 @@
 /** Stochastic depth (timm `DropPath`), used on the residual branches of MAE-DFER's LGI-Former. */
 import * as tf from '@tensorflow/tfjs-core';
+import type { OnnxGraph } from '@dfer/runtime';
 
 import { Module } from './module';
 import { createRng, type Rng } from './rng';
@@ -40,5 +41,10 @@ export class DropPath extends Module {
       const mask = tf.floor(tf.add(tf.randomUniform(maskShape, 0, 1, 'float32', seed), keep));
       return tf.mul(tf.div(x, keep), mask);
     });
+  }
+
+  /** Identity: ONNX export is inference. */
+  override toOnnx(_graph: OnnxGraph, input: string): string {
+    return input;
   }
 }

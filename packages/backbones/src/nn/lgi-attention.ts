@@ -7,13 +7,25 @@
  * official PyTorch names.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { GELU } from './activations';
 import { DropPath } from './drop-path';
 import { LayerNorm } from './layer-norm';
 import { Linear } from './linear';
 import { Module } from './module';
+import { addReshape, addScalar, addTensorInitializer, addTranspose } from './onnx';
 import { createRng, type Rng } from './rng';
+
+/** `Slice` of `input` along `axis` from `start` to `end` (exclusive). */
+function addSlice(graph: OnnxGraph, input: string, axis: number, start: number, end: number): string {
+  return graph.addNode('Slice', [
+    input,
+    graph.addInt64Constant('starts', [start]),
+    graph.addInt64Constant('ends', [end]),
+    graph.addInt64Constant('axes', [axis]),
+  ]);
+}
 
 /** Build-time options of {@link GeneralAttention}. */
 export interface GeneralAttentionConfig {
@@ -111,6 +123,37 @@ export class GeneralAttention extends Module {
       return this.proj.forward(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b, t1, this.dim]));
     });
   }
+
+  /** ONNX lowering of self-attention (see {@link GeneralAttention.attendToOnnx}). */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.attendToOnnx(graph, input, input);
+  }
+
+  /**
+   * ONNX lowering of {@link GeneralAttention.attend} for values `x` `[B, T1, dim]` and `context`
+   * `[B, T2, dim]`: MatMul/Add projections (W_kv split into its K and V halves), Reshape + Transpose into
+   * heads, MatMul, Softmax, MatMul, and the output projection.
+   */
+  attendToOnnx(graph: OnnxGraph, x: string, context: string): string {
+    const [h, d, dim] = [this.heads, this.headDim, this.dim];
+    const q = graph.addNode('Mul', [
+      graph.addNode('Add', [this.q.toOnnx(graph, x), addTensorInitializer(graph, 'q_bias', this.qBias)]),
+      addScalar(graph, 'attn_scale', this.scale),
+    ]);
+    const [wk, wv] = tf.split(this.kv.weight, 2, 1) as [tf.Tensor, tf.Tensor];
+    const k = graph.addNode('MatMul', [context, addTensorInitializer(graph, 'k_weight', wk)]);
+    const v = graph.addNode('Add', [
+      graph.addNode('MatMul', [context, addTensorInitializer(graph, 'v_weight', wv)]),
+      addTensorInitializer(graph, 'v_bias', this.vBias),
+    ]);
+    tf.dispose([wk, wv]);
+    const split = (t: string, perm: number[]): string =>
+      addTranspose(graph, addReshape(graph, t, [0, 0, h, d]), perm);
+    const scores = graph.addNode('MatMul', [split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])]);
+    const attn = graph.addNode('Softmax', [scores], { axis: onnxAttr.int(-1) });
+    const heads = graph.addNode('MatMul', [attn, split(v, [0, 2, 1, 3])]);
+    return this.proj.toOnnx(graph, addReshape(graph, addTranspose(graph, heads, [0, 2, 1, 3]), [0, 0, dim]));
+  }
 }
 
 /** Build-time options of {@link LgiMlp}. */
@@ -139,6 +182,11 @@ export class LgiMlp extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.fc2.forward(this.act.forward(this.fc1.forward(x))));
+  }
+
+  /** ONNX lowering: the layers' own lowerings in order. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    return this.fc2.toOnnx(graph, this.act.toOnnx(graph, this.fc1.toOnnx(graph, input)));
   }
 }
 
@@ -242,5 +290,56 @@ export class LgiBlock extends Module {
       const x2 = tf.concat([tf.reshape(m, [bn, 1, c]), tf.reshape(local, [bn, s, c])], 1);
       return tf.add(x2, this.dropPath.forward(this.mlp.forward(this.norm2.forward(x2))));
     });
+  }
+
+  /**
+   * ONNX lowering (inference: DropPath is the identity). The number of local tokens s is read from the
+   * input's shape at run time (Shape → Slice), so the lowering holds for any s; the batch stays dynamic.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const n = this.numRegions;
+    const c = this.dim;
+    const x1 = graph.addNode('Add', [
+      input,
+      this.firstAttn.toOnnx(graph, this.firstAttnNorm0.toOnnx(graph, input)),
+    ]);
+    const m0 = addReshape(graph, addSlice(graph, x1, 1, 0, 1), [-1, n, c]);
+    const m = graph.addNode('Add', [
+      m0,
+      this.secondAttn.toOnnx(graph, this.secondAttnNorm0.toOnnx(graph, m0)),
+    ]);
+    const localRegions = addSlice(graph, x1, 1, 1, Number.MAX_SAFE_INTEGER);
+    const s = addSlice(graph, graph.addNode('Shape', [localRegions]), 0, 1, 2);
+    const clipShape = graph.addNode(
+      'Concat',
+      [
+        graph.addInt64Constant('shape', [-1]),
+        graph.addNode('Mul', [s, graph.addInt64Constant('regions', [n])]),
+        graph.addInt64Constant('shape', [c]),
+      ],
+      { axis: onnxAttr.int(0) },
+    );
+    const local0 = graph.addNode('Reshape', [localRegions, clipShape]);
+    const cross = this.thirdAttn.attendToOnnx(
+      graph,
+      this.thirdAttnNorm0.toOnnx(graph, local0),
+      this.thirdAttnNorm1.toOnnx(graph, m),
+    );
+    const local = graph.addNode('Add', [local0, cross]);
+    const regionShape = graph.addNode(
+      'Concat',
+      [graph.addInt64Constant('shape', [-1]), s, graph.addInt64Constant('shape', [c])],
+      {
+        axis: onnxAttr.int(0),
+      },
+    );
+    const x2 = graph.addNode(
+      'Concat',
+      [addReshape(graph, m, [-1, 1, c]), graph.addNode('Reshape', [local, regionShape])],
+      {
+        axis: onnxAttr.int(1),
+      },
+    );
+    return graph.addNode('Add', [x2, this.mlp.toOnnx(graph, this.norm2.toOnnx(graph, x2))]);
   }
 }

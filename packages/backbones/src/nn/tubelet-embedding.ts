@@ -1,8 +1,10 @@
 /** Non-overlapping spatio-temporal patch ("tubelet") embedding of video transformers (VideoMAE, MAE-DFER). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
 
 import { Conv3d } from './conv3d';
 import { Module } from './module';
+import { addReshape, addTensorInitializer } from './onnx';
 import { createRng, type Rng } from './rng';
 
 /** Build-time options of {@link TubeletEmbedding}. */
@@ -84,5 +86,24 @@ export class TubeletEmbedding extends Module {
       if (this.proj.bias !== undefined) y = tf.add(y, this.proj.bias);
       return tf.reshape(y, [b, gt * gh * gw, this.dim]);
     });
+  }
+
+  /**
+   * ONNX lowering: the Conv3d itself (`Conv` with kernel = stride = (kt, p, p) on the channels-first clip,
+   * weight in PyTorch layout), back to channels-last, then Reshape to `[B, T'·H'·W', dim]`.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const kernel = [this.tubeletSize, this.patchSize, this.patchSize];
+    const inputs = [
+      transposeToChannelsFirst(graph, input, 5),
+      addTensorInitializer(graph, 'tubelet_weight', this.proj.weight, [4, 3, 0, 1, 2]),
+    ];
+    if (this.proj.bias !== undefined)
+      inputs.push(addTensorInitializer(graph, 'tubelet_bias', this.proj.bias));
+    const conv = graph.addNode('Conv', inputs, {
+      kernel_shape: onnxAttr.ints(kernel),
+      strides: onnxAttr.ints(kernel),
+    });
+    return addReshape(graph, transposeToChannelsLast(graph, conv, 5), [0, -1, this.dim]);
   }
 }

@@ -5,10 +5,15 @@ modeling_finetune.py @ 80b651d); this is an independent re-implementation, not t
 State-dict names and shapes equal the official model (checked below against
 mae-dfer.state-dict.json for the `paper` configuration).
 
-Every tensor is filled from a deterministic formula that the TypeScript test recomputes:
-tensor k (0-based, state-dict order, the optional `au_head.*` last), flat index i in PyTorch layout:
-    LayerNorm weight (name matches `norm\\d*\\.weight`):  1 + 0.1 * sin(0.7 * i + k)
-    everything else:                                   0.02 * sin(0.7 * i + k)
+Every tensor is filled from a deterministic formula that the TypeScript test recomputes
+(test/mae-dfer-helpers.ts): tensor k (0-based, state-dict order, the optional `au_head.*` last) of
+PyTorch shape [d0, d1, ...], flat index i in PyTorch layout, phase(i) = 0.7*i + 1e-4*i*i + k:
+    LayerNorm weight (name matches `norm\\d*\\.weight`):  1 + 0.1 * sin(phase(i))
+    other 1-D tensors (biases):                        0.1 * sin(phase(i))
+    tensors of rank >= 2:                              sin(phase(i)) / sqrt(d1 * d2 * ...)
+The i*i term makes every weight matrix full rank (a plain sin(0.7*i + k) gives rank-2 matrices), and the
+1/sqrt(fan-in) scale keeps activations O(1) through all blocks, so the comparison is sensitive to every
+detail (exact vs tanh GELU, region order, key bias, ...).
 Input, in the tfjs layout [B, T, H, W, C], flat index j:  sin(0.05 * j + 0.3)
 (permuted to PyTorch's [B, C, T, H, W] before the forward).
 
@@ -151,17 +156,24 @@ class LGIFormer(nn.Module):
         return self.head(f), (self.au_head(f) if self.au_head is not None else None), f
 
 
+def deterministic_values(name, shape, k):
+    n = int(np.prod(shape))
+    i = np.arange(n, dtype=np.float64)
+    base = np.sin(0.7 * i + 1e-4 * (i * i) + k)
+    if re.search(r'norm\d*\.weight$', name):
+        return 1.0 + 0.1 * base
+    if len(shape) == 1:
+        return 0.1 * base
+    return base / math.sqrt(n // shape[0])
+
+
 def fill_deterministic(model):
-    names = []
+    """Fills every state-dict tensor with deterministic_values; returns the module in float64 eval mode."""
     for k, (name, p) in enumerate(model.state_dict().items()):
-        n = p.numel()
-        i = np.arange(n, dtype=np.float64)
-        base = np.sin(0.7 * i + k)
-        vals = 1.0 + 0.1 * base if re.search(r'norm\d*\.weight$', name) else 0.02 * base
+        vals = deterministic_values(name, list(p.shape), k)
         with torch.no_grad():
             p.copy_(torch.from_numpy(vals.astype(np.float32)).reshape(p.shape))
-        names.append(name)
-    return names
+    return model.double().eval()
 
 
 def make_input(batch, frames, size):
@@ -202,8 +214,7 @@ def main():
         model = LGIFormer(**cfg)
         if name == 'paper':
             check_official_names(model)
-        fill_deterministic(model)
-        model = model.double().eval()
+        model = fill_deterministic(model)
         x = make_input(batch, cfg['frames'], cfg['size']).double()
         with torch.no_grad():
             logits, au_logits, features = model(x)
