@@ -30,6 +30,49 @@ export {
   type ExperimentConfigInput,
 } from './config/schema';
 export { applyOverrides, mergeConfigs, parseOverride } from './config/merge';
-export { holdoutSplit, kFoldSplits, shuffled, type HoldoutOptions, type KFoldOptions } from './protocols/splits';
+export {
+  holdoutSplit,
+  kFoldSplits,
+  shuffled,
+  type HoldoutOptions,
+  type KFoldOptions,
+} from './protocols/splits';
 export { atomicWriteFile } from './io/atomic-write';
 export { JsonlLog, type LogRecord } from './io/jsonl-log';
+export {
+  evaluateModel,
+  runExperiment,
+  RESULTS_SCHEMA_VERSION,
+  type EpochRecord,
+  type EvaluationResult,
+  type ExperimentResult,
+  type FoldResult,
+  type RunExperimentOptions,
+} from './experiment/run-experiment';
+export {
+  buildData,
+  listData,
+  registerData,
+  type DataBuildContext,
+  type DataFactory,
+  type ExperimentSplits,
+} from './experiment/data-registry';
+export {
+  batchesOf,
+  clipAuTargets,
+  datasetSubset,
+  loadClipBatch,
+  type ClipBatch,
+  type ClipBatchOptions,
+} from './experiment/clip-batches';
+export { meanStd, summariseReports, type MeanStd } from './experiment/summary';
+export {
+  assignModelWeights,
+  loadLatestCheckpoint,
+  loadWeights,
+  modelWeights,
+  saveCheckpoint,
+  saveWeights,
+  type Checkpoint,
+  type CheckpointableModel,
+} from './checkpoint/checkpoint';

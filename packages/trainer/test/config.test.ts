@@ -1,4 +1,11 @@
-import { applyOverrides, ConfigError, defineConfig, mergeConfigs, parseOverride, validateConfig } from '../src';
+import {
+  applyOverrides,
+  ConfigError,
+  defineConfig,
+  mergeConfigs,
+  parseOverride,
+  validateConfig,
+} from '../src';
 
 const base = defineConfig({
   name: 'former_dfer_tiny_ce',
@@ -57,8 +64,15 @@ describe('validateConfig', () => {
   });
 
   it('reports every problem at once, including unknown keys', () => {
-    const issues = issuesOf({ ...base, seed: -1, optim: { type: 'adamw', lr: 1e-3, lrr: 2 }, loss: { type: 'nope' } });
-    expect(issues.map((i) => i.split(':')[0])).toEqual(expect.arrayContaining(['seed', 'optim', 'loss.type']));
+    const issues = issuesOf({
+      ...base,
+      seed: -1,
+      optim: { type: 'adamw', lr: 1e-3, lrr: 2 },
+      loss: { type: 'nope' },
+    });
+    expect(issues.map((i) => i.split(':')[0])).toEqual(
+      expect.arrayContaining(['seed', 'optim', 'loss.type']),
+    );
     expect(issues.find((i) => i.startsWith('optim:'))).toMatch(/lrr/);
   });
 
@@ -71,10 +85,11 @@ describe('validateConfig', () => {
 
 describe('mergeConfigs', () => {
   it('merges objects deeply and replaces arrays and scalars', () => {
-    const merged = mergeConfigs(
-      { a: { x: 1, y: [1, 2] }, b: 1 } as Record<string, unknown>,
-      { a: { y: [3] }, b: 2, c: true },
-    );
+    const merged = mergeConfigs({ a: { x: 1, y: [1, 2] }, b: 1 } as Record<string, unknown>, {
+      a: { y: [3] },
+      b: 2,
+      c: true,
+    });
     expect(merged).toEqual({ a: { x: 1, y: [3] }, b: 2, c: true });
   });
 

@@ -59,7 +59,10 @@ describe('JsonlLog', () => {
     const log = new JsonlLog(join(dir, 'sub', 'log.jsonl'));
     log.write({ event: 'step', step: 1, loss: 0.5 });
     log.write({ event: 'epoch', epoch: 0 });
-    const lines = readFileSync(log.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(log.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event)).toEqual(['step', 'epoch']);
     expect(lines[0].loss).toBe(0.5);
     rmSync(dir, { recursive: true, force: true });

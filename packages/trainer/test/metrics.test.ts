@@ -47,8 +47,12 @@ describe('classificationReport (hand-computed)', () => {
   });
 
   it('rejects bad input with the argument named', () => {
-    expect(() => confusionMatrix([0, 1], [0], 2)).toThrow(/trueLabels has 2 entries but predictedLabels has 1/);
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(/trueLabels\[1\] = 3: expected an integer class index in \[0, 2\]/);
+    expect(() => confusionMatrix([0, 1], [0], 2)).toThrow(
+      /trueLabels has 2 entries but predictedLabels has 1/,
+    );
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(
+      /trueLabels\[1\] = 3: expected an integer class index in \[0, 2\]/,
+    );
     expect(() => confusionMatrix([0, 1], [0, 0.5], 3)).toThrow(/predictedLabels\[1\] = 0.5/);
     expect(() => classificationReport([], [], ['a'])).toThrow(/empty/);
   });
@@ -83,7 +87,9 @@ describe('auDetectionReport (hand-computed)', () => {
     expect(r.f1[0]).toBe(0);
   });
   it('rejects non-binary targets and mismatched sizes', () => {
-    expect(() => auDetectionReport([0.5, 0.5], [1, 2], ['AU01', 'AU02'])).toThrow(/targets\[0\]\[1\] = 2: expected 0 or 1/);
+    expect(() => auDetectionReport([0.5, 0.5], [1, 2], ['AU01', 'AU02'])).toThrow(
+      /targets\[0\]\[1\] = 2: expected 0 or 1/,
+    );
     expect(() => auDetectionReport([0.5], [1, 0], ['AU01', 'AU02'])).toThrow(/N × 2/);
   });
 });

@@ -18,8 +18,14 @@ function variableOf(values: number[], shape: number[]): tf.Variable {
 }
 
 function runSteps(config: OptimizerConfig, lr0: number): { p: number[]; q: number[] } {
-  const p = variableOf(Array.from({ length: 6 }, (_, i) => Math.sin(i)), [2, 3]);
-  const q = variableOf(Array.from({ length: 3 }, (_, i) => Math.cos(i)), [3]);
+  const p = variableOf(
+    Array.from({ length: 6 }, (_, i) => Math.sin(i)),
+    [2, 3],
+  );
+  const q = variableOf(
+    Array.from({ length: 3 }, (_, i) => Math.cos(i)),
+    [3],
+  );
   const opt = createOptimizer(
     [
       { name: 'p', variable: p },
@@ -29,8 +35,14 @@ function runSteps(config: OptimizerConfig, lr0: number): { p: number[]; q: numbe
   );
   for (let t = 1; t <= 5; t++) {
     const lr = lr0 * (1 - 0.1 * (t - 1));
-    const gp = tf.tensor(Array.from({ length: 6 }, (_, i) => Math.sin(0.5 * i + t) + 0.1 * t), [2, 3]);
-    const gq = tf.tensor(Array.from({ length: 3 }, (_, i) => Math.cos(0.3 * i - t)), [3]);
+    const gp = tf.tensor(
+      Array.from({ length: 6 }, (_, i) => Math.sin(0.5 * i + t) + 0.1 * t),
+      [2, 3],
+    );
+    const gq = tf.tensor(
+      Array.from({ length: 3 }, (_, i) => Math.cos(0.3 * i - t)),
+      [3],
+    );
     opt.step({ p: gp, q: gq }, lr);
     tf.dispose([gp, gq]);
   }
@@ -63,7 +75,9 @@ describe('optimizers match PyTorch', () => {
   });
 
   it('SGD momentum with decoupled decay', async () => {
-    const out = await expectNoTensorLeak(() => runSteps({ type: 'sgd', momentum: 0.9, weightDecay: 1e-2, noDecay: /^q$/ }, 0.1));
+    const out = await expectNoTensorLeak(() =>
+      runSteps({ type: 'sgd', momentum: 0.9, weightDecay: 1e-2, noDecay: /^q$/ }, 0.1),
+    );
     expectClose(out.p, fixtures.sgd_decoupled.p);
     expectClose(out.q, fixtures.sgd_decoupled.q);
   });
@@ -81,7 +95,9 @@ describe('optimizers match PyTorch', () => {
     optA.step({ w: g }, 0.1);
     optB.step({ w: g }, 0.1);
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
-    expect(() => optB.setState({ ...state, type: 'sgd' })).toThrow(/state is for "sgd" but this optimizer is "adamw"/);
+    expect(() => optB.setState({ ...state, type: 'sgd' })).toThrow(
+      /state is for "sgd" but this optimizer is "adamw"/,
+    );
     expect(() => optB.step({ nope: g }, 0.1)).toThrow(/unknown parameter "nope"/);
     tf.dispose([g, a, b]);
     optA.dispose();
@@ -92,8 +108,14 @@ describe('optimizers match PyTorch', () => {
 describe('clipGradientsByGlobalNorm matches torch.nn.utils.clip_grad_norm_', () => {
   it('scales by maxNorm / (norm + 1e-6)', async () => {
     const t = 3;
-    const gp = tf.tensor(Array.from({ length: 6 }, (_, i) => Math.sin(0.5 * i + t) + 0.1 * t), [2, 3]);
-    const gq = tf.tensor(Array.from({ length: 3 }, (_, i) => Math.cos(0.3 * i - t)), [3]);
+    const gp = tf.tensor(
+      Array.from({ length: 6 }, (_, i) => Math.sin(0.5 * i + t) + 0.1 * t),
+      [2, 3],
+    );
+    const gq = tf.tensor(
+      Array.from({ length: 3 }, (_, i) => Math.cos(0.3 * i - t)),
+      [3],
+    );
     const { grads, norm } = await expectNoTensorLeak(() => clipGradientsByGlobalNorm({ p: gp, q: gq }, 1));
     expect(norm).toBeCloseTo(fixtures.clip.norm, 5);
     expectClose(Array.from(grads.p!.dataSync()), fixtures.clip.p);

@@ -27,7 +27,12 @@ describe('holdoutSplit', () => {
 
   it('keeps identities on one side', () => {
     const groups = labels.map((_, i) => `id${i % 6}`);
-    const { train, validation } = holdoutSplit({ fraction: 0.34, labels, groups, random: createSeededRng(2).next });
+    const { train, validation } = holdoutSplit({
+      fraction: 0.34,
+      labels,
+      groups,
+      random: createSeededRng(2).next,
+    });
     expectPartition([train, validation], labels.length);
     const valIds = new Set(validation.map((i) => groups[i]));
     expect(train.some((i) => valIds.has(groups[i]))).toBe(false);
@@ -36,8 +41,12 @@ describe('holdoutSplit', () => {
   });
 
   it('rejects bad arguments', () => {
-    expect(() => holdoutSplit({ fraction: 1, labels, random: Math.random })).toThrow(/fraction = 1: expected a number in \(0, 1\)/);
-    expect(() => holdoutSplit({ fraction: 0.1, labels, groups: ['a'], random: Math.random })).toThrow(/groups has 1 entries/);
+    expect(() => holdoutSplit({ fraction: 1, labels, random: Math.random })).toThrow(
+      /fraction = 1: expected a number in \(0, 1\)/,
+    );
+    expect(() => holdoutSplit({ fraction: 0.1, labels, groups: ['a'], random: Math.random })).toThrow(
+      /groups has 1 entries/,
+    );
   });
 });
 
@@ -45,7 +54,10 @@ describe('kFoldSplits', () => {
   it('stratified folds partition the data and spread every class', () => {
     const folds = kFoldSplits({ folds: 5, labels, random: createSeededRng(3).next });
     expect(folds).toHaveLength(5);
-    expectPartition(folds.map((f) => f.test), labels.length);
+    expectPartition(
+      folds.map((f) => f.test),
+      labels.length,
+    );
     for (const f of folds) {
       expectPartition([f.train, f.test], labels.length);
       // class 0 has 10 samples → exactly 2 per fold
@@ -56,13 +68,18 @@ describe('kFoldSplits', () => {
   it('identity-disjoint folds', () => {
     const groups = labels.map((_, i) => `s${Math.floor(i / 3)}`); // 6 identities
     const folds = kFoldSplits({ folds: 3, labels, groups, random: createSeededRng(4).next });
-    expectPartition(folds.map((f) => f.test), labels.length);
+    expectPartition(
+      folds.map((f) => f.test),
+      labels.length,
+    );
     for (const f of folds) {
       const testIds = new Set(f.test.map((i) => groups[i]));
       expect(f.train.some((i) => testIds.has(groups[i]))).toBe(false);
       expect(f.test).toHaveLength(6);
     }
-    expect(() => kFoldSplits({ folds: 7, labels, groups, random: Math.random })).toThrow(/6 identities cannot make 7/);
+    expect(() => kFoldSplits({ folds: 7, labels, groups, random: Math.random })).toThrow(
+      /6 identities cannot make 7/,
+    );
   });
 
   it('shuffled is a seeded permutation', () => {

@@ -37,7 +37,8 @@ export function mergeConfigs<T extends Plain>(base: T, child: Plain): T {
 /** Parse one `path=value` override. */
 export function parseOverride(text: string): { path: string[]; value: unknown } {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`override "${text}": expected the form path.to.field=value (e.g. optim.lr=1e-3)`);
+  if (eq <= 0)
+    throw new Error(`override "${text}": expected the form path.to.field=value (e.g. optim.lr=1e-3)`);
   const path = text.slice(0, eq).split('.');
   if (path.some((p) => p.length === 0)) throw new Error(`override "${text}": empty path segment`);
   const rawValue = text.slice(eq + 1);

@@ -48,7 +48,11 @@ export const scheduleSchema = z.discriminatedUnion('type', [
     warmupLr: z.number().min(0).default(0),
     minLr: z.number().min(0).default(0),
   }),
-  z.strictObject({ type: z.literal('step'), stepSize: z.number().positive(), gamma: z.number().positive().default(0.1) }),
+  z.strictObject({
+    type: z.literal('step'),
+    stepSize: z.number().positive(),
+    gamma: z.number().positive().default(0.1),
+  }),
   z.strictObject({ type: z.literal('constant') }),
 ]);
 

@@ -9,7 +9,10 @@ import { basename, dirname, join } from 'node:path';
  *
  * @param chunks - the data, as one buffer or several written in order (large files need not be joined).
  */
-export function atomicWriteFile(path: string, chunks: Uint8Array | string | readonly (Uint8Array | string)[]): void {
+export function atomicWriteFile(
+  path: string,
+  chunks: Uint8Array | string | readonly (Uint8Array | string)[],
+): void {
   const list = Array.isArray(chunks) ? chunks : [chunks as Uint8Array | string];
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let fd: number | undefined;

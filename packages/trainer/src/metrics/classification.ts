@@ -80,9 +80,7 @@ export function classificationReport(
   const predicted = classNames.map((_, p) => confusion.reduce((a, row) => a + row[p]!, 0));
   const tp = classNames.map((_, c) => confusion[c]![c]!);
   const recall = tp.map((t, c) => (support[c]! > 0 ? t / support[c]! : null));
-  const precision = tp.map((t, c) =>
-    predicted[c]! > 0 ? t / predicted[c]! : support[c]! > 0 ? 0 : null,
-  );
+  const precision = tp.map((t, c) => (predicted[c]! > 0 ? t / predicted[c]! : support[c]! > 0 ? 0 : null));
   const f1 = recall.map((r, c) => {
     const p = precision[c];
     if (p === null || p === undefined) return null;
@@ -100,13 +98,16 @@ export function classificationReport(
 /** Index of the largest value of each row of a `[N, C]` row-major score array. Ties: the first. */
 export function argmaxRows(scores: ArrayLike<number>, numClasses: number): Int32Array {
   if (scores.length % numClasses !== 0) {
-    throw new RangeError(`scores has ${scores.length} values: expected a multiple of numClasses = ${numClasses}`);
+    throw new RangeError(
+      `scores has ${scores.length} values: expected a multiple of numClasses = ${numClasses}`,
+    );
   }
   const n = scores.length / numClasses;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < numClasses; c++) if (scores[i * numClasses + c]! > scores[i * numClasses + best]!) best = c;
+    for (let c = 1; c < numClasses; c++)
+      if (scores[i * numClasses + c]! > scores[i * numClasses + best]!) best = c;
     out[i] = best;
   }
   return out;

@@ -8,18 +8,29 @@
  * - `constant`: lr = base.
  */
 export type ScheduleConfig =
-  | { readonly type: 'cosine'; readonly warmupEpochs?: number; readonly warmupLr?: number; readonly minLr?: number }
+  | {
+      readonly type: 'cosine';
+      readonly warmupEpochs?: number;
+      readonly warmupLr?: number;
+      readonly minLr?: number;
+    }
   | { readonly type: 'step'; readonly stepSize: number; readonly gamma?: number }
   | { readonly type: 'constant' };
 
 /** The learning rate at `epoch` (0-based, fractional allowed) of a run of `totalEpochs` epochs. */
-export function learningRateAt(schedule: ScheduleConfig, baseLr: number, epoch: number, totalEpochs: number): number {
+export function learningRateAt(
+  schedule: ScheduleConfig,
+  baseLr: number,
+  epoch: number,
+  totalEpochs: number,
+): number {
   if (epoch < 0) throw new RangeError(`epoch = ${epoch}: expected ≥ 0`);
   switch (schedule.type) {
     case 'constant':
       return baseLr;
     case 'step': {
-      if (!(schedule.stepSize > 0)) throw new RangeError(`schedule.stepSize = ${schedule.stepSize}: expected > 0`);
+      if (!(schedule.stepSize > 0))
+        throw new RangeError(`schedule.stepSize = ${schedule.stepSize}: expected > 0`);
       return baseLr * Math.pow(schedule.gamma ?? 0.1, Math.floor(epoch / schedule.stepSize));
     }
     case 'cosine': {

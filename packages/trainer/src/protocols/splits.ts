@@ -14,7 +14,10 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-function byKey(indices: readonly number[], keyOf: (i: number) => string | number): Map<string | number, number[]> {
+function byKey(
+  indices: readonly number[],
+  keyOf: (i: number) => string | number,
+): Map<string | number, number[]> {
   const groups = new Map<string | number, number[]>();
   for (const i of indices) {
     const k = keyOf(i);
@@ -22,7 +25,9 @@ function byKey(indices: readonly number[], keyOf: (i: number) => string | number
     if (list) list.push(i);
     else groups.set(k, [i]);
   }
-  return new Map([...groups.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0)));
+  return new Map(
+    [...groups.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0)),
+  );
 }
 
 /** Options of {@link holdoutSplit}. */
@@ -45,7 +50,8 @@ export interface HoldoutOptions {
  */
 export function holdoutSplit(options: HoldoutOptions): { train: number[]; validation: number[] } {
   const { fraction, labels, groups, random } = options;
-  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`fraction = ${fraction}: expected a number in (0, 1)`);
+  if (!(fraction > 0 && fraction < 1))
+    throw new RangeError(`fraction = ${fraction}: expected a number in (0, 1)`);
   const n = labels.length;
   if (groups && groups.length !== n) {
     throw new RangeError(`groups has ${groups.length} entries: expected one per sample (${n})`);
@@ -57,7 +63,8 @@ export function holdoutSplit(options: HoldoutOptions): { train: number[]; valida
     const target = fraction * n;
     for (const g of shuffled([...byGroup.keys()], random)) {
       const members = byGroup.get(g)!;
-      if (validation.length + members.length <= target || validation.length === 0) validation.push(...members);
+      if (validation.length + members.length <= target || validation.length === 0)
+        validation.push(...members);
       if (validation.length >= target) break;
     }
   } else {
@@ -88,7 +95,8 @@ export interface KFoldOptions {
 export function kFoldSplits(options: KFoldOptions): { train: number[]; test: number[] }[] {
   const { folds, labels, groups, random } = options;
   const n = labels.length;
-  if (!Number.isInteger(folds) || folds < 2) throw new RangeError(`folds = ${folds}: expected an integer ≥ 2`);
+  if (!Number.isInteger(folds) || folds < 2)
+    throw new RangeError(`folds = ${folds}: expected an integer ≥ 2`);
   if (groups && groups.length !== n) {
     throw new RangeError(`groups has ${groups.length} entries: expected one per sample (${n})`);
   }

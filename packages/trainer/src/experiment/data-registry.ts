@@ -1,0 +1,86 @@
+import {
+  createIdentityFolds,
+  createSyntheticFacsDataset,
+  type ClipDataset,
+  type SyntheticFacsConfig,
+} from '@dfer/datasets';
+
+/**
+ * The data registry of experiments: a data node `{ type, ...options }` of a config builds the train and test
+ * sides of one fold. Each source decides how folds are made (official split lists for DFEW / MAFW,
+ * identity-disjoint folds for synthetic data), so a protocol never mixes identities or clips by accident.
+ */
+
+/** The two sides of one fold. */
+export interface ExperimentSplits {
+  readonly train: ClipDataset;
+  readonly test: ClipDataset;
+  /** One line saying how the split was made (for reports). */
+  readonly description: string;
+}
+
+/** What a data source gets besides its options. */
+export interface DataBuildContext {
+  /** Experiment seed. */
+  readonly seed: number;
+  /** `fixed`: one split; `kfold`: fold `fold` (0-based) of `folds`. */
+  readonly protocol: 'fixed' | 'kfold';
+  readonly fold?: number;
+  readonly folds?: number;
+}
+
+/** Builds the splits of one fold from a data node's options. */
+export type DataFactory = (
+  options: Readonly<Record<string, unknown>>,
+  context: DataBuildContext,
+) => ExperimentSplits;
+
+const factories = new Map<string, DataFactory>();
+
+/** Register a data source under a config name; a name can be registered once. */
+export function registerData(type: string, factory: DataFactory): void {
+  if (!/^[a-z][a-z0-9_]*$/.test(type))
+    throw new Error(`registerData: type must be snake_case, got '${type}'`);
+  if (factories.has(type))
+    throw new Error(`registerData: a data source named '${type}' is already registered`);
+  factories.set(type, factory);
+}
+
+/** Registered data source names, sorted. */
+export function listData(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/** Build the splits of a data node. */
+export function buildData(node: { readonly type: string }, context: DataBuildContext): ExperimentSplits {
+  const factory = factories.get(node.type);
+  if (!factory) {
+    throw new RangeError(
+      `data.type: unknown data source '${node.type}'; registered: ${listData().join(', ')}`,
+    );
+  }
+  const { type: _type, ...options } = node as Record<string, unknown>;
+  return factory(options, context);
+}
+
+/**
+ * `synthetic_dfer`: the seeded synthetic FACS video dataset of `@dfer/datasets` (options: its
+ * `SyntheticFacsConfig`, plus `testFolds` — the fixed protocol tests on one of that many identity-disjoint
+ * folds, default 5, i.e. 20 % of the identities). k-fold protocols use identity-disjoint folds. The dataset
+ * seed defaults to the experiment seed.
+ */
+registerData('synthetic_dfer', (options, context) => {
+  const { testFolds = 5, ...rest } = options as SyntheticFacsConfig & { testFolds?: number };
+  const dataset = createSyntheticFacsDataset({ seed: context.seed, ...rest });
+  const k = context.protocol === 'kfold' ? context.folds! : testFolds;
+  const fold = context.protocol === 'kfold' ? context.fold! : 0;
+  const folds = createIdentityFolds(dataset, k, { seed: rest.seed ?? context.seed });
+  const chosen = folds[fold]!;
+  return {
+    train: dataset.subset(chosen.train),
+    test: dataset.subset(chosen.test),
+    description:
+      `synthetic FACS videos (${dataset.length} clips, seed ${rest.seed ?? context.seed}); identity-disjoint ` +
+      `fold ${fold + 1}/${k}: ${chosen.train.length} train / ${chosen.test.length} test clips`,
+  };
+});

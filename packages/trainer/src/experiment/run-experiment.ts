@@ -1,0 +1,565 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, listModels, type VideoModel } from '@dfer/backbones';
+import {
+  createRandomSource,
+  createTestTransform,
+  createTrainTransform,
+  deriveSeed,
+  shuffledIndices,
+  uniform,
+  uniformSegments,
+  type ClipDataset,
+  type FrameSampler,
+} from '@dfer/datasets';
+import { createLoss, listLosses, type Loss } from '@dfer/losses';
+import { initEngine, type EngineInfo } from '@dfer/runtime';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/schema';
+import {
+  assignModelWeights,
+  loadLatestCheckpoint,
+  loadWeights,
+  modelWeights,
+  saveCheckpoint,
+  saveWeights,
+} from '../checkpoint/checkpoint';
+import { atomicWriteFile } from '../io/atomic-write';
+import { JsonlLog } from '../io/jsonl-log';
+import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
+import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics/classification';
+import {
+  clipGradientsByGlobalNorm,
+  createOptimizer,
+  type NamedVariable,
+  type Optimizer,
+} from '../optim/optimizers';
+import { learningRateAt } from '../optim/schedules';
+import { holdoutSplit } from '../protocols/splits';
+import { batchesOf, clipAuTargets, datasetSubset, loadClipBatch, type ClipBatch } from './clip-batches';
+import { buildData, listData } from './data-registry';
+import { summariseReports, type MeanStd } from './summary';
+
+/** Version of the results JSON written by {@link runExperiment}. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** One epoch of the training history. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly lr: number;
+  readonly trainLoss: number;
+  readonly trainTerms: Readonly<Record<string, number>>;
+  readonly steps: number;
+  readonly seconds: number;
+  /** Metrics of the selection split (validation, or test when selection is `test`) when evaluated. */
+  readonly selection?: { readonly war: number; readonly uar: number };
+}
+
+/** Scores of one evaluation pass, with per-sample predictions for analysis. */
+export interface EvaluationResult {
+  readonly report: ClassificationReport;
+  readonly au?: AuDetectionReport;
+  /** Predicted class per clip, in dataset order. */
+  readonly predictions: readonly number[];
+  readonly ids: readonly string[];
+}
+
+/** The result of one fold. */
+export interface FoldResult {
+  /** 1-based fold number (1 for the fixed protocol). */
+  readonly fold: number;
+  readonly split: string;
+  readonly counts: {
+    readonly train: number;
+    readonly validation: number;
+    readonly test: number;
+    readonly testScored: number;
+  };
+  /** Epoch (0-based) of the reported weights, and how it was chosen. */
+  readonly selectedEpoch: number;
+  readonly selection: ExperimentConfig['evaluation']['selection'];
+  readonly validation?: ClassificationReport;
+  readonly test: EvaluationResult;
+  readonly history: readonly EpochRecord[];
+  readonly lossNotes: readonly string[];
+  readonly numParameters: number;
+  readonly trainSeconds: number;
+}
+
+/** What {@link runExperiment} returns and writes to `results.json`. */
+export interface ExperimentResult {
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly name: string;
+  readonly config: ExperimentConfig;
+  readonly engine: { readonly backend: string; readonly reason: string };
+  /** `test` means the checkpoint was picked on the test split: not an honest estimate; reports say so. */
+  readonly selection: ExperimentConfig['evaluation']['selection'];
+  readonly folds: readonly FoldResult[];
+  readonly summary: { war: MeanStd; uar: MeanStd; macroF1: MeanStd; recall: (MeanStd | null)[] };
+  readonly classNames: readonly string[];
+}
+
+/** Per-call options of {@link runExperiment}. */
+export interface RunExperimentOptions {
+  /** Where logs, checkpoints and results go (default `config.output.dir`; none: nothing is written). */
+  readonly outputDir?: string;
+  /** Continue from the latest checkpoint in `outputDir` (finished folds are not repeated). */
+  readonly resume?: boolean;
+  /** Progress lines (default: to stderr). */
+  readonly report?: (line: string) => void;
+  /** Called after each epoch's checkpoint is written (tests use it to simulate a kill). */
+  readonly onEpochEnd?: (info: { fold: number; epoch: number }) => void;
+}
+
+/** Default frame sampler of a model: Former-DFER samples 8 segments × 2 frames; others T uniform frames. */
+function defaultSampler(modelType: string, frames: number): FrameSampler {
+  if (modelType === 'former_dfer' && frames % 2 === 0) return uniformSegments(frames / 2, 2);
+  return uniform(frames);
+}
+
+function recordsOf(dataset: ClipDataset): { labels: number[]; subjects: (string | undefined)[] } {
+  const labels: number[] = [];
+  const subjects: (string | undefined)[] = [];
+  for (let i = 0; i < dataset.length; i++) {
+    const r = dataset.record(i);
+    labels.push(r.label);
+    subjects.push(r.subject);
+  }
+  return { labels, subjects };
+}
+
+/** The clip-level AU targets of every clip of `dataset` (sampled frames of test mode, majority vote). */
+async function trainingAuTargets(dataset: ClipDataset, sampler: FrameSampler): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < dataset.length; i++) {
+    const frameIndices = sampler.sample(dataset.record(i).numFrames, { mode: 'test' });
+    const sample = await dataset.get(i, { frameIndices, size: [8, 8] });
+    if (!sample.aus) throw new RangeError(`clip ${sample.id}: the dataset gave no AU presences for it`);
+    out.push(Uint8Array.from(clipAuTargets(sample.aus, sample.shape[0])));
+  }
+  return out;
+}
+
+/** What a fold's checkpoint records besides weights and optimizer state. */
+interface FoldState {
+  readonly history: readonly EpochRecord[];
+  readonly totalSteps: number;
+  readonly trainSeconds: number;
+  readonly best?: { score: number; epoch: number; report: ClassificationReport };
+  readonly seed: number;
+  readonly config: ExperimentConfig;
+}
+
+interface FoldContext {
+  readonly config: ExperimentConfig;
+  readonly fold: number;
+  readonly folds: number;
+  readonly outputDir?: string;
+  readonly report: (line: string) => void;
+  readonly onEpochEnd?: RunExperimentOptions['onEpochEnd'];
+  readonly resume: boolean;
+}
+
+/** Evaluate `model` on every clip of `dataset` (deterministic test-mode sampling; nothing dropped). */
+export async function evaluateModel(
+  model: VideoModel,
+  dataset: ClipDataset,
+  options: { sampler: FrameSampler; batchSize: number; seed: number; withAus: boolean },
+): Promise<EvaluationResult> {
+  model.eval();
+  const spec = model.inputSpec;
+  const transform = createTestTransform({
+    height: spec.height,
+    width: spec.width,
+    mean: spec.mean,
+    std: spec.std,
+  });
+  const order = Array.from({ length: dataset.length }, (_, i) => i);
+  const predictions: number[] = [];
+  const trueLabels: number[] = [];
+  const ids: string[] = [];
+  const auProbs: number[] = [];
+  const auTargets: number[] = [];
+  for (const indices of batchesOf(order, options.batchSize)) {
+    const batch = await loadClipBatch(dataset, indices, {
+      sampler: options.sampler,
+      transform,
+      mode: 'test',
+      seed: options.seed,
+      epoch: 0,
+      withAus: options.withAus,
+    });
+    const { logits, au } = tf.tidy(() => {
+      const out = model.forward(tf.tensor(batch.frames, [...batch.shape]));
+      return {
+        logits: out.logits.dataSync() as Float32Array,
+        au: out.auLogits ? (tf.sigmoid(out.auLogits).dataSync() as Float32Array) : undefined,
+      };
+    });
+    predictions.push(...argmaxRows(logits, model.numClasses));
+    trueLabels.push(...batch.labels);
+    ids.push(...batch.ids);
+    if (au && batch.auTargets) {
+      auProbs.push(...au);
+      auTargets.push(...batch.auTargets);
+    }
+  }
+  const report = classificationReport(trueLabels, predictions, dataset.labelNames);
+  const au =
+    options.withAus && dataset.auNames && auProbs.length
+      ? auDetectionReport(auProbs, auTargets, dataset.auNames)
+      : undefined;
+  return { report, ...(au ? { au } : {}), predictions, ids };
+}
+
+function trainStep(
+  model: VideoModel,
+  loss: Loss,
+  optimizer: Optimizer,
+  params: readonly NamedVariable[],
+  batch: ClipBatch,
+  lr: number,
+  clipGradNorm: number | undefined,
+): { loss: number; terms: Record<string, number> } {
+  model.train();
+  const x = tf.tensor(batch.frames, [...batch.shape]);
+  const labels = tf.tensor1d(batch.labels, 'int32');
+  const auTargets = batch.auTargets
+    ? tf.tensor2d(batch.auTargets, [batch.labels.length, batch.auTargets.length / batch.labels.length])
+    : undefined;
+  const termTensors: Record<string, tf.Tensor> = {};
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const out = model.forward(x);
+      const result = loss.compute({
+        logits: out.logits,
+        labels,
+        ...(out.auLogits ? { auLogits: out.auLogits } : {}),
+        ...(auTargets ? { auTargets } : {}),
+      });
+      for (const [name, t] of Object.entries(result.terms)) termTensors[name] = tf.keep(tf.clone(t));
+      return result.loss as tf.Scalar;
+    },
+    params.map((p) => p.variable),
+  );
+  const lossValue = value.dataSync()[0]!;
+  const terms = Object.fromEntries(Object.entries(termTensors).map(([k, t]) => [k, t.dataSync()[0]!]));
+  if (!Number.isFinite(lossValue)) {
+    tf.dispose([x, labels, auTargets, value, termTensors, grads]);
+    throw new Error(`training diverged: loss = ${lossValue} (batch ${batch.ids.slice(0, 4).join(', ')}…)`);
+  }
+  const named: Record<string, tf.Tensor> = {};
+  for (const p of params) {
+    const g = grads[p.variable.name];
+    if (g) named[p.name] = g;
+  }
+  if (clipGradNorm !== undefined) {
+    const clipped = clipGradientsByGlobalNorm(named, clipGradNorm);
+    optimizer.step(clipped.grads, lr);
+    tf.dispose(Object.values(clipped.grads));
+  } else {
+    optimizer.step(named, lr);
+  }
+  tf.dispose([x, labels, auTargets, value, termTensors, grads]);
+  return { loss: lossValue, terms };
+}
+
+async function runFold(ctx: FoldContext): Promise<FoldResult> {
+  const { config, fold, folds, report } = ctx;
+  const splits = buildData(config.data, {
+    seed: config.seed,
+    protocol: config.protocol.type,
+    fold,
+    folds,
+  });
+  const labelNames = splits.train.labelNames;
+  const auNames = splits.train.auNames;
+  if (config.model.auHead && !auNames) {
+    throw new Error(`model.auHead is true but data "${config.data.type}" has no AU labels`);
+  }
+  let train = splits.train;
+  let validation: ClipDataset | undefined;
+  if (config.evaluation.selection === 'validation') {
+    const rng = createRandomSource(deriveSeed(config.seed, 101, fold));
+    const { labels, subjects } = recordsOf(splits.train);
+    const groups = subjects.every((s) => s !== undefined) ? (subjects as string[]) : undefined;
+    const holdout = holdoutSplit({
+      fraction: config.evaluation.validationFraction,
+      labels,
+      ...(groups ? { groups } : {}),
+      random: () => rng.next(),
+    });
+    train = datasetSubset(splits.train, holdout.train);
+    validation = datasetSubset(splits.train, holdout.validation);
+  }
+  const model = createModel(config.model.type, {
+    preset: config.model.preset,
+    numClasses: labelNames.length,
+    auHead: config.model.auHead ? auNames!.length : false,
+    seed: config.seed,
+  });
+  try {
+    const spec = model.inputSpec;
+    const sampler = defaultSampler(config.model.type, spec.frames);
+    const trainTransform = createTrainTransform(
+      { height: spec.height, width: spec.width, mean: spec.mean, std: spec.std },
+      { flip: 0.5, scale: [0.8, 1] },
+    );
+    const { labels: trainLabels } = recordsOf(train);
+    const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);
+    const trainAus = config.model.auHead ? await trainingAuTargets(train, sampler) : undefined;
+    const loss = createLoss(config.loss, {
+      labels: labelNames,
+      ...(auNames ? { aus: auNames } : {}),
+      classCounts,
+      training: { exprLabels: trainLabels, ...(trainAus ? { auTargets: trainAus } : {}) },
+    });
+    const params: NamedVariable[] = model
+      .namedParameters()
+      .filter(([, v]) => v.trainable)
+      .map(([name, variable]) => ({ name, variable }));
+    const optim = config.optim;
+    const optimizer = createOptimizer(params, {
+      ...optim,
+      ...(optim.noDecayBiasAndNorm ? { noDecay: /(bias|norm|bn\d*|running_|pos_embedding|cls_token)/ } : {}),
+    });
+    const foldDir = ctx.outputDir ? join(ctx.outputDir, `fold-${fold + 1}`) : undefined;
+    const log = foldDir ? new JsonlLog(join(foldDir, 'log.jsonl')) : undefined;
+    log?.write({
+      event: 'fold_start',
+      fold: fold + 1,
+      split: splits.description,
+      train: train.length,
+      validation: validation?.length ?? 0,
+      test: splits.test.length,
+      lossNotes: loss.notes,
+    });
+    report(
+      `fold ${fold + 1}: ${splits.description}; ${train.length} train, ${validation?.length ?? 0} validation, ${splits.test.length} test`,
+    );
+
+    let history: EpochRecord[] = [];
+    let best: { score: number; epoch: number; report: ClassificationReport } | undefined;
+    let bestWeights: ReturnType<typeof modelWeights> | undefined;
+    let totalSteps = 0;
+    let startEpoch = 0;
+    let trainSecondsBefore = 0;
+    if (ctx.resume && foldDir) {
+      const finished = join(foldDir, 'fold-result.json');
+      if (existsSync(finished)) {
+        report(`fold ${fold + 1}: already finished (${finished}); not repeated`);
+        return JSON.parse(readFileSync(finished, 'utf8')) as FoldResult;
+      }
+      const checkpoint = loadLatestCheckpoint<FoldState>(foldDir);
+      if (checkpoint) {
+        assignModelWeights(model, checkpoint.weights, `${foldDir} epoch ${checkpoint.epoch}`);
+        optimizer.setState(checkpoint.optimizer);
+        history = [...checkpoint.state.history];
+        totalSteps = checkpoint.state.totalSteps;
+        trainSecondsBefore = checkpoint.state.trainSeconds;
+        if (checkpoint.state.best) {
+          best = checkpoint.state.best;
+          bestWeights = loadWeights(join(foldDir, 'best.safetensors')).weights;
+        }
+        startEpoch = checkpoint.epoch + 1;
+        report(`fold ${fold + 1}: resumed after epoch ${checkpoint.epoch + 1} (${totalSteps} steps done)`);
+      }
+    }
+    const started = Date.now();
+    const { epochs, batchSize } = config.train;
+    const stepsPerEpoch = Math.ceil(train.length / batchSize);
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
+      const t0 = Date.now();
+      const order = shuffledIndices(
+        train.length,
+        createRandomSource(deriveSeed(config.seed, 7, fold, epoch)),
+      );
+      let lossSum = 0;
+      const termSums: Record<string, number> = {};
+      let steps = 0;
+      let lr = 0;
+      for (const [b, indices] of batchesOf(order, batchSize).entries()) {
+        if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
+        lr = learningRateAt(config.schedule, optim.lr, epoch + b / stepsPerEpoch, epochs);
+        const batch = await loadClipBatch(train, indices, {
+          sampler,
+          transform: trainTransform,
+          mode: 'train',
+          seed: deriveSeed(config.seed, fold),
+          epoch,
+          withAus: config.model.auHead,
+        });
+        const out = trainStep(model, loss, optimizer, params, batch, lr, config.train.clipGradNorm);
+        lossSum += out.loss;
+        for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v;
+        steps += 1;
+        totalSteps += 1;
+        log?.write({
+          event: 'step',
+          fold: fold + 1,
+          epoch,
+          step: totalSteps,
+          lr,
+          loss: out.loss,
+          terms: out.terms,
+        });
+      }
+      const record: EpochRecord = {
+        epoch,
+        lr,
+        trainLoss: steps ? lossSum / steps : NaN,
+        trainTerms: Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / Math.max(steps, 1)])),
+        steps,
+        seconds: (Date.now() - t0) / 1000,
+      };
+      const last = epoch === epochs - 1;
+      let selectionReport: ClassificationReport | undefined;
+      const selectionSet =
+        config.evaluation.selection === 'validation'
+          ? validation
+          : config.evaluation.selection === 'test'
+            ? splits.test
+            : undefined;
+      if (selectionSet && ((epoch + 1) % config.train.evalEvery === 0 || last)) {
+        selectionReport = (
+          await evaluateModel(model, selectionSet, {
+            sampler,
+            batchSize: config.train.evalBatchSize,
+            seed: config.seed,
+            withAus: false,
+          })
+        ).report;
+        const score = selectionReport.uar + selectionReport.war;
+        if (!best || score > best.score) {
+          best = { score, epoch, report: selectionReport };
+          bestWeights = modelWeights(model);
+          if (foldDir) saveWeights(join(foldDir, 'best.safetensors'), model, { epoch: String(epoch) });
+        }
+      }
+      const full = selectionReport
+        ? { ...record, selection: { war: selectionReport.war, uar: selectionReport.uar } }
+        : record;
+      history.push(full);
+      log?.write({ event: 'epoch', fold: fold + 1, ...full });
+      report(
+        `fold ${fold + 1} epoch ${epoch + 1}/${epochs}: loss ${full.trainLoss.toFixed(4)}` +
+          (selectionReport
+            ? `, ${config.evaluation.selection} UAR ${(selectionReport.uar * 100).toFixed(1)} WAR ${(selectionReport.war * 100).toFixed(1)}`
+            : '') +
+          ` (${full.seconds.toFixed(1)} s)`,
+      );
+      if (foldDir) {
+        const state: FoldState = {
+          history,
+          totalSteps,
+          trainSeconds: trainSecondsBefore + (Date.now() - started) / 1000,
+          ...(best ? { best } : {}),
+          seed: config.seed,
+          config,
+        };
+        saveCheckpoint(foldDir, { epoch, model, optimizer: optimizer.getState(), state });
+      }
+      ctx.onEpochEnd?.({ fold: fold + 1, epoch });
+    }
+    const trainSeconds = trainSecondsBefore + (Date.now() - started) / 1000;
+    let selectedEpoch = history.length - 1;
+    if (best && bestWeights && config.evaluation.selection !== 'last') {
+      assignModelWeights(model, bestWeights, 'selected weights');
+      selectedEpoch = best.epoch;
+    }
+    const test = await evaluateModel(model, splits.test, {
+      sampler,
+      batchSize: config.train.evalBatchSize,
+      seed: config.seed,
+      withAus: config.model.auHead,
+    });
+    optimizer.dispose();
+    const result: FoldResult = {
+      fold: fold + 1,
+      split: splits.description,
+      counts: {
+        train: train.length,
+        validation: validation?.length ?? 0,
+        test: splits.test.length,
+        testScored: test.report.count,
+      },
+      selectedEpoch,
+      selection: config.evaluation.selection,
+      ...(config.evaluation.selection === 'validation' && best?.report ? { validation: best.report } : {}),
+      test,
+      history,
+      lossNotes: loss.notes,
+      numParameters: model.numParameters(),
+      trainSeconds,
+    };
+    if (result.counts.testScored !== result.counts.test) {
+      throw new Error(
+        `fold ${fold + 1}: scored ${result.counts.testScored} of ${result.counts.test} test clips`,
+      );
+    }
+    if (foldDir) atomicWriteFile(join(foldDir, 'fold-result.json'), `${JSON.stringify(result)}\n`);
+    log?.write({
+      event: 'fold_end',
+      fold: fold + 1,
+      selectedEpoch,
+      test: { war: test.report.war, uar: test.report.uar },
+    });
+    return result;
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Run an experiment: validate the config, choose the engine, then for each fold of the protocol build the
+ * data, model, loss and optimizer, train, select the checkpoint (on a validation split carved from the
+ * training data unless the config says otherwise), and score every test clip.
+ */
+export async function runExperiment(
+  input: ExperimentConfigInput | ExperimentConfig,
+  options: RunExperimentOptions = {},
+): Promise<ExperimentResult> {
+  const config = validateConfig(input, { data: listData(), model: listModels(), loss: listLosses() });
+  const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const engine: EngineInfo = await initEngine({ backend: config.engine.backend });
+  const outputDir = options.outputDir ?? config.output?.dir;
+  if (outputDir) mkdirSync(resolve(outputDir), { recursive: true });
+  if (config.evaluation.selection === 'test') {
+    report(
+      'WARNING: evaluation.selection = "test": the checkpoint is chosen on the test split; results are not an unbiased estimate.',
+    );
+  }
+  const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
+  const foldList =
+    config.protocol.type === 'kfold'
+      ? (config.protocol.only ?? Array.from({ length: foldCount }, (_, i) => i + 1))
+      : [1];
+  const results: FoldResult[] = [];
+  for (const f of foldList) {
+    if (f < 1 || f > foldCount) throw new RangeError(`protocol.only: fold ${f} is outside 1..${foldCount}`);
+    results.push(
+      await runFold({
+        config,
+        fold: f - 1,
+        folds: foldCount,
+        ...(outputDir ? { outputDir } : {}),
+        report,
+        ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+        resume: options.resume ?? false,
+      }),
+    );
+  }
+  const result: ExperimentResult = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    name: config.name,
+    config,
+    engine: { backend: engine.backend, reason: engine.reason },
+    selection: config.evaluation.selection,
+    folds: results,
+    summary: summariseReports(results.map((r) => r.test.report)),
+    classNames: results[0]!.test.report.classNames,
+  };
+  if (outputDir) atomicWriteFile(join(outputDir, 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
+  return result;
+}
