@@ -19,6 +19,7 @@ export {
   selectAuColumns,
   clipAuTargets,
   type OpenFaceTrack,
+  type OpenFaceCsvOptions,
   type ClipAuTargetOptions,
   type ClipAuTargets,
 } from './openface-csv';

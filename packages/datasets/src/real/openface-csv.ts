@@ -1,11 +1,16 @@
 import { parseAuId, resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
-import { DatasetInputError } from './data-errors';
+import {
+  DatasetInputError,
+  resolveBadInputPolicy,
+  type BadInputPolicy,
+  type SkippedItem,
+} from './data-errors';
 import { parseNumberField, readNumberedLines, splitCsvLine } from './text-lines';
 
 /** Per-frame output of OpenFace FeatureExtraction for one video. */
 export interface OpenFaceTrack {
   readonly file: string;
-  /** Number of rows (frames, or frame × face when `faceId` is present). */
+  /** Number of rows read (frames, or frame × face when `faceId` is present). */
   readonly numFrames: number;
   /** Every column name of the header, trimmed, in file order. */
   readonly columns: readonly string[];
@@ -27,6 +32,14 @@ export interface OpenFaceTrack {
   readonly presenceAus: readonly AuId[];
   /** `[numFrames, presenceAus.length]` row-major AU presences (0/1). */
   readonly presences: Uint8Array;
+  /** Rows left out in `skip` mode (rows are matched by their `frame` column, so others stay aligned). */
+  readonly skipped: readonly SkippedItem[];
+}
+
+/** Per-call options of {@link readOpenFaceCsv}. */
+export interface OpenFaceCsvOptions {
+  /** `throw` (default) stops at the first bad row; `skip` leaves bad rows out and reports them. */
+  readonly onError?: BadInputPolicy;
 }
 
 const REQUIRED = ['frame', 'timestamp', 'confidence', 'success'] as const;
@@ -41,7 +54,8 @@ const REQUIRED = ['frame', 'timestamp', 'confidence', 'success'] as const;
  *   with the wrong number of fields, a non-numeric value, a presence other than 0/1, or a file
  *   without any AU column.
  */
-export function readOpenFaceCsv(file: string): OpenFaceTrack {
+export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}): OpenFaceTrack {
+  const policy = resolveBadInputPolicy(options.onError, 'readOpenFaceCsv: options.onError');
   const lines = readNumberedLines(file);
   const header = lines[0];
   if (header === undefined)
@@ -78,48 +92,68 @@ export function readOpenFaceCsv(file: string): OpenFaceTrack {
   if (rCols.length === 0 && cCols.length === 0) {
     throw new DatasetInputError(file, 'no AU column (AUxx_r or AUxx_c) in the header', { line: header.line });
   }
-  const rows = lines.slice(1);
-  const n = rows.length;
-  const frame = new Int32Array(n);
   const faceCol = index.get('face_id');
-  const faceId = faceCol === undefined ? undefined : new Int32Array(n);
-  const timestamp = new Float64Array(n);
-  const confidence = new Float32Array(n);
-  const success = new Uint8Array(n);
+  const col = (name: string): number => index.get(name) as number;
+  interface ParsedRow {
+    frame: number;
+    faceId: number;
+    timestamp: number;
+    confidence: number;
+    success: number;
+    intensities: number[];
+    presences: number[];
+  }
+  const parsed: ParsedRow[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const row of lines.slice(1)) {
+    try {
+      const fields = splitCsvLine(file, row);
+      if (fields.length !== columns.length) {
+        throw new DatasetInputError(
+          file,
+          `expected ${columns.length} fields as in the header, got ${fields.length}`,
+          {
+            line: row.line,
+          },
+        );
+      }
+      const num = (c: number): number =>
+        parseNumberField(file, row.line, columns[c] as string, fields[c] as string);
+      const binary = (c: number): number => {
+        const v = num(c);
+        if (v !== 0 && v !== 1) {
+          throw new DatasetInputError(file, `expected 0 or 1, got ${fields[c]}`, {
+            line: row.line,
+            field: columns[c],
+          });
+        }
+        return v;
+      };
+      parsed.push({
+        frame: num(col('frame')),
+        faceId: faceCol === undefined ? 0 : num(faceCol),
+        timestamp: num(col('timestamp')),
+        confidence: num(col('confidence')),
+        success: binary(col('success')),
+        intensities: rCols.map(num),
+        presences: cCols.map(binary),
+      });
+    } catch (error) {
+      if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;
+      skipped.push({ file, line: row.line, reason: error.message });
+    }
+  }
+  const n = parsed.length;
+  const frame = Int32Array.from(parsed, (r) => r.frame);
+  const faceId = faceCol === undefined ? undefined : Int32Array.from(parsed, (r) => r.faceId);
+  const timestamp = Float64Array.from(parsed, (r) => r.timestamp);
+  const confidence = Float32Array.from(parsed, (r) => r.confidence);
+  const success = Uint8Array.from(parsed, (r) => r.success);
   const intensities = new Float32Array(n * rCols.length);
   const presences = new Uint8Array(n * cCols.length);
-  const col = (name: string): number => index.get(name) as number;
-  rows.forEach((row, t) => {
-    const fields = splitCsvLine(file, row);
-    if (fields.length !== columns.length) {
-      throw new DatasetInputError(
-        file,
-        `expected ${columns.length} fields as in the header, got ${fields.length}`,
-        { line: row.line },
-      );
-    }
-    const num = (c: number): number =>
-      parseNumberField(file, row.line, columns[c] as string, fields[c] as string);
-    const binary = (c: number): number => {
-      const v = num(c);
-      if (v !== 0 && v !== 1)
-        throw new DatasetInputError(file, `expected 0 or 1, got ${fields[c]}`, {
-          line: row.line,
-          field: columns[c],
-        });
-      return v;
-    };
-    frame[t] = num(col('frame'));
-    if (faceId !== undefined && faceCol !== undefined) faceId[t] = num(faceCol);
-    timestamp[t] = num(col('timestamp'));
-    confidence[t] = num(col('confidence'));
-    success[t] = binary(col('success'));
-    rCols.forEach((c, j) => {
-      intensities[t * rCols.length + j] = num(c);
-    });
-    cCols.forEach((c, j) => {
-      presences[t * cCols.length + j] = binary(c);
-    });
+  parsed.forEach((r, t) => {
+    intensities.set(r.intensities, t * rCols.length);
+    presences.set(r.presences, t * cCols.length);
   });
   const track: OpenFaceTrack = {
     file,
@@ -133,6 +167,7 @@ export function readOpenFaceCsv(file: string): OpenFaceTrack {
     intensities,
     presenceAus,
     presences,
+    skipped,
   };
   return faceId === undefined ? track : { ...track, faceId };
 }

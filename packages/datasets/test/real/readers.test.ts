@@ -228,6 +228,20 @@ describe('OpenFace CSV errors and clip targets by hand', () => {
     expect(() => readOpenFaceCsv(file)).toThrow(`${file}:3: AU01_c: expected 0 or 1, got 2`);
   });
 
+  it('skip mode leaves a bad row out, reports it, and keeps frame numbers aligned', () => {
+    const file = writeTmp(
+      'of-skip.csv',
+      'frame, timestamp, confidence, success, AU01_r, AU01_c\n1,0,0.9,1,0.5,1\n2,0.04,0.9,1,x,0\n3,0.08,0.9,1,1.5,0\n',
+    );
+    expect(() => readOpenFaceCsv(file)).toThrow(`${file}:3: AU01_r: expected a number, got "x"`);
+    const track = readOpenFaceCsv(file, { onError: 'skip' });
+    expect(Array.from(track.frame)).toEqual([1, 3]);
+    expect(Array.from(track.intensities)).toEqual([0.5, 1.5]);
+    expect(track.skipped).toEqual([
+      { file, line: 3, reason: `${file}:3: AU01_r: expected a number, got "x"` },
+    ]);
+  });
+
   it('reads face_id when present', () => {
     const file = writeTmp(
       'of-new.csv',
