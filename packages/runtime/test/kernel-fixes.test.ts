@@ -131,6 +131,49 @@ const poolCases: GradCase[] = [
   },
 ];
 
+const pool3dCases: GradCase[] = [
+  {
+    name: 'maxPool3d 3x3x3 s1 same',
+    shapes: [[1, 3, 4, 4, 2]],
+    distinct: true,
+    fn: (x) => tf.maxPool3d(x as tf.Tensor5D, 3, 1, 'same'),
+  },
+  {
+    name: 'maxPool3d 2x2x2 s2 valid',
+    shapes: [[1, 4, 4, 4, 2]],
+    distinct: true,
+    fn: (x) => tf.maxPool3d(x as tf.Tensor5D, 2, 2, 'valid'),
+  },
+  {
+    name: 'avgPool3d 3x3x3 s2 same',
+    shapes: [[1, 3, 5, 5, 2]],
+    fn: (x) => tf.avgPool3d(x as tf.Tensor5D, 3, 2, 'same'),
+  },
+  {
+    name: 'avgPool3d 2x2x2 s2 valid',
+    shapes: [[1, 4, 4, 4, 1]],
+    fn: (x) => tf.avgPool3d(x as tf.Tensor5D, 2, 2, 'valid'),
+  },
+];
+
+const resizeCases: GradCase[] = [
+  {
+    name: 'resizeBilinear 3x4 → 5x7',
+    shapes: [[1, 3, 4, 2]],
+    fn: (x) => tf.image.resizeBilinear(x as tf.Tensor4D, [5, 7]),
+  },
+  {
+    name: 'resizeBilinear 4x3 → 2x5 alignCorners',
+    shapes: [[2, 4, 3, 1]],
+    fn: (x) => tf.image.resizeBilinear(x as tf.Tensor4D, [2, 5], true),
+  },
+  {
+    name: 'resizeBilinear 3x5 → 6x4 halfPixelCenters',
+    shapes: [[1, 3, 5, 2]],
+    fn: (x) => tf.image.resizeBilinear(x as tf.Tensor4D, [6, 4], false, true),
+  },
+];
+
 const otherCases: GradCase[] = [
   {
     name: 'conv3d 2x3x3 s1 same',
@@ -171,7 +214,7 @@ const otherCases: GradCase[] = [
   },
 ];
 
-const allCases = [...conv2dCases, ...poolCases, ...otherCases];
+const allCases = [...conv2dCases, ...poolCases, ...pool3dCases, ...resizeCases, ...otherCases];
 
 describe.each(['cpu', 'wasm'] as const)('kernel fixes on %s', (backend) => {
   beforeAll(async () => {
@@ -194,11 +237,12 @@ describe.each(['cpu', 'wasm'] as const)('kernel fixes on %s', (backend) => {
 
 describe('kernel fixes agree with the cpu reference kernels', () => {
   // Reference: stock cpu kernels (correct for these ops per reference/engine-notes.md), fixes removed.
-  // avgPool is left out: the stock cpu AvgPoolGrad is itself wrong with 'same' padding (tested above
-  // against finite differences, and below shown to fail them).
+  // avgPool (2-D, 3-D) and resizeBilinear are left out: their stock cpu gradients are themselves wrong
+  // ('same' padding divisor; swapped height/width), so they are tested against finite differences only.
   const referenceCases = [
     ...conv2dCases,
     ...poolCases.filter((c) => c.name.startsWith('maxPool')),
+    ...pool3dCases.filter((c) => c.name.startsWith('maxPool3d')),
     ...otherCases,
   ];
   it.each(referenceCases.map((c, i) => [c.name, c, i] as const))(
@@ -272,6 +316,12 @@ describe('initEngine', () => {
       'wasm/DepthwiseConv2dNativeBackpropFilter',
       'wasm/DepthwiseConv2dNativeBackpropInput',
       'wasm/UnsortedSegmentSum',
+      'wasm/MaxPool3DGrad',
+      'wasm/MaxPool3D',
+      'cpu/AvgPool3DGrad',
+      'wasm/AvgPool3DGrad',
+      'cpu/ResizeBilinearGrad',
+      'wasm/ResizeBilinearGrad',
     ]) {
       expect(names).toContain(name);
     }
@@ -311,6 +361,18 @@ describe('initEngine', () => {
       await initEngine({ backend: 'wasm', log: false });
       tf.dispose([x, w]);
     }
+  });
+
+  it('maxPool3d forward on wasm is right for all-negative windows (stock wasm returns 1.18e-38)', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const x = tf.tensor5d(
+      Float32Array.from({ length: 16 }, (_, i) => -1 - i),
+      [1, 2, 2, 2, 2],
+    );
+    const y = tf.maxPool3d(x, 2, 2, 'valid');
+    // Channel 0 holds −1, −3, …, −15 (max −1); channel 1 holds −2, −4, …, −16 (max −2).
+    expect(Array.from(y.dataSync())).toEqual([-1, -2]);
+    tf.dispose([x, y]);
   });
 
   it('rejects an unknown backend name', async () => {

@@ -3,6 +3,8 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
+import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
+import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
 
 /** A backend the kernel fixes apply to. */
 export type FixedBackendName = 'cpu' | 'wasm';
@@ -29,6 +31,10 @@ const CPU_DELEGATED: ReadonlyArray<readonly [string, string]> = [
   [
     'Conv3DBackpropFilterV2',
     'wrong on wasm with unequal strides (measured: filter gradient off vs finite differences at strides [1, 2, 2]); runs the cpu kernel',
+  ],
+  [
+    'MaxPool3D',
+    'wrong forward on wasm: windows whose values are all negative return 1.18e-38 (FLT_MIN used as the initial max; measured here); runs the cpu kernel',
   ],
   ['DepthwiseConv2dNativeBackpropFilter', 'missing on wasm; runs the cpu kernel'],
   ['DepthwiseConv2dNativeBackpropInput', 'missing on wasm; runs the cpu kernel'],
@@ -60,6 +66,27 @@ const FIXES: readonly KernelFixDefinition[] = [
     reason:
       "stock backward divides by the full window while the forward divides by the real pixels ('same' padding)",
     create: () => avgPoolGradKernel,
+  })),
+  {
+    kernelName: 'MaxPool3DGrad',
+    backendName: 'wasm',
+    reason:
+      "stock wasm kernel misroutes some gradients with 'same' padding (measured here); typed-array argmax",
+    create: () => maxPool3dGradKernel,
+  },
+  ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
+    kernelName: 'AvgPool3DGrad',
+    backendName,
+    reason:
+      "stock backward divides by the full window while the forward divides by the real voxels ('same' padding; measured here)",
+    create: () => avgPool3dGradKernel,
+  })),
+  ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
+    kernelName: 'ResizeBilinearGrad',
+    backendName,
+    reason:
+      'stock cpu kernel swaps height and width of the gradient and ignores halfPixelCenters (measured here); typed-array loop',
+    create: () => resizeBilinearGradKernel,
   })),
   ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
     kernelName,
