@@ -59,7 +59,6 @@ export {
 } from './experiment/data-registry';
 export {
   batchesOf,
-  clipAuTargets,
   datasetSubset,
   loadClipBatch,
   type ClipBatch,
@@ -76,3 +75,14 @@ export {
   type Checkpoint,
   type CheckpointableModel,
 } from './checkpoint/checkpoint';
+export { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
+export { formatSummaryTable } from './experiment/summary-table';
+export { createExperimentModel, defaultSampler, type StepInfo } from './experiment/run-experiment';
+export {
+  evaluateRun,
+  exportRunToOnnx,
+  restoreRun,
+  type RestoredRun,
+  type SavedWeights,
+} from './experiment/run-artifacts';
+export { buildCli } from './cli';

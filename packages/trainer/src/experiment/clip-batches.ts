@@ -1,4 +1,5 @@
 import {
+  clipAuTargets,
   createRandomSource,
   deriveSeed,
   type ClipDataset,
@@ -10,8 +11,7 @@ import {
 /**
  * Assembling model inputs from a {@link ClipDataset}: frame sampling (seeded per epoch and clip, so a
  * resumed run draws exactly what an uninterrupted one would), transforms, stacking, and clip-level AU
- * targets by majority vote over the sampled frames (AU-DFER's rule: AU j is 1 when present in at least half
- * of the frames).
+ * targets by majority vote over the sampled frames (`clipAuTargets` of `@dfer/datasets`, AU-DFER's rule).
  */
 
 /** A view of some clips of a dataset, in the given order. */
@@ -44,21 +44,6 @@ export interface ClipBatch {
   readonly ids: readonly string[];
 }
 
-/** Majority vote of per-frame AU presences `[T, A]`: 1 where present in ≥ threshold · T frames. */
-export function clipAuTargets(perFrame: Uint8Array, numFrames: number, threshold = 0.5): Float32Array {
-  if (numFrames < 1 || perFrame.length % numFrames !== 0) {
-    throw new RangeError(`clipAuTargets: ${perFrame.length} values do not form ${numFrames} frames`);
-  }
-  const A = perFrame.length / numFrames;
-  const out = new Float32Array(A);
-  for (let a = 0; a < A; a++) {
-    let present = 0;
-    for (let t = 0; t < numFrames; t++) present += perFrame[t * A + a]! ? 1 : 0;
-    out[a] = present >= threshold * numFrames ? 1 : 0;
-  }
-  return out;
-}
-
 /** How clips are drawn for one pass. */
 export interface ClipBatchOptions {
   readonly sampler: FrameSampler;
@@ -84,7 +69,10 @@ export async function loadClipBatch(
       const frameIndices = options.sampler.sample(record.numFrames, { mode: options.mode, rng });
       const sample = await dataset.get(index, { frameIndices });
       const clip = options.transform.apply({ data: sample.frames, shape: sample.shape }, rng);
-      const aus = options.withAus && sample.aus ? clipAuTargets(sample.aus, sample.shape[0]) : undefined;
+      const aus =
+        options.withAus && sample.aus
+          ? Float32Array.from(clipAuTargets(sample.aus, sample.aus.length / sample.shape[0]).targets)
+          : undefined;
       return { clip, label: sample.label, aus, id: sample.id };
     }),
   );

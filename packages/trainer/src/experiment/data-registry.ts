@@ -1,9 +1,13 @@
 import {
   createIdentityFolds,
+  createSplitListDataset,
   createSyntheticFacsDataset,
   type ClipDataset,
+  type SplitListDatasetConfig,
   type SyntheticFacsConfig,
 } from '@dfer/datasets';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The data registry of experiments: a data node `{ type, ...options }` of a config builds the train and test
@@ -82,5 +86,49 @@ registerData('synthetic_dfer', (options, context) => {
     description:
       `synthetic FACS videos (${dataset.length} clips, seed ${rest.seed ?? context.seed}); identity-disjoint ` +
       `fold ${fold + 1}/${k}: ${chosen.train.length} train / ${chosen.test.length} test clips`,
+  };
+});
+
+/**
+ * `split_list`: a real dataset (DFEW, FERV39K, MAFW) from official split lists in the DFER-CLIP format and
+ * frame folders under the user's `root` (`createSplitListDataset` of `@dfer/datasets`). Options:
+ * `listDir` (folder of the lists), `pattern` with `{fold}` (1-based) and `{split}` (`train` / `test`)
+ * placeholders, e.g. `DFEW_set_{fold}_{split}.txt` or `FERV39K_{split}.txt`, and the split-list options
+ * (`root`, `format`, `labels`, `keepComponents`, `onError`, `size`).
+ */
+registerData('split_list', (options, context) => {
+  const { listDir, pattern, ...listOptions } = options as {
+    listDir?: string;
+    pattern?: string;
+  } & SplitListDatasetConfig;
+  if (typeof listDir !== 'string' || typeof pattern !== 'string') {
+    throw new Error(
+      'data (split_list): "listDir" and "pattern" must be strings, e.g. pattern "DFEW_set_{fold}_{split}.txt"',
+    );
+  }
+  if (typeof listOptions.root !== 'string' || !existsSync(listOptions.root)) {
+    throw new Error(
+      `data.root: dataset root ${JSON.stringify(listOptions.root)} does not exist (set it with --set data.root=/path/to/frames)`,
+    );
+  }
+  const fold = (context.fold ?? 0) + 1;
+  if (context.protocol === 'kfold' && !pattern.includes('{fold}')) {
+    throw new Error(`data.pattern "${pattern}" has no {fold} placeholder but the protocol is k-fold`);
+  }
+  const file = (split: 'train' | 'test'): string =>
+    join(listDir, pattern.replace('{fold}', String(fold)).replace('{split}', split));
+  const train = createSplitListDataset(file('train'), listOptions);
+  const test = createSplitListDataset(file('test'), listOptions);
+  if (test.skipped.length > 0) {
+    throw new Error(
+      `${file('test')}: ${test.skipped.length} test clip(s) could not be read (first: ${JSON.stringify(test.skipped[0])}); every test clip must be scored`,
+    );
+  }
+  return {
+    train,
+    test,
+    description:
+      `${file('train')} (${train.length} clips${train.skipped.length ? `, ${train.skipped.length} unreadable skipped` : ''}) / ` +
+      `${file('test')} (${test.length} clips)`,
   };
 });

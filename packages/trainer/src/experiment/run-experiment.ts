@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, listModels, type VideoModel } from '@dfer/backbones';
 import {
+  clipAuTargets,
   createRandomSource,
   createTestTransform,
   createTrainTransform,
@@ -36,7 +37,7 @@ import {
 } from '../optim/optimizers';
 import { learningRateAt } from '../optim/schedules';
 import { holdoutSplit } from '../protocols/splits';
-import { batchesOf, clipAuTargets, datasetSubset, loadClipBatch, type ClipBatch } from './clip-batches';
+import { batchesOf, datasetSubset, loadClipBatch, type ClipBatch } from './clip-batches';
 import { buildData, listData } from './data-registry';
 import { summariseReports, type MeanStd } from './summary';
 
@@ -109,10 +110,23 @@ export interface RunExperimentOptions {
   readonly report?: (line: string) => void;
   /** Called after each epoch's checkpoint is written (tests use it to simulate a kill). */
   readonly onEpochEnd?: (info: { fold: number; epoch: number }) => void;
+  /** Called after each optimizer step (progress bars). */
+  readonly onStep?: (info: StepInfo) => void;
+}
+
+/** Progress of one optimizer step. */
+export interface StepInfo {
+  readonly fold: number;
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Step within the epoch (1-based) and the epoch's step count. */
+  readonly step: number;
+  readonly steps: number;
+  readonly loss: number;
 }
 
 /** Default frame sampler of a model: Former-DFER samples 8 segments × 2 frames; others T uniform frames. */
-function defaultSampler(modelType: string, frames: number): FrameSampler {
+export function defaultSampler(modelType: string, frames: number): FrameSampler {
   if (modelType === 'former_dfer' && frames % 2 === 0) return uniformSegments(frames / 2, 2);
   return uniform(frames);
 }
@@ -135,7 +149,7 @@ async function trainingAuTargets(dataset: ClipDataset, sampler: FrameSampler): P
     const frameIndices = sampler.sample(dataset.record(i).numFrames, { mode: 'test' });
     const sample = await dataset.get(i, { frameIndices, size: [8, 8] });
     if (!sample.aus) throw new RangeError(`clip ${sample.id}: the dataset gave no AU presences for it`);
-    out.push(Uint8Array.from(clipAuTargets(sample.aus, sample.shape[0])));
+    out.push(clipAuTargets(sample.aus, sample.aus.length / sample.shape[0]).targets);
   }
   return out;
 }
@@ -150,6 +164,19 @@ interface FoldState {
   readonly config: ExperimentConfig;
 }
 
+/** The model of an experiment for a dataset (classes and AU head from the dataset's label and AU names). */
+export function createExperimentModel(config: ExperimentConfig, dataset: ClipDataset): VideoModel {
+  if (config.model.auHead && !dataset.auNames) {
+    throw new Error(`model.auHead is true but data "${config.data.type}" has no AU labels`);
+  }
+  return createModel(config.model.type, {
+    preset: config.model.preset,
+    numClasses: dataset.labelNames.length,
+    auHead: config.model.auHead ? dataset.auNames!.length : false,
+    seed: config.seed,
+  });
+}
+
 interface FoldContext {
   readonly config: ExperimentConfig;
   readonly fold: number;
@@ -157,6 +184,7 @@ interface FoldContext {
   readonly outputDir?: string;
   readonly report: (line: string) => void;
   readonly onEpochEnd?: RunExperimentOptions['onEpochEnd'];
+  readonly onStep?: RunExperimentOptions['onStep'];
   readonly resume: boolean;
 }
 
@@ -274,9 +302,6 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   });
   const labelNames = splits.train.labelNames;
   const auNames = splits.train.auNames;
-  if (config.model.auHead && !auNames) {
-    throw new Error(`model.auHead is true but data "${config.data.type}" has no AU labels`);
-  }
   let train = splits.train;
   let validation: ClipDataset | undefined;
   if (config.evaluation.selection === 'validation') {
@@ -292,12 +317,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     train = datasetSubset(splits.train, holdout.train);
     validation = datasetSubset(splits.train, holdout.validation);
   }
-  const model = createModel(config.model.type, {
-    preset: config.model.preset,
-    numClasses: labelNames.length,
-    auHead: config.model.auHead ? auNames!.length : false,
-    seed: config.seed,
-  });
+  const model = createExperimentModel(config, splits.train);
   try {
     const spec = model.inputSpec;
     const sampler = defaultSampler(config.model.type, spec.frames);
@@ -404,6 +424,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
           loss: out.loss,
           terms: out.terms,
         });
+        ctx.onStep?.({ fold: fold + 1, epoch, epochs, step: steps, steps: stepsPerEpoch, loss: out.loss });
       }
       const record: EpochRecord = {
         epoch,
@@ -546,6 +567,7 @@ export async function runExperiment(
         ...(outputDir ? { outputDir } : {}),
         report,
         ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+        ...(options.onStep ? { onStep: options.onStep } : {}),
         resume: options.resume ?? false,
       }),
     );

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * The `dfer` command line:
+ *
+ *   dfer train <config.json> [--set path=value ...] [--out dir] [--resume]
+ *   dfer eval <fold-dir> [--weights best|latest]
+ *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
+ *   dfer configs            list the shipped configs
+ */
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
+import { applyOverrides } from './config/merge';
+import { runExperiment, type StepInfo } from './experiment/run-experiment';
+import { formatSummaryTable } from './experiment/summary-table';
+import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function progressReporter(): { onStep?: (s: StepInfo) => void; stop: () => void } {
+  const interactive = process.stderr.isTTY === true && !process.env.CI;
+  if (!interactive) return { stop: () => undefined };
+  const bar = new SingleBar({
+    format: 'fold {fold} epoch {epoch}/{epochs} [{bar}] {value}/{total} steps | loss {loss}',
+    stream: process.stderr,
+    clearOnComplete: true,
+  });
+  let started = false;
+  return {
+    onStep: (s) => {
+      const payload = { fold: s.fold, epoch: s.epoch + 1, epochs: s.epochs, loss: s.loss.toFixed(4) };
+      if (!started || s.step === 1) {
+        if (started) bar.stop();
+        bar.start(s.steps, 0, payload);
+        started = true;
+      }
+      bar.update(s.step, payload);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function listConfigs(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('_')) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listConfigs(full));
+    else if (entry.name.endsWith('.json')) out.push(full);
+  }
+  return out.sort();
+}
+
+export function buildCli(): Command {
+  const program = new Command('dfer').description('Train, evaluate and export DFER models (@dfer/trainer)');
+  program
+    .command('train')
+    .description('run the experiment of a config file (JSON, may inherit with "_base")')
+    .argument('<config>', 'config file')
+    .option(
+      '--set <path=value>',
+      'override one config field (repeatable), e.g. --set optim.lr=1e-3',
+      collect,
+      [],
+    )
+    .option(
+      '--out <dir>',
+      'output folder (logs, checkpoints, results.json); default config.output.dir or runs/<name>',
+    )
+    .option('--resume', 'continue from the latest checkpoint in the output folder', false)
+    .action(async (file: string, opts: { set: string[]; out?: string; resume: boolean }) => {
+      const config = applyOverrides(loadConfigFile(file), opts.set);
+      const outputDir =
+        opts.out ?? (config.output as { dir?: string } | undefined)?.dir ?? join('runs', String(config.name));
+      const progress = progressReporter();
+      const result = await runExperiment(config as never, {
+        outputDir,
+        resume: opts.resume,
+        ...(progress.onStep ? { onStep: progress.onStep } : {}),
+        report: (line) => {
+          progress.stop();
+          process.stderr.write(`${line}\n`);
+        },
+      });
+      progress.stop();
+      console.log(formatSummaryTable(result));
+      console.log(`\nresults: ${join(outputDir, 'results.json')}`);
+    });
+  program
+    .command('eval')
+    .description('score the saved weights of a fold folder (runs/<name>/fold-1) on its test split')
+    .argument('<fold-dir>', 'a fold folder written by `dfer train`')
+    .option('--weights <which>', 'best (selected) or latest', 'best')
+    .action(async (dir: string, opts: { weights: 'best' | 'latest' }) => {
+      const { report } = await evaluateRun(dir, { weights: opts.weights });
+      console.log(
+        `test clips ${report.count}: WAR ${(report.war * 100).toFixed(2)} %, UAR ${(report.uar * 100).toFixed(2)} %`,
+      );
+      report.classNames.forEach((name, c) =>
+        console.log(
+          `  ${name}: recall ${report.recall[c] === null ? '-' : ((report.recall[c] as number) * 100).toFixed(1)} %`,
+        ),
+      );
+    });
+  program
+    .command('export-onnx')
+    .description('export the saved weights of a fold folder to an ONNX file (through @dfer/runtime)')
+    .argument('<fold-dir>', 'a fold folder written by `dfer train`')
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--weights <which>', 'best (selected) or latest', 'best')
+    .action(async (dir: string, opts: { out: string; weights: 'best' | 'latest' }) => {
+      const exported = await exportRunToOnnx(dir, { path: opts.out, weights: opts.weights });
+      console.log(
+        `wrote ${exported.path} (${exported.bytes.length} bytes; outputs ${Object.keys(exported.outputs).join(', ')})`,
+      );
+    });
+  program
+    .command('configs')
+    .description('list the configs shipped with @dfer/trainer')
+    .action(() => {
+      for (const file of listConfigs(SHIPPED_CONFIG_DIR)) console.log(relative(process.cwd(), file));
+    });
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    });
+}
