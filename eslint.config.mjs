@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', '**/*.test.ts', 'tools/**', 'apps/**', '**/bench/**', '**/scripts/**'],
+    files: ['**/test/**', '**/*.test.ts', 'tools/**', 'apps/**', '**/bench/**', '**/scripts/**', '**/src/cli.ts'],
     rules: { 'no-console': 'off' },
   },
   {
