@@ -95,7 +95,7 @@ describe('LSTM', () => {
     // of the same scalar L = Σ w_i y_i computed by re-assigning the variable.
     const lstm = new LSTM(2, 2, { numLayers: 2, bidirectional: true });
     const x = tf.randomUniform([1, 3, 2], -1, 1, 'float32', 12);
-    const cot = tf.tidy(() => tf.cos(tf.add(tf.mul(tf.range(0, 12), 0.7), 0.3)).reshape([1, 3, 4]));
+    const cot = tf.tidy(() => tf.reshape(tf.cos(tf.add(tf.mul(tf.range(0, 12), 0.7), 0.3)), [1, 3, 4]));
     const loss = (): tf.Scalar => tf.sum(tf.mul(lstm.forward(x), cot));
     const { value, grads } = tf.variableGrads(loss);
     value.dispose();

@@ -113,7 +113,7 @@ export function hashUniform(n: number, k: number): Float64Array {
 /** Value of state-dict tensor number `k` named `name` (`deterministic_fill` of make_m3dfel_fixtures.py), PyTorch layout. */
 export function deterministicFill(name: string, shape: readonly number[], k: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (name.endsWith('num_batches_tracked')) return tf.zeros(shape, 'int32');
+  if (name.endsWith('num_batches_tracked')) return tf.zeros([...shape], 'int32');
   const s = hashUniform(n, k);
   const last = name.split('.').pop() ?? name;
   let map: (v: number) => number;
