@@ -84,6 +84,18 @@ describe('MaeDfer initialisation and seeding', () => {
     }
   });
 
+  it("with initialization 'zeros' starts every weight at 0 and LayerNorm scales at 1 (for loading weights)", () => {
+    const m = createModel('mae_dfer', { preset: 'tiny', initialization: 'zeros' });
+    try {
+      for (const [name, v] of m.namedParameters()) {
+        const expected = /norm\d*\.weight$/.test(name) ? 1 : 0;
+        expect([name, Array.from(v.dataSync()).every((x) => x === expected)]).toEqual([name, true]);
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('same seed gives the same weights bit for bit, another seed different ones', () => {
     const [a, b, c] = [0, 0, 1].map((seed) => createMaeDfer({ preset: 'tiny', seed }));
     try {

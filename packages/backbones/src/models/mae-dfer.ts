@@ -21,10 +21,10 @@ import { LgiBlock } from '../nn/lgi-attention';
 import { Linear } from '../nn/linear';
 import { ModuleList } from '../nn/module';
 import { addReshape, addTensorInitializer, addTranspose } from '../nn/onnx';
-import { createRng, normalValues } from '../nn/rng';
+import { normalValues, type Rng } from '../nn/rng';
 import { sinusoidPositionTable } from '../nn/sinusoidal-position';
 import { TubeletEmbedding } from '../nn/tubelet-embedding';
-import { type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 export { DropPath, type DropPathConfig } from '../nn/drop-path';
@@ -69,6 +69,11 @@ export interface MaeDferConfig {
   eps?: number;
   /** Seed of the parameter initialisation and drop-path masks (default 0). */
   seed?: number;
+  /**
+   * `'random'` (default): the official seeded initialisation; `'zeros'`: every weight starts at 0
+   * (LayerNorm scales at 1), skipping the random draws — for weights loaded right after construction.
+   */
+  initialization?: 'random' | 'zeros';
 }
 
 /** A fully resolved {@link MaeDferConfig}. */
@@ -94,6 +99,7 @@ export const MAE_DFER_PAPER_CONFIG: ResolvedMaeDferConfig = Object.freeze({
   dropPathRate: 0.1,
   eps: 1e-6,
   seed: 0,
+  initialization: 'random',
 });
 
 function positiveInteger(value: number, field: string): number {
@@ -138,6 +144,11 @@ export function resolveMaeDferConfig(config: MaeDferConfig = {}): ResolvedMaeDfe
   if (!(c.eps > 0)) throw new Error(`MaeDfer: config.eps must be > 0, got ${c.eps}`);
   if (!Number.isFinite(c.seed))
     throw new Error(`MaeDfer: config.seed must be a finite number, got ${c.seed}`);
+  if (c.initialization !== 'random' && c.initialization !== 'zeros') {
+    throw new Error(
+      `MaeDfer: config.initialization must be 'random' or 'zeros', got '${String(c.initialization)}'`,
+    );
+  }
   const grid = [c.numFrames / c.tubeletSize, c.inputSize[0] / c.patchSize, c.inputSize[1] / c.patchSize];
   const axes = ['numFrames / tubeletSize', 'inputSize[0] / patchSize', 'inputSize[1] / patchSize'];
   grid.forEach((g, i) => {
@@ -196,7 +207,7 @@ export class MaeDfer extends VideoModel {
     this.numClasses = c.numClasses;
     this.numAus = c.numAus;
     this.inputSpec = presetInput(c);
-    const rng = createRng(c.seed);
+    const rng = createModelRng({ seed: c.seed, initialization: c.initialization });
     const grid: [number, number, number] = [
       c.numFrames / c.tubeletSize,
       c.inputSize[0] / c.patchSize,
@@ -237,7 +248,8 @@ export class MaeDfer extends VideoModel {
   }
 
   /** Official `_init_weights`: Linear N(0, 0.02²) (timm trunc_normal with ±2 absolute cut-offs), bias 0; head × 0.001. */
-  private initWeights(rng: ReturnType<typeof createRng>): void {
+  private initWeights(rng: Rng): void {
+    if (rng.zeros) return;
     for (const [, m] of this.namedModules()) {
       if (!(m instanceof Linear)) continue;
       const scale = m === this.head ? 0.001 : 1;
@@ -427,6 +439,7 @@ export function createMaeDfer(options: Partial<ModelBuildOptions> = {}): MaeDfer
     numClasses: options.numClasses ?? config.numClasses,
     numAus: options.numAus ?? 0,
     seed: options.seed ?? 0,
+    initialization: options.initialization ?? 'random',
   });
 }
 
