@@ -2,7 +2,13 @@
  * Generative apex AU profiles per expression, derived from an expression × AU prior matrix of
  * `@dfer/au-knowledge`.
  */
-import { priorMatrix, type PriorMatrix } from '@dfer/au-knowledge';
+import {
+  priorMatrix,
+  resolveExpressions,
+  resolveLabelList,
+  type LabelList,
+  type PriorMatrix,
+} from '@dfer/au-knowledge';
 import { randomUniform, type RandomSource } from '../random';
 
 /** Largest FACS intensity (level E). */
@@ -26,6 +32,12 @@ export interface ExpressionProfile {
 export interface ExpressionProfileConfig {
   /** The prior matrix (default: `priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18' })`). */
   readonly prior?: PriorMatrix;
+  /**
+   * Rows of the result, matched by meaning to the prior's rows (`'happiness'` finds `happy`), in this
+   * order. The weights are computed over **all** rows of the prior first, so picking a subset of
+   * labels does not change any expression's profile. Default: the prior's rows.
+   */
+  readonly labels?: LabelList;
 }
 
 /**
@@ -77,7 +89,29 @@ export function createExpressionProfile(config: ExpressionProfileConfig = {}): E
       for (let j = 0; j < J; j++) weights[e * J + j] = (weights[e * J + j] as number) / max;
     }
   }
-  return { labels: prior.labels, aus: prior.aus, weights, emptyLabels, source: prior.source };
+  if (config.labels === undefined) {
+    return { labels: prior.labels, aus: prior.aus, weights, emptyLabels, source: prior.source };
+  }
+  const labels = resolveLabelList(config.labels, 'labels');
+  const meanings = resolveExpressions(labels, 'labels');
+  const rows = meanings.map((m, r) => {
+    const e = prior.expressions.indexOf(m);
+    if (e === -1) {
+      throw new RangeError(
+        `labels[${r}]: ${JSON.stringify(labels[r])} has no row in prior '${prior.source}' (rows: ${prior.labels.join(', ')})`,
+      );
+    }
+    return e;
+  });
+  const picked = new Float64Array(rows.length * J);
+  rows.forEach((e, r) => picked.set(weights.subarray(e * J, (e + 1) * J), r * J));
+  return {
+    labels,
+    aus: prior.aus,
+    weights: picked,
+    emptyLabels: labels.filter((_, r) => emptyLabels.includes(prior.labels[rows[r] as number] as string)),
+    source: prior.source,
+  };
 }
 
 /**

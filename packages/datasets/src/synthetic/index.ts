@@ -10,6 +10,8 @@ export {
   type SyntheticFacsDataset,
   type SyntheticFacsStats,
   type SyntheticClipInfo,
+  type SyntheticFacsClipMeta,
+  type SyntheticFacsClipSample,
   type SyntheticSegment,
   type SyntheticLabelNoiseConfig,
 } from './synthetic-facs-dataset';

@@ -70,8 +70,9 @@ export interface SyntheticFacsConfig {
   /** Expression labels (label set name or names). Default `'dfew'`. */
   readonly labels?: LabelList;
   /**
-   * Prior from which apex AU profiles are derived (see `createExpressionProfile`). Default
-   * `priorMatrix({ source: 'dfew', labels, aus: 'openface18' })` of `@dfer/au-knowledge`.
+   * Prior from which apex AU profiles are derived (see `createExpressionProfile`; the profile is
+   * computed over all of its rows, then the rows of `labels` are picked by meaning). Default
+   * `priorMatrix({ source: 'dfew', aus: 'openface18' })` of `@dfer/au-knowledge`.
    */
   readonly prior?: PriorMatrix;
   /** AU columns of the ground truth (`ClipSample.aus`, `meta.auIntensities`). Default `'openface18'`. */
@@ -161,6 +162,32 @@ export interface SyntheticFacsStats {
   readonly withOcclusion: number;
 }
 
+/** `ClipSample.meta` of a synthetic clip: ground truth of the requested frames (length T, in order). */
+export type SyntheticFacsClipMeta = {
+  readonly trueLabel: number;
+  readonly labelIsNoisy: boolean;
+  readonly identity: number;
+  readonly subject: string;
+  readonly difficulty: ClipDifficulty;
+  /** `[T, auNames.length]` intensities, FACS 0–5 (`ClipSample.aus` holds the presences). */
+  readonly auIntensities: Float32Array;
+  /** `[T]` activation 0–1 of the key expression. */
+  readonly keyActivation: Float32Array;
+  /** `[T]` largest activation 0–1 of a distractor. */
+  readonly distractorActivation: Float32Array;
+  /** `[T]` 1 where an occluder hides part of the face. */
+  readonly occluded: Uint8Array;
+  /** The key segment in frame indices of the whole video. */
+  readonly keySegment: SyntheticSegment;
+  readonly distractors: readonly SyntheticSegment[];
+};
+
+/** A decoded synthetic clip: a `ClipSample` whose `meta` is a {@link SyntheticFacsClipMeta}. */
+export interface SyntheticFacsClipSample extends ClipSample {
+  readonly aus: Uint8Array;
+  readonly meta: SyntheticFacsClipMeta;
+}
+
 /** The synthetic dataset: a {@link ClipDataset} with full ground truth. */
 export interface SyntheticFacsDataset extends ClipDataset {
   readonly labelNames: readonly string[];
@@ -169,6 +196,8 @@ export interface SyntheticFacsDataset extends ClipDataset {
   readonly size: readonly [number, number];
   /** The apex AU profiles in use. */
   readonly profile: ExpressionProfile;
+  /** Decode the frames of clip `index` chosen by `options.frameIndices` (default: all). */
+  get(index: number, options?: ClipGetOptions): Promise<SyntheticFacsClipSample>;
   /** Ground truth of clip `index` over all its frames (no rendering). */
   getClipInfo(index: number): SyntheticClipInfo;
   /** Counts of labels, noise, difficulty and events over the dataset. */
@@ -351,14 +380,15 @@ class SyntheticCore {
     prior: PriorMatrix | undefined,
   ) {
     this.profile = createExpressionProfile({
-      prior: prior ?? priorMatrix({ source: 'dfew', labels: cfg.labels, aus: 'openface18' }),
+      prior: prior ?? priorMatrix({ source: 'dfew', aus: 'openface18' }),
+      labels: cfg.labels,
     });
     if (
       this.profile.labels.length !== cfg.labels.length ||
       this.profile.labels.some((l, i) => l !== cfg.labels[i])
     ) {
       throw new RangeError(
-        `createSyntheticFacsDataset: prior rows (${this.profile.labels.join(', ')}) must be the labels (${cfg.labels.join(', ')}) in the same order`,
+        `createSyntheticFacsDataset: profile rows (${this.profile.labels.join(', ')}) must be the labels (${cfg.labels.join(', ')}) in the same order`,
       );
     }
     for (let i = 0; i < 256; i++) this.floatLut[i] = i / 255;
@@ -583,7 +613,7 @@ class SyntheticCore {
     return f;
   }
 
-  get(i: number, options: ClipGetOptions): ClipSample {
+  get(i: number, options: ClipGetOptions): SyntheticFacsClipSample {
     const plan = this.plan(i);
     const T0 = plan.numFrames;
     const frameIndices = options.frameIndices ?? Array.from({ length: T0 }, (_, t) => t);
@@ -612,6 +642,7 @@ class SyntheticCore {
     const aus = new Uint8Array(T * nAu);
     const keyActivation = new Float32Array(T);
     const distractorActivation = new Float32Array(T);
+    const occluded = new Uint8Array(T);
     const identity = this.identity(this.identities[i] as number);
     const lut = this.floatLut;
     for (let k = 0; k < T; k++) {
@@ -622,6 +653,7 @@ class SyntheticCore {
       this.fillAus(f.aus, auIntensities, aus, k * nAu);
       keyActivation[k] = segmentActivation(plan.main, t);
       distractorActivation[k] = f.distractorActivation;
+      occluded[k] = f.occlusion === undefined ? 0 : 1;
     }
     return {
       id: this.clipId(i),
@@ -639,6 +671,7 @@ class SyntheticCore {
         auIntensities,
         keyActivation,
         distractorActivation,
+        occluded,
         keySegment: {
           label: plan.main.label,
           start: plan.main.start,
@@ -653,7 +686,7 @@ class SyntheticCore {
           apexEnd: d.apexEnd,
           end: d.end,
         })),
-      },
+      } satisfies SyntheticFacsClipMeta,
     };
   }
 }
@@ -695,7 +728,7 @@ class SyntheticFacsDatasetView implements SyntheticFacsDataset {
     };
   }
 
-  get(index: number, options: ClipGetOptions = {}): Promise<ClipSample> {
+  get(index: number, options: ClipGetOptions = {}): Promise<SyntheticFacsClipSample> {
     try {
       return Promise.resolve(this.core.get(this.clip(index, 'get'), options));
     } catch (e) {

@@ -35,6 +35,18 @@ describe('createExpressionProfile', () => {
     expect(profile.emptyLabels).toEqual(['neutral']);
   });
 
+  it('picks label rows by meaning after computing the weights over all rows', () => {
+    const sub = createExpressionProfile({ labels: ['surprise', 'happiness', 'neutral'] });
+    const J = sub.aus.length;
+    expect(sub.labels).toEqual(['surprise', 'happiness', 'neutral']);
+    (fixture.weights[4] as number[]).forEach((w, j) => expect(sub.weights[j]).toBeCloseTo(w, 12));
+    (fixture.weights[0] as number[]).forEach((w, j) => expect(sub.weights[J + j]).toBeCloseTo(w, 12));
+    expect(sub.emptyLabels).toEqual(['neutral']);
+    expect(() => createExpressionProfile({ labels: ['contempt'] })).toThrow(
+      /labels\[0\]: "contempt" has no row in prior 'dfew'/,
+    );
+  });
+
   it('uses binary FACS prototypes as they are (neutral filled with 0 is empty)', () => {
     const p = createExpressionProfile({
       prior: priorMatrix({ source: 'facs-emfacs', labels: 'dfew', aus: 'openface18', fill: 0 }),

@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { allocateClassCounts, createSyntheticFacsDataset, DFEW_CLASS_COUNTS } from '@dfer/datasets';
+import {
+  allocateClassCounts,
+  createSyntheticFacsDataset,
+  DFEW_CLASS_COUNTS,
+  type SyntheticFacsClipMeta,
+} from '@dfer/datasets';
 
 interface Fixture {
   nearest: number[];
@@ -287,6 +292,31 @@ describe('difficulty controls', () => {
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     peak(hard, 'short');
     expect(mean(peak(hard, 'subtle'))).toBeLessThan(0.6 * mean(peak(easy, 'normal')));
+  });
+});
+
+describe('other label sets and occlusion', () => {
+  it('a custom label list gets uniform classes and its own prior rows', () => {
+    const ds = createSyntheticFacsDataset({
+      seed: 1,
+      numClips: 30,
+      labels: ['surprise', 'happy', 'neutral'],
+    });
+    expect(ds.labelNames).toEqual(['surprise', 'happy', 'neutral']);
+    expect(ds.getStats().trueLabelCounts).toEqual([10, 10, 10]);
+    expect(ds.profile.emptyLabels).toEqual(['neutral']);
+    expect(() => createSyntheticFacsDataset({ labels: ['contempt'] })).toThrow(/contempt/);
+  });
+
+  it('occluded frames are flagged in the meta and in getClipInfo', async () => {
+    const ds = createSyntheticFacsDataset({ seed: 4, ...small, occlusionRate: 1 });
+    expect(ds.getStats().withOcclusion).toBe(ds.length);
+    const info = ds.getClipInfo(0);
+    const frames = Array.from({ length: info.numFrames }, (_, t) => t);
+    const clip = await ds.get(0, { frameIndices: frames, size: [16, 16] });
+    const meta: SyntheticFacsClipMeta = clip.meta;
+    expect(Array.from(meta.occluded)).toEqual(Array.from(info.occluded));
+    expect(meta.occluded.some((v) => v === 1)).toBe(true);
   });
 });
 
