@@ -375,6 +375,24 @@ describe('initEngine', () => {
     tf.dispose([x, y]);
   });
 
+  it('the cpu-delegated wasm kernels free their cpu and wasm buffers', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const x = tf.tensor4d(makeInputs([[1, 5, 5, 2]], 3)[0] as Float32Array, [1, 5, 5, 2]);
+    const w = tf.tensor4d(makeInputs([[3, 3, 2, 2]], 4)[0] as Float32Array, [3, 3, 2, 2]);
+    const gradOnce = (): void =>
+      tf.dispose(
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')),
+        )([x, w]),
+      );
+    gradOnce();
+    const cpuBackend = tf.findBackend('cpu') as tf.KernelBackend;
+    const before = [cpuBackend.numDataIds(), tf.backend().numDataIds(), tf.memory().numTensors];
+    for (let i = 0; i < 5; i++) gradOnce();
+    expect([cpuBackend.numDataIds(), tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    tf.dispose([x, w]);
+  });
+
   it('rejects an unknown backend name', async () => {
     await expect(initEngine({ backend: 'webgl' as never, log: false })).rejects.toThrow(/backend must be/);
   });
