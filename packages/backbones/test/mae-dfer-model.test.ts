@@ -174,3 +174,68 @@ describe('MaeDfer forward', () => {
     expect(() => createMaeDfer({ preset: 'huge' })).toThrow(/unknown preset 'huge'; presets: paper, tiny/);
   });
 });
+
+describe('MaeDfer training gradients on wasm', () => {
+  afterAll(async () => {
+    await initEngine({ backend: 'cpu' });
+  });
+
+  it('equal the cpu backend; exactly the last block S3 parameters get no gradient', async () => {
+    const config = {
+      dim: 16,
+      depth: 1,
+      heads: 2,
+      regionSize: [2, 2, 4] as const,
+      inputSize: [64, 64] as const,
+    };
+    let withoutGradient: readonly string[] = [];
+    const gradients = async (backend: 'cpu' | 'wasm'): Promise<Map<string, Float32Array>> => {
+      await initEngine({ backend });
+      const m = new MaeDfer({ ...config, numFrames: 4, numAus: 3, seed: 5, dropPathRate: 0 });
+      withoutGradient = m.parametersWithoutGradient;
+      const x = sineTensor([2, 4, 64, 64, 3], 0.05, 0.3);
+      const { value, grads } = tf.variableGrads(() =>
+        tf.tidy(() => {
+          const out = m.forward(x);
+          return tf.add(
+            tf.sum(tf.square(out.logits)),
+            tf.sum(tf.sin(out.auLogits as tf.Tensor)),
+          ) as tf.Scalar;
+        }),
+      );
+      const byName = new Map<string, Float32Array>();
+      for (const [name, v] of m.namedParameters()) {
+        byName.set(name, (grads[v.name] as tf.Tensor).dataSync().slice() as Float32Array);
+      }
+      tf.dispose([value, x, ...Object.values(grads)]);
+      m.dispose();
+      return byName;
+    };
+    const cpu = await gradients('cpu');
+    const wasm = await gradients('wasm');
+    expect([...wasm.keys()]).toEqual([...cpu.keys()]);
+    expect(withoutGradient).toEqual([
+      'blocks.0.third_attn_norm0.weight',
+      'blocks.0.third_attn_norm0.bias',
+      'blocks.0.third_attn_norm1.weight',
+      'blocks.0.third_attn_norm1.bias',
+      'blocks.0.third_attn.q_bias',
+      'blocks.0.third_attn.v_bias',
+      'blocks.0.third_attn.q.weight',
+      'blocks.0.third_attn.kv.weight',
+      'blocks.0.third_attn.proj.weight',
+      'blocks.0.third_attn.proj.bias',
+    ]);
+    for (const [name, g] of cpu) {
+      const w = wasm.get(name) as Float32Array;
+      const scale = Math.max(...Array.from(g, Math.abs));
+      // Non-zero gradient everywhere except the last block's S3 (its local tokens are never read).
+      expect([name, scale > 0]).toEqual([name, !withoutGradient.includes(name)]);
+      for (let i = 0; i < g.length; i++) {
+        if (!(Math.abs((w[i] as number) - (g[i] as number)) <= 1e-4 * scale + 1e-7)) {
+          throw new Error(`${name}[${i}]: wasm ${w[i]}, cpu ${g[i]}`);
+        }
+      }
+    }
+  });
+});

@@ -247,6 +247,24 @@ export class MaeDfer extends VideoModel {
     this.posEmbed = tf.tensor3d(sinusoidPositionTable(numTokens, c.dim), [1, numTokens, c.dim]);
   }
 
+  /**
+   * Parameters that cannot influence any output, so their gradient is exactly zero — a property of the
+   * official network, not of this port: the head reads only the region tokens, and step S3 (local-to-region
+   * cross-attention) of the **last** block updates only the local tokens, which nothing reads afterwards.
+   * Hence `blocks.<depth−1>.third_attn_norm0.*`, `third_attn_norm1.*` and `third_attn.*` (10 tensors) get no
+   * gradient; they exist because the pre-training decoder reads the local tokens, and they load from
+   * checkpoints like every other tensor. Training loops and "every parameter gets a gradient" checks should
+   * exempt exactly these names.
+   */
+  get parametersWithoutGradient(): readonly string[] {
+    const last = `blocks.${this.config.depth - 1}`;
+    return this.blocks
+      .get(this.config.depth - 1)
+      .namedParameters()
+      .map(([name]) => `${last}.${name}`)
+      .filter((name) => name.startsWith(`${last}.third_attn`));
+  }
+
   /** Official `_init_weights`: Linear N(0, 0.02²) (timm trunc_normal with ±2 absolute cut-offs), bias 0; head × 0.001. */
   private initWeights(rng: Rng): void {
     if (rng.zeros) return;
