@@ -10,14 +10,16 @@
  * batch axis (`[1, 7]`, not `[7]`; reference §9).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { OnnxGraph } from '@dfer/runtime';
 
 import { Conv1d } from '../nn/conv1d';
 import { Linear } from '../nn/linear';
 import { LSTM } from '../nn/lstm';
+import { addReshape, addTranspose } from '../nn/onnx';
 import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 import { DMIN } from './m3dfel/dmin';
-import { instanceSelfAttention } from './m3dfel/instance-attention';
+import { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
 import { R3dFeatures, type R3dWidths } from './m3dfel/r3d';
 
 // ------------------------------------------------------------------------------------------------ model
@@ -146,6 +148,25 @@ export class M3dfel extends VideoModel {
       const logits = this.fc.forward(features);
       return this.auFc === undefined ? { logits } : { logits, auLogits: this.auFc.forward(features) };
     });
+  }
+
+  /**
+   * The same network in ONNX (opset 17) for input `[B, T, H, W, 3]` (dynamic batch): Reshape to instances,
+   * R3D (Conv/BN folded to Mul+Add/Relu/ReduceMean), LSTM nodes, attention, DMIN, Sigmoid gate, Conv1d,
+   * MatMul heads. Outputs `logits`, `features` and, with the AU head, `auLogits`.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): Record<string, string> {
+    const { bagSize, instanceLength, widths, heads } = this.config;
+    const instances = addReshape(graph, input, [-1, instanceLength, 0, 0, 0]); // 0 keeps H, W, C
+    const bag = addReshape(graph, this.features.toOnnx(graph, instances), [-1, bagSize, widths[3]]);
+    const ori = this.lstm.toOnnx(graph, bag);
+    const attended = instanceSelfAttentionToOnnx(graph, ori, this.toQkv.weight, heads);
+    const gated = graph.addNode('Mul', [ori, graph.addNode('Sigmoid', [this.norm.toOnnx(graph, attended)])]);
+    const pooled = this.pwconv.toOnnx(graph, addTranspose(graph, gated, [0, 2, 1]));
+    const features = addReshape(graph, pooled, [-1, this.featureDim]);
+    const out: Record<string, string> = { logits: this.fc.toOnnx(graph, features), features };
+    if (this.auFc !== undefined) out.auLogits = this.auFc.toOnnx(graph, features);
+    return out;
   }
 }
 

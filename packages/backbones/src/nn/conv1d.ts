@@ -1,7 +1,9 @@
 /** 1-D convolution over NLC tensors (PyTorch `nn.Conv1d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
 
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 import { createRng, type Rng, uniformValues } from './rng';
 
 /** Build-time options of {@link Conv1d}. */
@@ -84,6 +86,21 @@ export class Conv1d extends Module {
       );
     }
     return applyConv1d(x, this.weight, this.bias, this.stride, this.padding);
+  }
+
+  /** NLC → `Transpose` → ONNX `Conv` (weight `[out, in, k]`, symmetric pads) → `Transpose` back. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const inputs = [
+      transposeToChannelsFirst(graph, input, 3),
+      addTensorInitializer(graph, 'conv1d_weight', this.weight, [2, 1, 0]),
+    ];
+    if (this.bias !== undefined) inputs.push(addTensorInitializer(graph, 'conv1d_bias', this.bias));
+    const y = graph.addNode('Conv', inputs, {
+      kernel_shape: onnxAttr.ints([this.kernelSize]),
+      strides: onnxAttr.ints([this.stride]),
+      pads: onnxAttr.ints([this.padding, this.padding]),
+    });
+    return transposeToChannelsLast(graph, y, 3);
   }
 }
 

@@ -1,7 +1,9 @@
 /** 3-D convolution over NDHWC tensors (PyTorch `nn.Conv3d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
 
 import { Module } from './module';
+import { addTensorInitializer } from './onnx';
 import { createRng, type Rng, uniformValues } from './rng';
 
 /** A size given once for all three axes or as `[depth, height, width]`. */
@@ -107,6 +109,22 @@ export class Conv3d extends Module {
       }
     });
     return applyConv3d(x, this.weight, this.bias, this.stride, [pd, ph, pw]);
+  }
+
+  /** NDHWC → `Transpose` → ONNX `Conv` (weight `[out, in, kd, kh, kw]`, symmetric pads) → `Transpose` back. */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const [pd, ph, pw] = this.padding;
+    const inputs = [
+      transposeToChannelsFirst(graph, input, 5),
+      addTensorInitializer(graph, 'conv3d_weight', this.weight, [4, 3, 0, 1, 2]),
+    ];
+    if (this.bias !== undefined) inputs.push(addTensorInitializer(graph, 'conv3d_bias', this.bias));
+    const y = graph.addNode('Conv', inputs, {
+      kernel_shape: onnxAttr.ints(this.kernelSize),
+      strides: onnxAttr.ints(this.stride),
+      pads: onnxAttr.ints([pd, ph, pw, pd, ph, pw]),
+    });
+    return transposeToChannelsLast(graph, y, 5);
   }
 }
 

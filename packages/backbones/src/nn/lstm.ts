@@ -1,7 +1,9 @@
 /** Multi-layer, optionally bidirectional LSTM over batch-first sequences (PyTorch `nn.LSTM(batch_first=True)`). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { Module } from './module';
+import { addReshape, addTensorInitializer, addTranspose } from './onnx';
 import { createRng, type Rng, uniformValues } from './rng';
 
 /** Build-time options of {@link LSTM}. */
@@ -110,6 +112,55 @@ export class LSTM extends Module {
       }
       return seq;
     });
+  }
+
+  /**
+   * Lowers to one ONNX `LSTM` node per layer (opset 17, `direction` forward or bidirectional, zero initial
+   * state). ONNX orders the gates i, o, f, c where PyTorch has i, f, g, o, so the weight blocks are
+   * reordered; `B` holds `[b_ih ‖ b_hh]` per direction. The batch-first input is transposed to
+   * `[T, B, in]`, and each layer's `Y` `[T, D, B, H]` becomes `[T, B, D·H]` for the next layer and
+   * `[B, T, D·H]` at the end.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const h = this.hiddenSize;
+    let seq = addTranspose(graph, input, [1, 0, 2]); // [T, B, in]
+    for (const row of this.cells) {
+      const [w, r, b] = tf.tidy(() => {
+        const reorder = (t: tf.Tensor): tf.Tensor => {
+          const [i, f, g, o] = tf.split(t, 4, t.rank - 1);
+          return tf.concat([i as tf.Tensor, o as tf.Tensor, f as tf.Tensor, g as tf.Tensor], t.rank - 1);
+        };
+        // tfjs stores [in, 4H]; ONNX wants [D, 4H, in].
+        const ws = tf.stack(row.map((c) => tf.transpose(reorder(c.weightIh))));
+        const rs = tf.stack(row.map((c) => tf.transpose(reorder(c.weightHh))));
+        const bs = tf.stack(
+          row.map((c) =>
+            tf.concat([
+              c.biasIh === undefined ? tf.zeros([4 * h]) : reorder(c.biasIh),
+              c.biasHh === undefined ? tf.zeros([4 * h]) : reorder(c.biasHh),
+            ]),
+          ),
+        );
+        return [ws, rs, bs];
+      });
+      const y = graph.addNodeWithOutputs(
+        'LSTM',
+        [
+          seq,
+          addTensorInitializer(graph, 'lstm_w', w),
+          addTensorInitializer(graph, 'lstm_r', r),
+          addTensorInitializer(graph, 'lstm_b', b),
+        ],
+        {
+          hidden_size: onnxAttr.int(h),
+          direction: onnxAttr.string(this.bidirectional ? 'bidirectional' : 'forward'),
+        },
+        { outputs: 1 },
+      )[0] as string;
+      tf.dispose([w, r, b]);
+      seq = addReshape(graph, addTranspose(graph, y, [0, 2, 1, 3]), [0, 0, -1]); // [T, B, D·H]
+    }
+    return addTranspose(graph, seq, [1, 0, 2]);
   }
 
   /** One layer, one direction: `[B, T, in]` → `[B, T, H]`. */

@@ -1,7 +1,9 @@
 /** DMIN, the dynamic multi-instance normalisation of M3DFEL (Wang et al., CVPR 2023; reference/m3dfel.md §5). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { Module } from '../../nn/module';
+import { addScalar, addTensorInitializer } from '../../nn/onnx';
 
 /**
  * Dynamic multi-instance normalisation over `[B, N, C]` (N instances, C features), per sample:
@@ -60,5 +62,61 @@ export class DMIN extends Module {
       const shift = tf.reshape(this.bias, [1, 1, this.numFeatures]);
       return tf.add(tf.mul(normalised, scale), shift);
     });
+  }
+
+  /**
+   * The same equations with ONNX ops (ReduceMean/Sub/Mul/Div/Sqrt); the softmax mixing weights are
+   * constants of the exported graph, computed from `mean_weight` and `var_weight` at export time.
+   */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const mean = (x: string, axis: number): string =>
+      graph.addNode('ReduceMean', [x], { axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1) });
+    const [wm, wv] = tf.tidy(() => [
+      tf.softmax(this.meanWeight).dataSync(),
+      tf.softmax(this.varWeight).dataSync(),
+    ]);
+    const scalar = (v: number): string => addScalar(graph, 'dmin_const', v);
+    // N − 1 (the unbiased denominator) read from the input's shape, so any instance count exports.
+    const instances = graph.addNode(
+      'Cast',
+      [graph.addNode('Shape', [input], { start: onnxAttr.int(1), end: onnxAttr.int(2) })],
+      {
+        to: onnxAttr.int(1),
+      },
+    );
+    const denominator = graph.addNode('Sub', [instances, scalar(1)]);
+    const meanIn = mean(input, 1);
+    const centred = graph.addNode('Sub', [input, meanIn]);
+    const squares = graph.addNode('Mul', [centred, centred]);
+    const varIn = graph.addNode('Div', [
+      graph.addNode('ReduceSum', [squares, graph.addInt64Constant('axes', [1])], {
+        keepdims: onnxAttr.int(1),
+      }),
+      denominator,
+    ]);
+    const meanLn = mean(meanIn, 2);
+    const varLn = graph.addNode('Sub', [
+      mean(graph.addNode('Add', [varIn, graph.addNode('Mul', [meanIn, meanIn])]), 2),
+      graph.addNode('Mul', [meanLn, meanLn]),
+    ]);
+    const mix = (a: string, b: string, w: ArrayLike<number>): string =>
+      graph.addNode('Add', [
+        graph.addNode('Mul', [a, scalar(w[0] as number)]),
+        graph.addNode('Mul', [b, scalar(w[1] as number)]),
+      ]);
+    const mu = mix(meanIn, meanLn, wm);
+    const variance = mix(varIn, varLn, wv);
+    const normalised = graph.addNode('Div', [
+      graph.addNode('Sub', [input, mu]),
+      graph.addNode('Sqrt', [graph.addNode('Add', [variance, scalar(this.eps)])]),
+    ]);
+    const scale = tf.tidy(() => tf.reshape(this.weight, [this.numFeatures]));
+    const shift = tf.tidy(() => tf.reshape(this.bias, [this.numFeatures]));
+    const out = graph.addNode('Add', [
+      graph.addNode('Mul', [normalised, addTensorInitializer(graph, 'dmin_weight', scale)]),
+      addTensorInitializer(graph, 'dmin_bias', shift),
+    ]);
+    tf.dispose([scale, shift]);
+    return out;
   }
 }

@@ -1,5 +1,8 @@
 /** The multi-head self-attention of M3DFEL's aggregation head (reference/m3dfel.md §4.2). */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
+
+import { addReshape, addScalar, addTensorInitializer, addTranspose } from '../../nn/onnx';
 
 /**
  * Multi-head self-attention over instances without output projection, residual or dropout:
@@ -39,4 +42,35 @@ export function instanceSelfAttention(x: tf.Tensor, qkvWeight: tf.Tensor, heads:
     const y = tf.matMul(attn, v); // [B, heads, N, d]
     return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b, n, dim]);
   });
+}
+
+/**
+ * ONNX lowering of {@link instanceSelfAttention} (MatMul, Split, Reshape, Transpose, Softmax); `x` is
+ * `[B, N, D]`, the weight `[D, 3D]` becomes an initializer.
+ */
+export function instanceSelfAttentionToOnnx(
+  graph: OnnxGraph,
+  x: string,
+  qkvWeight: tf.Tensor,
+  heads: number,
+): string {
+  const dim = qkvWeight.shape[0] as number;
+  const d = dim / heads;
+  const qkv = graph.addNode('MatMul', [x, addTensorInitializer(graph, 'to_qkv_weight', qkvWeight)]);
+  const parts = graph.addNodeWithOutputs(
+    'Split',
+    [qkv, graph.addInt64Constant('split', [dim, dim, dim])],
+    { axis: onnxAttr.int(2) },
+    { outputs: 3 },
+  );
+  const [q, k, v] = parts.map((t) =>
+    addTranspose(graph, addReshape(graph, t, [0, 0, heads, d]), [0, 2, 1, 3]),
+  ) as [string, string, string];
+  const scores = graph.addNode('Mul', [
+    graph.addNode('MatMul', [q, addTranspose(graph, k, [0, 1, 3, 2])]),
+    addScalar(graph, 'attn_scale', 1 / Math.sqrt(d)),
+  ]);
+  const attn = graph.addNode('Softmax', [scores], { axis: onnxAttr.int(-1) });
+  const y = graph.addNode('MatMul', [attn, v]);
+  return addReshape(graph, addTranspose(graph, y, [0, 2, 1, 3]), [0, 0, dim]);
 }

@@ -4,6 +4,7 @@
  * `nn.Sequential(*list(r3d_18.children())[:-1])` (reference/m3dfel.md §3). Channels-last (NDHWC).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { ReLU } from '../../nn/activations';
 import { BatchNorm } from '../../nn/batch-norm';
@@ -57,6 +58,12 @@ export class R3dBasicBlock extends Module {
       return tf.relu(tf.add(out, residual));
     });
   }
+
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const out = this.conv2.toOnnx(graph, this.conv1.toOnnx(graph, input));
+    const residual = this.downsample === undefined ? input : this.downsample.toOnnx(graph, input);
+    return graph.addNode('Relu', [graph.addNode('Add', [out, residual])]);
+  }
 }
 
 /** Widths of the stem and the four stages of {@link R3dFeatures} (R3D-18: 64, 128, 256, 512). */
@@ -105,5 +112,11 @@ export class R3dFeatures extends Module {
       const y = this.stages.reduce<tf.Tensor>((h, stage) => stage.forward(h), x);
       return tf.mean(y, [1, 2, 3]);
     });
+  }
+
+  /** Stem and stages, then `ReduceMean` over D, H, W (NDHWC axes 1–3). */
+  override toOnnx(graph: OnnxGraph, input: string): string {
+    const y = this.stages.reduce((h, stage) => stage.toOnnx(graph, h), input);
+    return graph.addNode('ReduceMean', [y], { axes: onnxAttr.ints([1, 2, 3]), keepdims: onnxAttr.int(0) });
   }
 }
