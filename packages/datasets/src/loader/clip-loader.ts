@@ -48,6 +48,11 @@ export interface ClipBatch {
   /** `[B, T, H, W, C]` row-major. */
   readonly frames: Float32Array;
   readonly shape: readonly [number, number, number, number, number];
+  /**
+   * The sampler's `[clips, framesPerClip]` grouping of the T frames (e.g. `[4, 4]` for
+   * `instances(4, 4)`, `[K, 16]` for `multiClip(K)`): view `frames` as `[B, clips, framesPerClip, H, W, C]`.
+   */
+  readonly layout: readonly [number, number];
   readonly labels: Int32Array;
   /** Dataset indices of the samples, in batch order. */
   readonly indices: readonly number[];
@@ -96,7 +101,9 @@ type Loaded =
  * Creates a loader: per epoch e, the order is `shuffledIndices(n, rng(deriveSeed(seed, e, −1)))`
  * when shuffling, else the given order; each video i is sampled and augmented with the rng seeded by
  * `deriveSeed(seed, e, i)`, so its result does not depend on timing, prefetch depth or workers. Batches
- * are yielded in order; the last partial batch is always kept, so every test sample is scored.
+ * are yielded in order; the last partial batch is always kept, so every test sample is scored. In
+ * `skip` mode a batch holds the samples of its slice that loaded (it may be smaller than `batchSize`,
+ * and a slice where none loaded yields no batch); the report counts them.
  *
  * @throws RangeError naming the option for a bad batch size, prefetch or index.
  */
@@ -221,7 +228,7 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
               setReport(false);
               continue;
             }
-            let batch = stackBatch(samples);
+            let batch: ClipBatch = { ...stackBatch(samples), layout: sampler.layout };
             if (voteOptions !== undefined) {
               const width = numAus as number;
               const auTargets = new Uint8Array(samples.length * width);
@@ -250,7 +257,7 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
   };
 }
 
-function stackBatch(items: readonly { index: number; sample: ClipSample }[]): ClipBatch {
+function stackBatch(items: readonly { index: number; sample: ClipSample }[]): Omit<ClipBatch, 'layout'> {
   const first = (items[0] as { sample: ClipSample }).sample;
   const [t, h, w, c] = first.shape;
   const per = t * h * w * c;

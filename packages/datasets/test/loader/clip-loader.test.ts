@@ -44,6 +44,7 @@ describe('createClipLoader', () => {
     expect(batches.map((b) => b.shape[0])).toEqual([4, 4, 2]);
     expect(batches.flatMap((b) => b.indices)).toEqual([...Array(10).keys()]);
     expect(batches[0]?.shape).toEqual([4, 4, 2, 2, 3]);
+    expect(batches[0]?.layout).toEqual([1, 4]);
     expect(Array.from(batches[2]?.labels ?? [])).toEqual([8 % 3, 9 % 3]);
     expect(loader.lastReport()).toEqual({
       epoch: 0,
