@@ -8,7 +8,7 @@ import {
   type BadInputPolicy,
   type SkippedItem,
 } from './data-errors';
-import { checkSize, decodeImage } from './image-decoding';
+import { checkSize, decodeImage, type DecodedImage } from './image-decoding';
 import { readSplitList, type SplitListOptions } from './split-list';
 
 /** One clip stored as a folder of frame images. */
@@ -121,18 +121,21 @@ export function createFrameFolderDataset(config: FrameFolderDatasetConfig): Fram
         throw new DatasetInputError(clip.dir, 'options.frameIndices is empty (empty clip)');
       const size = options.size ?? config.size;
       if (size !== undefined) checkSize(size, 'get: options.size');
-      const images = await Promise.all(
-        frameIndices.map((f, t) => {
-          const file = files[f];
-          if (file === undefined || !Number.isInteger(f)) {
-            throw new DatasetInputError(
-              clip.dir,
-              `frame ${f} (position ${t} of options.frameIndices) is missing: the folder has ${files.length} frames`,
-            );
-          }
-          return decodeImage(file, size === undefined ? {} : { size });
-        }),
-      );
+      frameIndices.forEach((f, t) => {
+        if (files[f] === undefined || !Number.isInteger(f)) {
+          throw new DatasetInputError(
+            clip.dir,
+            `frame ${f} (position ${t} of options.frameIndices) is missing: the folder has ${files.length} frames`,
+          );
+        }
+      });
+      // each distinct frame is decoded once (short videos repeat frames)
+      const decoded = new Map<number, Promise<DecodedImage>>();
+      for (const f of frameIndices) {
+        if (!decoded.has(f))
+          decoded.set(f, decodeImage(files[f] as string, size === undefined ? {} : { size }));
+      }
+      const images = await Promise.all(frameIndices.map((f) => decoded.get(f) as Promise<DecodedImage>));
       const first = images[0] as { height: number; width: number };
       const frameSize = first.height * first.width * 3;
       const frames = new Float32Array(images.length * frameSize);
