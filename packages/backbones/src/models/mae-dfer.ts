@@ -21,7 +21,7 @@ import { LgiBlock } from '../nn/lgi-attention';
 import { Linear } from '../nn/linear';
 import { ModuleList } from '../nn/module';
 import { addReshape, addTensorInitializer, addTranspose } from '../nn/onnx';
-import { normalValues, type Rng } from '../nn/rng';
+import { createRng, normalValues, type Rng } from '../nn/rng';
 import { sinusoidPositionTable } from '../nn/sinusoidal-position';
 import { TubeletEmbedding } from '../nn/tubelet-embedding';
 import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
@@ -208,6 +208,9 @@ export class MaeDfer extends VideoModel {
     this.numAus = c.numAus;
     this.inputSpec = presetInput(c);
     const rng = createModelRng({ seed: c.seed, initialization: c.initialization });
+    // Every Linear is re-initialised by initWeights, so the layers are built without drawing their
+    // PyTorch-default weights (a zero-initialising generator; it still seeds the drop-path masks).
+    const linearRng = createRng(rng.seed(), { zeros: true });
     const grid: [number, number, number] = [
       c.numFrames / c.tubeletSize,
       c.inputSize[0] / c.patchSize,
@@ -233,15 +236,17 @@ export class MaeDfer extends VideoModel {
           mlpRatio: c.mlpRatio,
           eps: c.eps,
           dropPath,
-          rng,
+          rng: linearRng,
         }),
       );
     }
     this.blocks = this.registerModule('blocks', new ModuleList(blocks));
     this.fcNorm = this.registerModule('fc_norm', new LayerNorm(c.dim, { eps: c.eps }));
-    this.head = this.registerModule('head', new Linear(c.dim, c.numClasses, { rng }));
+    this.head = this.registerModule('head', new Linear(c.dim, c.numClasses, { rng: linearRng }));
     this.auHead =
-      c.numAus > 0 ? this.registerModule('au_head', new Linear(c.dim, c.numAus, { rng })) : undefined;
+      c.numAus > 0
+        ? this.registerModule('au_head', new Linear(c.dim, c.numAus, { rng: linearRng }))
+        : undefined;
     this.initWeights(rng);
     const numTokens = grid[0] * grid[1] * grid[2];
     this.posEmbed = tf.tensor3d(sinusoidPositionTable(numTokens, c.dim), [1, numTokens, c.dim]);
