@@ -47,3 +47,4 @@ export {
   type LossInputName,
   type LossInputs,
 } from './registry/loss-registry';
+export * from './robust';
