@@ -292,6 +292,24 @@ describe('the checks can fail', () => {
     x.dispose();
   });
 
+  it('maxElementsPerInput checks an evenly spaced subset and counts the rest', async () => {
+    await initEngine({ backend: 'cpu', log: false });
+    const x = tf.tensor1d(Float32Array.from({ length: 100 }, (_, i) => Math.sin(i)));
+    const report = checkGradients((t) => tf.mul(t, t), [x], { eps: 1e-2, maxElementsPerInput: 10 });
+    expect([report.checked, report.unchecked]).toEqual([10, 90]);
+    const wrong = tf.customGrad(((t: tf.Tensor) => ({
+      value: tf.square(t),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, t),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    expect(() => checkGradients((t) => wrong(t) as tf.Tensor, [x], { maxElementsPerInput: 10 })).toThrow(
+      /of 10 checked gradient elements differ/,
+    );
+    expect(() => checkGradients((t) => t, [x], { maxElementsPerInput: 0 })).toThrow(
+      /maxElementsPerInput must be >= 1/,
+    );
+    x.dispose();
+  });
+
   it('rejects bad options and inputs with named errors', () => {
     const x = tf.tensor1d([1, 2], 'int32');
     expect(() => checkGradients((t) => t, [x])).toThrow(/inputs\[0\] must be float32/);
