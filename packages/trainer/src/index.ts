@@ -57,13 +57,7 @@ export {
   type DataFactory,
   type ExperimentSplits,
 } from './experiment/data-registry';
-export {
-  batchesOf,
-  datasetSubset,
-  loadClipBatch,
-  type ClipBatch,
-  type ClipBatchOptions,
-} from './experiment/clip-batches';
+export { datasetSubset } from './experiment/dataset-subset';
 export { meanStd, summariseReports, type MeanStd } from './experiment/summary';
 export {
   assignModelWeights,

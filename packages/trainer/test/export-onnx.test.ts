@@ -2,17 +2,8 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, runSession } from '@dfer/runtime';
-import {
-  argmaxRows,
-  batchesOf,
-  defaultSampler,
-  evaluateRun,
-  exportRunToOnnx,
-  loadClipBatch,
-  restoreRun,
-  runExperiment,
-} from '../src';
-import { createTestTransform } from '@dfer/datasets';
+import { argmaxRows, defaultSampler, evaluateRun, exportRunToOnnx, restoreRun, runExperiment } from '../src';
+import { createClipLoader, createTestTransform } from '@dfer/datasets';
 
 // The fastest tiny base model, trained for two steps: enough to have non-initial weights to export.
 const config = {
@@ -56,21 +47,20 @@ describe('checkpoint → ONNX', () => {
     const spec = run.model.inputSpec;
     const session = await createSession(onnxPath);
     const predictions: number[] = [];
-    const order = Array.from({ length: run.splits.test.length }, (_, i) => i);
-    for (const indices of batchesOf(order, 8)) {
-      const batch = await loadClipBatch(run.splits.test, indices, {
-        sampler: defaultSampler('mae_dfer', spec.frames),
-        transform: createTestTransform({
-          height: spec.height,
-          width: spec.width,
-          mean: spec.mean,
-          std: spec.std,
-        }),
-        mode: 'test',
-        seed: run.config.seed,
-        epoch: 0,
-        withAus: false,
-      });
+    const loader = createClipLoader({
+      dataset: run.splits.test,
+      sampler: defaultSampler('mae_dfer', spec.frames),
+      transform: createTestTransform({
+        height: spec.height,
+        width: spec.width,
+        mean: spec.mean,
+        std: spec.std,
+      }),
+      mode: 'test',
+      batchSize: 8,
+      seed: run.config.seed,
+    });
+    for await (const batch of loader.epoch(0)) {
       const out = await runSession(session, { input: { data: batch.frames, dims: [...batch.shape] } });
       const logits = out.logits ?? Object.values(out)[0]!;
       predictions.push(...argmaxRows(logits.data, run.model.numClasses));

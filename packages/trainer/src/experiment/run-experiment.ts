@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, listModels, type VideoModel } from '@dfer/backbones';
 import {
-  clipAuTargets,
+  createClipLoader,
   createRandomSource,
   createTestTransform,
   createTrainTransform,
   deriveSeed,
-  shuffledIndices,
   uniform,
   uniformSegments,
   type ClipDataset,
+  type ClipBatch,
   type FrameSampler,
 } from '@dfer/datasets';
 import { createLoss, listLosses, type Loss } from '@dfer/losses';
@@ -37,7 +37,7 @@ import {
 } from '../optim/optimizers';
 import { learningRateAt } from '../optim/schedules';
 import { holdoutSplit } from '../protocols/splits';
-import { batchesOf, datasetSubset, loadClipBatch, type ClipBatch } from './clip-batches';
+import { datasetSubset } from './dataset-subset';
 import { buildData, listData } from './data-registry';
 import { summariseReports, type MeanStd } from './summary';
 
@@ -142,14 +142,24 @@ function recordsOf(dataset: ClipDataset): { labels: number[]; subjects: (string 
   return { labels, subjects };
 }
 
-/** The clip-level AU targets of every clip of `dataset` (sampled frames of test mode, majority vote). */
+/**
+ * The clip-level AU targets of every clip of `dataset` (majority vote over the frames of test-mode sampling,
+ * AU-DFER's "sampled frames" rule), for pos-weights computed from the training split.
+ */
 async function trainingAuTargets(dataset: ClipDataset, sampler: FrameSampler): Promise<Uint8Array[]> {
+  const loader = createClipLoader({
+    dataset,
+    sampler,
+    mode: 'test',
+    batchSize: 16,
+    size: [8, 8],
+    clipAuTargets: {},
+  });
   const out: Uint8Array[] = [];
-  for (let i = 0; i < dataset.length; i++) {
-    const frameIndices = sampler.sample(dataset.record(i).numFrames, { mode: 'test' });
-    const sample = await dataset.get(i, { frameIndices, size: [8, 8] });
-    if (!sample.aus) throw new RangeError(`clip ${sample.id}: the dataset gave no AU presences for it`);
-    out.push(clipAuTargets(sample.aus, sample.aus.length / sample.shape[0]).targets);
+  for await (const batch of loader.epoch(0)) {
+    const targets = batch.auTargets!;
+    const A = targets.length / batch.labels.length;
+    for (let b = 0; b < batch.labels.length; b++) out.push(targets.slice(b * A, (b + 1) * A));
   }
   return out;
 }
@@ -202,21 +212,21 @@ export async function evaluateModel(
     mean: spec.mean,
     std: spec.std,
   });
-  const order = Array.from({ length: dataset.length }, (_, i) => i);
+  const loader = createClipLoader({
+    dataset,
+    sampler: options.sampler,
+    mode: 'test',
+    batchSize: options.batchSize,
+    seed: options.seed,
+    transform,
+    ...(options.withAus ? { clipAuTargets: {} } : {}),
+  });
   const predictions: number[] = [];
   const trueLabels: number[] = [];
   const ids: string[] = [];
   const auProbs: number[] = [];
   const auTargets: number[] = [];
-  for (const indices of batchesOf(order, options.batchSize)) {
-    const batch = await loadClipBatch(dataset, indices, {
-      sampler: options.sampler,
-      transform,
-      mode: 'test',
-      seed: options.seed,
-      epoch: 0,
-      withAus: options.withAus,
-    });
+  for await (const batch of loader.epoch(0)) {
     const { logits, au } = tf.tidy(() => {
       const out = model.forward(tf.tensor(batch.frames, [...batch.shape]));
       return {
@@ -387,29 +397,26 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     }
     const started = Date.now();
     const { epochs, batchSize } = config.train;
+    const trainLoader = createClipLoader({
+      dataset: train,
+      sampler,
+      mode: 'train',
+      batchSize,
+      seed: deriveSeed(config.seed, fold),
+      transform: trainTransform,
+      ...(config.model.auHead ? { clipAuTargets: {} } : {}),
+    });
     const stepsPerEpoch = Math.ceil(train.length / batchSize);
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
       if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
       const t0 = Date.now();
-      const order = shuffledIndices(
-        train.length,
-        createRandomSource(deriveSeed(config.seed, 7, fold, epoch)),
-      );
       let lossSum = 0;
       const termSums: Record<string, number> = {};
       let steps = 0;
       let lr = 0;
-      for (const [b, indices] of batchesOf(order, batchSize).entries()) {
+      for await (const batch of trainLoader.epoch(epoch)) {
         if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
-        lr = learningRateAt(config.schedule, optim.lr, epoch + b / stepsPerEpoch, epochs);
-        const batch = await loadClipBatch(train, indices, {
-          sampler,
-          transform: trainTransform,
-          mode: 'train',
-          seed: deriveSeed(config.seed, fold),
-          epoch,
-          withAus: config.model.auHead,
-        });
+        lr = learningRateAt(config.schedule, optim.lr, epoch + steps / stepsPerEpoch, epochs);
         const out = trainStep(model, loss, optimizer, params, batch, lr, config.train.clipGradNorm);
         lossSum += out.loss;
         for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v;
