@@ -1,3 +1,4 @@
 export * from './former-dfer';
 export * from './m3dfel';
 export * from './mae-dfer';
+export * from './rdfer';
