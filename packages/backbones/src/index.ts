@@ -18,4 +18,13 @@ export {
   type ModelRegistration,
 } from './registry';
 export { VideoModel, type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
+export {
+  loadWeights,
+  loadWeightsFromContent,
+  permuteValues,
+  saveWeights,
+  stateDictToSafetensors,
+  type LoadWeightsOptions,
+  type SaveWeightsOptions,
+} from './weights';
 export * from './models/index';

@@ -18,15 +18,19 @@ export interface InputSpec {
   std: readonly number[];
 }
 
-/** What a model returns: class logits, optional AU logits, and the pooled clip feature. */
-export interface VideoModelOutput {
+/**
+ * What a model returns: class logits, optional AU logits, and the pooled clip feature. (A type alias, not
+ * an interface, so it is assignable to `Record<string, tf.Tensor | undefined>`, e.g. runtime's
+ * `assertParity`.)
+ */
+export type VideoModelOutput = {
   /** `[B, numClasses]`. */
   logits: tf.Tensor;
   /** `[B, numAus]` when the model was built with an AU head. */
   auLogits?: tf.Tensor;
   /** `[B, featureDim]` clip feature the heads read. */
   features: tf.Tensor;
-}
+};
 
 /** The two heads' outputs. */
 export interface VideoModelHeadOutput {

@@ -304,12 +304,15 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
   }
 
   /**
-   * Assigns the given tensors to the module's parameters and buffers by full name (the given tensors are
-   * not disposed). All checks run before anything is assigned, so a rejected dict leaves the module
-   * unchanged. The error lists every missing, unexpected and mis-shaped key with expected and actual
-   * shapes. Float tensors given for integer buffers (and vice versa) are cast.
+   * Checks tensor names and shapes against this module's state without touching anything: throws one
+   * error listing every missing key, unexpected key (both only when `strict`, the default) and mis-shaped
+   * key with expected and actual shapes (in `options.layout`, default `'tfjs'`). Returns the missing and
+   * unexpected names otherwise.
    */
-  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  checkStateDictShapes(
+    shapes: Readonly<Record<string, readonly number[]>>,
+    options: LoadStateDictOptions = {},
+  ): { missing: string[]; unexpected: string[] } {
     const layout = options.layout ?? 'tfjs';
     const strict = options.strict ?? true;
     const entries = this.stateEntries();
@@ -317,19 +320,19 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
     const missing: string[] = [];
     const misShaped: string[] = [];
     for (const e of entries) {
-      const t = dict[e.name];
-      if (t === undefined) {
+      const shape = shapes[e.name];
+      if (shape === undefined) {
         missing.push(e.name);
         continue;
       }
       const expected = layout === 'pytorch' ? this.torchShape(e) : [...e.variable.shape];
-      if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+      if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
         misShaped.push(
-          `${e.name}: expected ${formatShape(expected)} (${layout} layout), got ${formatShape(t.shape)}`,
+          `${e.name}: expected ${formatShape(expected)} (${layout} layout), got ${formatShape(shape)}`,
         );
       }
     }
-    const unexpected = Object.keys(dict).filter((k) => !known.has(k));
+    const unexpected = Object.keys(shapes).filter((k) => !known.has(k));
     const problems: string[] = [];
     if (strict && missing.length > 0)
       problems.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
@@ -341,6 +344,22 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
       const where = options.source === undefined ? '' : ` from ${options.source}`;
       throw new Error(`${this.constructor.name}.loadStateDict${where}: ${problems.join('. ')}`);
     }
+    return { missing, unexpected };
+  }
+
+  /**
+   * Assigns the given tensors to the module's parameters and buffers by full name (the given tensors are
+   * not disposed). All checks run before anything is assigned, so a rejected dict leaves the module
+   * unchanged. The error lists every missing, unexpected and mis-shaped key with expected and actual
+   * shapes. Float tensors given for integer buffers (and vice versa) are cast.
+   */
+  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const layout = options.layout ?? 'tfjs';
+    const strict = options.strict ?? true;
+    const shapes: Record<string, readonly number[]> = {};
+    for (const [name, t] of Object.entries(dict)) shapes[name] = t.shape;
+    const { missing, unexpected } = this.checkStateDictShapes(shapes, options);
+    const entries = this.stateEntries();
     let loaded = 0;
     for (const e of entries) {
       const t = dict[e.name];

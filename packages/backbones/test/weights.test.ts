@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSafetensors, writeSafetensors } from '@dfer/runtime';
+
+import {
+  BatchNorm,
+  Conv2d,
+  Linear,
+  Sequential,
+  createRng,
+  loadWeights,
+  permuteValues,
+  saveWeights,
+} from '@dfer/backbones';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const build = (seed: number) =>
+  new Sequential([
+    new Conv2d(2, 3, 3, { rng: createRng(seed) }),
+    new BatchNorm(3),
+    new Linear(3, 2, { rng: createRng(seed) }),
+  ]);
+
+it('permuteValues equals a tfjs transpose for every permutation of a rank-4 array', () => {
+  const shape = [2, 3, 4, 5];
+  const values = Float32Array.from({ length: 120 }, (_, i) => i);
+  for (const perm of [
+    [2, 3, 1, 0],
+    [3, 2, 0, 1],
+    [0, 1, 2, 3],
+    [1, 0, 3, 2],
+  ]) {
+    const expected = tf.tidy(() => tf.transpose(tf.tensor(values, shape), perm).dataSync());
+    expect(Array.from(permuteValues(values, shape, perm))).toEqual(Array.from(expected));
+  }
+});
+
+it('saveWeights → loadWeights round-trips in PyTorch layout (I64 counters, transposed weights)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'backbones-weights-'));
+  try {
+    const a = build(1);
+    const b = build(2);
+    a.train();
+    tf.tidy(() => {
+      a.forward(tf.randomUniform([2, 4, 4, 2], 0, 1, 'float32', 3));
+    });
+    const path = join(dir, 'w.safetensors');
+    await saveWeights(a, path);
+    const content = await loadSafetensors(path);
+    expect(content.tensors['0.weight']?.shape).toEqual([3, 2, 3, 3]);
+    expect(content.tensors['1.num_batches_tracked']).toEqual({
+      dtype: 'I64',
+      shape: [],
+      data: new BigInt64Array([1n]),
+    });
+    expect(content.metadata.layout).toBe('pytorch');
+    const result = await loadWeights(b, path);
+    expect(result.loaded).toBe(9);
+    for (const [[na, va], [nb, vb]] of a.stateEntries().map((e, i) => [
+      [e.name, e.variable],
+      [b.stateEntries()[i]?.name, b.stateEntries()[i]?.variable],
+    ]) as Array<[[string, tf.Variable], [string, tf.Variable]]>) {
+      expect(nb).toBe(na);
+      expect(Array.from(vb.dataSync())).toEqual(Array.from(va.dataSync()));
+    }
+    a.dispose();
+    b.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('rejects unsupported dtypes and int64 values outside int32, naming the tensor and the source', async () => {
+  const m = new Linear(1, 1, { bias: false });
+  const bytes = writeSafetensors({ weight: { dtype: 'U32', shape: [1, 1], data: new Uint32Array([1]) } });
+  await expect(loadWeights(m, bytes)).rejects.toThrow(
+    "safetensors bytes: tensor 'weight' has dtype U32; supported: F32, F64, F16, BF16, I64, I32, I16, I8, U8",
+  );
+  const bn = new BatchNorm(1);
+  const big = writeSafetensors({
+    weight: { dtype: 'F32', shape: [1], data: new Float32Array([1]) },
+    bias: { dtype: 'F32', shape: [1], data: new Float32Array([0]) },
+    running_mean: { dtype: 'F32', shape: [1], data: new Float32Array([0]) },
+    running_var: { dtype: 'F32', shape: [1], data: new Float32Array([1]) },
+    num_batches_tracked: { dtype: 'I64', shape: [], data: new BigInt64Array([2n ** 40n]) },
+  });
+  await expect(loadWeights(bn, big)).rejects.toThrow(
+    /tensor 'num_batches_tracked' \(I64\) holds 1099511627776, outside the int32 range/,
+  );
+  m.dispose();
+  bn.dispose();
+});
+
+it('decodes F16 and BF16 tensors to float32', async () => {
+  const m = new Linear(2, 1, { bias: false });
+  // 1.5 in half = 0x3e00, −2 in half = 0xc000; 1.5 in bfloat16 = 0x3fc0, −2 = 0xc000
+  await loadWeights(
+    m,
+    writeSafetensors({ weight: { dtype: 'F16', shape: [1, 2], data: new Uint16Array([0x3e00, 0xc000]) } }),
+  );
+  expect(Array.from(m.weight.dataSync())).toEqual([1.5, -2]);
+  await loadWeights(
+    m,
+    writeSafetensors({ weight: { dtype: 'BF16', shape: [1, 2], data: new Uint16Array([0x3fc0, 0xc000]) } }),
+  );
+  expect(Array.from(m.weight.dataSync())).toEqual([1.5, -2]);
+  m.dispose();
+});
