@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listModels } from '@dfer/backbones';
-import { listLosses } from '@dfer/losses';
+import { listLosses, listRobustWeightings } from '@dfer/losses';
 import { listData, loadConfigFile, SHIPPED_CONFIG_DIR, validateConfig } from '../src';
 
 function shipped(dir: string): string[] {
@@ -12,11 +12,20 @@ function shipped(dir: string): string[] {
 }
 
 describe('shipped configs', () => {
-  const registries = { data: listData(), model: listModels(), loss: listLosses() };
+  const registries = {
+    data: listData(),
+    model: listModels(),
+    loss: listLosses(),
+    robust: listRobustWeightings(),
+  };
   const files = [...shipped('synthetic'), ...shipped('dfew')];
 
-  it('ship every base model × method', () => {
-    expect(files.length).toBe(30);
+  it('ship every base model × method, and the RDFER noise experiment', () => {
+    expect(files.length).toBe(36);
+    for (const model of ['former_dfer', 'm3dfel', 'mae_dfer']) {
+      expect(files.some((f) => f.endsWith(`synthetic/${model}_noisy_ce.json`))).toBe(true);
+      expect(files.some((f) => f.endsWith(`synthetic/${model}_noisy_clip_agreement.json`))).toBe(true);
+    }
     for (const model of ['former_dfer', 'm3dfel', 'mae_dfer']) {
       for (const method of ['ce', 'au_global', 'au_distinct', 'au_minor', 'focal', 'class_balanced']) {
         expect(files.some((f) => f.endsWith(`synthetic/${model}_${method}.json`))).toBe(true);
@@ -36,6 +45,8 @@ describe('shipped configs', () => {
           .join('_'),
       );
       if (config.loss.type === 'au_dfer') expect(config.model.auHead).toBe(true);
+      if (config.name.includes('clip_agreement'))
+        expect(config.robust).toMatchObject({ type: 'clip_agreement', clips: 4 });
     },
   );
 

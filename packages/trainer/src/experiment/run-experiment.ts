@@ -6,13 +6,25 @@ import {
   createTestTransform,
   createTrainTransform,
   deriveSeed,
+  multiClip,
   uniform,
   uniformSegments,
   type ClipDataset,
   type ClipBatch,
   type FrameSampler,
 } from '@dfer/datasets';
-import { createLoss, listLosses, type Loss } from '@dfer/losses';
+import {
+  createLoss,
+  createRobustWeighting,
+  listLosses,
+  listRobustWeightings,
+  scoreNoisyDetection,
+  type ClipAgreement,
+  type ClipAgreementAnalysis,
+  type Loss,
+  type NoisyDetectionScore,
+  type RobustWeightingConfig,
+} from '@dfer/losses';
 import { initEngine, type EngineInfo } from '@dfer/runtime';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -85,6 +97,31 @@ export interface FoldResult {
   readonly lossNotes: readonly string[];
   readonly numParameters: number;
   readonly trainSeconds: number;
+  /** RDFER clip agreement (when `robust` is configured): the last epoch's analysis of every training clip. */
+  readonly robust?: RobustFoldOutput;
+}
+
+/** Per-sample outputs of the clip-agreement weighting, for analysis. */
+export interface RobustFoldOutput {
+  readonly clips: number;
+  /** Partition counts of the last epoch. */
+  readonly counts: {
+    readonly easy: number;
+    readonly hard: number;
+    readonly noisy: number;
+    readonly relabelled: number;
+  };
+  readonly perSample: readonly {
+    readonly id: string;
+    readonly label: number;
+    /** The clean label, when the dataset knows it (synthetic data). */
+    readonly trueLabel?: number;
+    readonly agreement: number;
+    readonly partition: 'easy' | 'hard' | 'noisy';
+    readonly weight: number;
+  }[];
+  /** Noisy-sample detection against the true labels, when every training clip has one. */
+  readonly noisyDetection?: NoisyDetectionScore;
 }
 
 /** What {@link runExperiment} returns and writes to `results.json`. */
@@ -250,6 +287,34 @@ export async function evaluateModel(
   return { report, ...(au ? { au } : {}), predictions, ids };
 }
 
+/**
+ * Repeat each row of a row-major array `times` times in place order (row r becomes rows r·times … r·times +
+ * times − 1): per-video labels, weights or AU targets for the video's K clips.
+ */
+function repeatRows<T extends Int32Array | Float32Array>(values: T, rowSize: number, times: number): T {
+  const rows = values.length / rowSize;
+  const out = new (values.constructor as new (n: number) => T)(values.length * times);
+  for (let r = 0; r < rows; r++) {
+    const row = values.subarray(r * rowSize, (r + 1) * rowSize);
+    for (let k = 0; k < times; k++) out.set(row, (r * times + k) * rowSize);
+  }
+  return out;
+}
+
+/** The clip-agreement analysis of one training step (RDFER), for the per-sample outputs. */
+interface StepAgreement {
+  readonly analysis: ClipAgreementAnalysis;
+}
+
+/**
+ * One optimizer step. Without `robust`, the configured loss on the batch. With `robust` (RDFER clip
+ * agreement), the batch holds K clips per video (`[B, K·F, H, W, C]`, clip-major per video): all B·K clips
+ * go through the model, the per-clip softmax gives the agreement analysis (weights and relabels are
+ * constants: no gradient flows through them), and the loss is
+ *     L = (1 / (B·K)) Σ_b Σ_k v_b · ℓ(z_{b,k}, ỹ_b)
+ * with ℓ the configured loss per clip (reduction `none`), v_b the sample weight and ỹ_b the (possibly
+ * relabelled) label — the mean divides by the clip count, not by Σ v (as `sampleWeightedCrossEntropyLoss`).
+ */
 function trainStep(
   model: VideoModel,
   loss: Loss,
@@ -258,32 +323,57 @@ function trainStep(
   batch: ClipBatch,
   lr: number,
   clipGradNorm: number | undefined,
-): { loss: number; terms: Record<string, number> } {
+  robust?: { weighting: ClipAgreement; epoch: number },
+): { loss: number; terms: Record<string, number>; agreement?: StepAgreement } {
   model.train();
-  const x = tf.tensor(batch.frames, [...batch.shape]);
-  const labels = tf.tensor1d(batch.labels, 'int32');
+  const B = batch.labels.length;
+  const K = robust ? robust.weighting.clips : 1;
+  const [, TK, H, W, C] = batch.shape;
+  if (robust && batch.layout[0] !== K) {
+    throw new Error(
+      `robust: batch layout ${JSON.stringify(batch.layout)} does not hold ${K} clips per video`,
+    );
+  }
+  const x = tf.tensor(batch.frames, [B * K, TK / K, H, W, C]);
+  const A = batch.auTargets ? batch.auTargets.length / B : 0;
   const auTargets = batch.auTargets
-    ? tf.tensor2d(batch.auTargets, [batch.labels.length, batch.auTargets.length / batch.labels.length])
+    ? tf.tensor2d(repeatRows(Float32Array.from(batch.auTargets), A, K), [B * K, A])
     : undefined;
   const termTensors: Record<string, tf.Tensor> = {};
+  let agreement: StepAgreement | undefined;
   const { value, grads } = tf.variableGrads(
     () => {
       const out = model.forward(x);
-      const result = loss.compute({
-        logits: out.logits,
-        labels,
-        ...(out.auLogits ? { auLogits: out.auLogits } : {}),
-        ...(auTargets ? { auTargets } : {}),
-      });
-      for (const [name, t] of Object.entries(result.terms)) termTensors[name] = tf.keep(tf.clone(t));
-      return result.loss as tf.Scalar;
+      let labels: Int32Array = batch.labels;
+      let weights: Float32Array | undefined;
+      if (robust) {
+        const probs = tf.tidy(() => tf.softmax(out.logits).dataSync() as Float32Array);
+        const analysis = robust.weighting.analyse(probs, batch.labels, model.numClasses, {
+          epoch: robust.epoch,
+        });
+        agreement = { analysis };
+        labels = repeatRows(analysis.relabel, 1, K);
+        weights = repeatRows(analysis.weights, 1, K);
+      }
+      const result = loss.compute(
+        {
+          logits: out.logits,
+          labels: tf.tensor1d(labels, 'int32'),
+          ...(out.auLogits ? { auLogits: out.auLogits } : {}),
+          ...(auTargets ? { auTargets } : {}),
+        },
+        weights ? { reduction: 'none' } : {},
+      );
+      const reduce = (t: tf.Tensor): tf.Tensor => (weights ? tf.mean(tf.mul(t, tf.tensor1d(weights))) : t);
+      for (const [name, t] of Object.entries(result.terms)) termTensors[name] = tf.keep(reduce(t));
+      return reduce(result.loss) as tf.Scalar;
     },
     params.map((p) => p.variable),
   );
   const lossValue = value.dataSync()[0]!;
   const terms = Object.fromEntries(Object.entries(termTensors).map(([k, t]) => [k, t.dataSync()[0]!]));
   if (!Number.isFinite(lossValue)) {
-    tf.dispose([x, labels, auTargets, value, termTensors, grads]);
+    tf.dispose([x, auTargets, value, termTensors, grads]);
     throw new Error(`training diverged: loss = ${lossValue} (batch ${batch.ids.slice(0, 4).join(', ')}…)`);
   }
   const named: Record<string, tf.Tensor> = {};
@@ -298,8 +388,8 @@ function trainStep(
   } else {
     optimizer.step(named, lr);
   }
-  tf.dispose([x, labels, auTargets, value, termTensors, grads]);
-  return { loss: lossValue, terms };
+  tf.dispose([x, auTargets, value, termTensors, grads]);
+  return { loss: lossValue, terms, ...(agreement ? { agreement } : {}) };
 }
 
 async function runFold(ctx: FoldContext): Promise<FoldResult> {
@@ -397,9 +487,29 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     }
     const started = Date.now();
     const { epochs, batchSize } = config.train;
+    const robust = config.robust
+      ? createRobustWeighting(config.robust as unknown as RobustWeightingConfig)
+      : undefined;
+    const trainSampler = robust
+      ? spec.frames % 2 === 0
+        ? multiClip(robust.clips, { numSegments: spec.frames / 2, framesPerSegment: 2 })
+        : multiClip(robust.clips, { numSegments: spec.frames, framesPerSegment: 1 })
+      : sampler;
+    const lastAnalysis = new Map<
+      number,
+      {
+        id: string;
+        label: number;
+        trueLabel?: number;
+        agreement: number;
+        partition: number;
+        weight: number;
+        relabelled: boolean;
+      }
+    >();
     const trainLoader = createClipLoader({
       dataset: train,
-      sampler,
+      sampler: trainSampler,
       mode: 'train',
       batchSize,
       seed: deriveSeed(config.seed, fold),
@@ -417,7 +527,31 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       for await (const batch of trainLoader.epoch(epoch)) {
         if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
         lr = learningRateAt(config.schedule, optim.lr, epoch + steps / stepsPerEpoch, epochs);
-        const out = trainStep(model, loss, optimizer, params, batch, lr, config.train.clipGradNorm);
+        const out = trainStep(
+          model,
+          loss,
+          optimizer,
+          params,
+          batch,
+          lr,
+          config.train.clipGradNorm,
+          robust ? { weighting: robust, epoch } : undefined,
+        );
+        if (out.agreement) {
+          const a = out.agreement.analysis;
+          batch.indices.forEach((index, b) => {
+            const trueLabel = (batch.meta[b] as { trueLabel?: unknown } | undefined)?.trueLabel;
+            lastAnalysis.set(index, {
+              id: batch.ids[b]!,
+              label: batch.labels[b]!,
+              ...(typeof trueLabel === 'number' ? { trueLabel } : {}),
+              agreement: a.agreement[b]!,
+              partition: a.partition[b]!,
+              weight: a.weights[b]!,
+              relabelled: a.relabel[b] !== batch.labels[b],
+            });
+          });
+        }
         lossSum += out.loss;
         for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v;
         steps += 1;
@@ -503,6 +637,38 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       withAus: config.model.auHead,
     });
     optimizer.dispose();
+    let robustOutput: RobustFoldOutput | undefined;
+    if (robust && lastAnalysis.size > 0) {
+      const samples = [...lastAnalysis.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+      const names = ['easy', 'hard', 'noisy'] as const;
+      const counts = { easy: 0, hard: 0, noisy: 0, relabelled: 0 };
+      for (const v of samples) {
+        counts[names[v.partition]!] += 1;
+        if (v.relabelled) counts.relabelled += 1;
+      }
+      const withTruth = samples.every((v) => v.trueLabel !== undefined);
+      robustOutput = {
+        clips: robust.clips,
+        counts,
+        perSample: samples.map((v) => ({
+          id: v.id,
+          label: v.label,
+          ...(v.trueLabel !== undefined ? { trueLabel: v.trueLabel } : {}),
+          agreement: v.agreement,
+          partition: names[v.partition]!,
+          weight: v.weight,
+        })),
+        ...(withTruth
+          ? {
+              noisyDetection: scoreNoisyDetection({
+                flagged: Uint8Array.from(samples.map((v) => v.partition)),
+                observedLabels: samples.map((v) => v.label),
+                trueLabels: samples.map((v) => v.trueLabel!),
+              }),
+            }
+          : {}),
+      };
+    }
     const result: FoldResult = {
       fold: fold + 1,
       split: splits.description,
@@ -520,6 +686,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       lossNotes: loss.notes,
       numParameters: model.numParameters(),
       trainSeconds,
+      ...(robustOutput ? { robust: robustOutput } : {}),
     };
     if (result.counts.testScored !== result.counts.test) {
       throw new Error(
@@ -548,7 +715,12 @@ export async function runExperiment(
   input: ExperimentConfigInput | ExperimentConfig,
   options: RunExperimentOptions = {},
 ): Promise<ExperimentResult> {
-  const config = validateConfig(input, { data: listData(), model: listModels(), loss: listLosses() });
+  const config = validateConfig(input, {
+    data: listData(),
+    model: listModels(),
+    loss: listLosses(),
+    robust: listRobustWeightings(),
+  });
   const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
   const engine: EngineInfo = await initEngine({ backend: config.engine.backend });
   const outputDir = options.outputDir ?? config.output?.dir;
