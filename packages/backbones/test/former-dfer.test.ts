@@ -76,14 +76,14 @@ describe('former_dfer', () => {
   it('forwardFeatures + forwardHead equal forward; wrong input shapes are rejected precisely', () => {
     const model = createModel('former_dfer', { preset: 'tiny', numClasses: 5, seed: 3 }).eval();
     tf.tidy(() => {
-      const x = tf.randomUniform([1, 16, 48, 48, 3], 0, 1, 'float32', 2);
+      const x = tf.randomUniform([1, 16, 32, 32, 3], 0, 1, 'float32', 2);
       const out = model.forward(x);
       const head = model.forwardHead(model.forwardFeatures(x));
       expect(out.logits.shape).toEqual([1, 5]);
       expect(out.auLogits).toBeUndefined();
       expect(Array.from(head.logits.dataSync())).toEqual(Array.from(out.logits.dataSync()));
-      expect(() => model.forward(tf.zeros([1, 8, 48, 48, 3]))).toThrow(
-        /former_dfer\.forwardFeatures: expected input \[B, 16, 48, 48, 3\] \(B, T, H, W, C\), got \[1, 8, 48, 48, 3\]/,
+      expect(() => model.forward(tf.zeros([1, 8, 32, 32, 3]))).toThrow(
+        /former_dfer\.forwardFeatures: expected input \[B, 16, 32, 32, 3\] \(B, T, H, W, C\), got \[1, 8, 32, 32, 3\]/,
       );
     });
     model.dispose();

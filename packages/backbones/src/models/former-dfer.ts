@@ -344,13 +344,13 @@ export const FORMER_DFER_PAPER: FormerDferArchitecture = {
   input: { frames: 16, height: 112, width: 112, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
 };
 
-/** Same family at CPU-test size: widths ÷ 8, one block per stage, 16 frames of 48×48. */
+/** Same family at CPU-test size: widths ÷ 8, one block per stage, 16 frames of 32×32. */
 export const FORMER_DFER_TINY: FormerDferArchitecture = {
   widths: [8, 16, 32, 64],
   blocks: [1, 1, 1, 1],
   spatial: { depth: 1, heads: 2, dimHead: 16, mlpDim: 64 },
   temporal: { depth: 2, heads: 2, dimHead: 32, mlpDim: 128 },
-  input: { frames: 16, height: 48, width: 48, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
+  input: { frames: 16, height: 32, width: 32, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
 };
 
 const FORMER_DFER_ARCHITECTURES: Record<string, FormerDferArchitecture> = {
@@ -366,8 +366,8 @@ const FORMER_DFER_PRESETS: Record<string, ModelPreset> = {
   },
   tiny: {
     input: FORMER_DFER_TINY.input,
-    numParameters: 155_215,
-    description: 'Former-DFER family at CPU-test size (widths 8–64, one block per stage), 16 × 48 × 48',
+    numParameters: 155_055,
+    description: 'Former-DFER family at CPU-test size (widths 8–64, one block per stage), 16 × 32 × 32',
   },
 };
 
