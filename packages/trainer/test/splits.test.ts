@@ -65,23 +65,6 @@ describe('kFoldSplits', () => {
     }
   });
 
-  it('identity-disjoint folds', () => {
-    const groups = labels.map((_, i) => `s${Math.floor(i / 3)}`); // 6 identities
-    const folds = kFoldSplits({ folds: 3, labels, groups, random: createSeededRng(4).next });
-    expectPartition(
-      folds.map((f) => f.test),
-      labels.length,
-    );
-    for (const f of folds) {
-      const testIds = new Set(f.test.map((i) => groups[i]));
-      expect(f.train.some((i) => testIds.has(groups[i]))).toBe(false);
-      expect(f.test).toHaveLength(6);
-    }
-    expect(() => kFoldSplits({ folds: 7, labels, groups, random: Math.random })).toThrow(
-      /6 identities cannot make 7/,
-    );
-  });
-
   it('shuffled is a seeded permutation', () => {
     const a = shuffled([1, 2, 3, 4, 5], createSeededRng(9).next);
     expect(a.slice().sort()).toEqual([1, 2, 3, 4, 5]);

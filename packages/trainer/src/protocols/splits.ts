@@ -82,42 +82,24 @@ export interface KFoldOptions {
   readonly folds: number;
   /** Class label per sample: folds are stratified by label (round-robin within each class). */
   readonly labels: readonly number[];
-  /** Identity per sample: when given, folds are identity-disjoint (greedy balancing of fold sizes). */
-  readonly groups?: readonly string[];
   readonly random: () => number;
 }
 
 /**
- * k folds over `0..n-1`: fold f's `test` is its part, `train` everything else. Every index is in exactly one
- * test part. Stratified by label, or identity-disjoint when `groups` are given (identities shuffled, then each
- * assigned to the currently smallest fold).
+ * Stratified k folds over `0..n-1`: fold f's `test` is its part, `train` everything else; every index is in
+ * exactly one test part. (Identity-disjoint folds over a dataset whose records name a subject are
+ * `createIdentityFolds` of `@dfer/datasets`.)
  */
 export function kFoldSplits(options: KFoldOptions): { train: number[]; test: number[] }[] {
-  const { folds, labels, groups, random } = options;
-  const n = labels.length;
+  const { folds, labels, random } = options;
   if (!Number.isInteger(folds) || folds < 2)
     throw new RangeError(`folds = ${folds}: expected an integer ≥ 2`);
-  if (groups && groups.length !== n) {
-    throw new RangeError(`groups has ${groups.length} entries: expected one per sample (${n})`);
-  }
-  const all = Array.from({ length: n }, (_, i) => i);
+  const all = Array.from({ length: labels.length }, (_, i) => i);
   const parts: number[][] = Array.from({ length: folds }, () => []);
-  if (groups) {
-    const byGroup = byKey(all, (i) => groups[i]!);
-    if (byGroup.size < folds) {
-      throw new RangeError(`${byGroup.size} identities cannot make ${folds} identity-disjoint folds`);
-    }
-    for (const g of shuffled([...byGroup.keys()], random)) {
-      let smallest = 0;
-      for (let f = 1; f < folds; f++) if (parts[f]!.length < parts[smallest]!.length) smallest = f;
-      parts[smallest]!.push(...byGroup.get(g)!);
-    }
-  } else {
-    let offset = 0;
-    for (const members of byKey(all, (i) => labels[i]!).values()) {
-      shuffled(members, random).forEach((idx, j) => parts[(j + offset) % folds]!.push(idx));
-      offset += members.length;
-    }
+  let offset = 0;
+  for (const members of byKey(all, (i) => labels[i]!).values()) {
+    shuffled(members, random).forEach((idx, j) => parts[(j + offset) % folds]!.push(idx));
+    offset += members.length;
   }
   return parts.map((part) => {
     const test = part.slice().sort((a, b) => a - b);
