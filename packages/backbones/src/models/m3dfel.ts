@@ -216,14 +216,14 @@ export const M3DFEL_PAPER: Readonly<M3dfelArchitecture> = Object.freeze({
   input: { frames: 16, height: 112, width: 112, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
 });
 
-/** Same architecture family at CPU-test size: widths 8–32, BiLSTM hidden 32, 4 heads; 16 frames of 32×32. */
+/** Same architecture family at CPU-test size: widths 8–32, BiLSTM hidden 32, 4 heads; 16 frames of 16×16 (the smallest size at which every R3D stage still has a spatial extent above 1×1 before layer4; 3-D convolutions are slow on tfjs-cpu). */
 export const M3DFEL_TINY: Readonly<M3dfelArchitecture> = Object.freeze({
   instanceLength: 4,
   bagSize: 4,
   widths: [8, 16, 24, 32] as const,
   lstmHidden: 32,
   heads: 4,
-  input: { frames: 16, height: 32, width: 32, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
+  input: { frames: 16, height: 16, width: 16, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
 });
 
 const M3DFEL_ARCHITECTURES: Readonly<Record<string, Readonly<M3dfelArchitecture>>> = {
@@ -241,7 +241,7 @@ const M3DFEL_PRESETS: Record<string, ModelPreset> = {
   tiny: {
     input: M3DFEL_TINY.input,
     numParameters: 252_288,
-    description: 'M3DFEL family at CPU-test size (R3D widths 8–32, BiLSTM 32, 4 heads), 16 × 32 × 32',
+    description: 'M3DFEL family at CPU-test size (R3D widths 8–32, BiLSTM 32, 4 heads), 16 × 16 × 16',
   },
 };
 
