@@ -9,6 +9,7 @@ import { expectNoTensorLeak } from '@dfer/test-utils';
 import { createModel, getModelInfo, listModels } from '../src/registry';
 import {
   createRdfer,
+  keyCentresFromScores,
   keySamplingPositions,
   Rdfer,
   RDFER_TINY,
@@ -60,12 +61,12 @@ describe('rdfer registry and forward', () => {
     model.dispose();
   });
 
-  it('starts the key centres spread over the video (bias atanh(−0.75 … 0.75))', () => {
+  it('starts the key centres spread over the video (centre_prior)', () => {
     const model = createModel('rdfer', { preset: 'tiny' }) as Rdfer;
     const x = tf.zeros([1, 16, 32, 32, 3]);
     const out = model.forwardWithAux(x);
     const c = Array.from(out.keyCentres.dataSync());
-    // Centres = μ·7.5 + 7.5 with μ = tanh(bias + w·g): spread and increasing, within the video.
+    // The prior peaks at long-term frames 0.875, 2.625, 4.375, 6.125 (input frames ×2): spread, increasing.
     expect(c[0]!).toBeLessThan(c[1]!);
     expect(c[2]!).toBeLessThan(c[3]!);
     expect(c[0]!).toBeGreaterThanOrEqual(0);
@@ -103,20 +104,38 @@ describe('rdfer registry and forward', () => {
 });
 
 describe('key-expression re-sampling', () => {
-  const config = { frames: 16, clips: 2, clipLength: 4, baseStride: 1, strideRange: 2, sigma: 1 };
+  const config = { clips: 2, clipLength: 4, baseStride: 1, strideRange: 2, sigma: 1 };
 
-  it('positions follow c = tanh(u)·(T−1)/2 + (T−1)/2, s = s₀·r^tanh(v), t = c + (g − 1.5)·s', () => {
-    const raw = tf.tensor2d([[0, 0.5, 0.3]]);
-    const { centres, stride, positions } = keySamplingPositions(raw, config);
-    const c1 = Math.tanh(0.5) * 7.5 + 7.5;
-    const s = 2 ** Math.tanh(0.3);
-    expect(Array.from(centres.dataSync())).toEqual([expect.closeTo(7.5, 5), expect.closeTo(c1, 5)]);
-    expect(stride.dataSync()[0]).toBeCloseTo(s, 5);
-    const expected = [7.5, c1].flatMap((c) => [-1.5, -0.5, 0.5, 1.5].map((g) => c + g * s));
-    Array.from(positions.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
-    tf.dispose([raw, centres, stride, positions]);
+  it('centres are the soft argmax Σ_i softmax_i(a)·i·k, by hand', () => {
+    // T_long = 3, k = 2: scores [0, ln 2, 0] → weights [1/4, 1/2, 1/4] → (0 + 2·2 + 4)/4 = 2;
+    // scores [0, 0, 0] → weights 1/3 → (0 + 2 + 4)/3 = 2; [−40, 0, 40] → 4.
+    const scores = tf.tensor3d([
+      [
+        [0, 0],
+        [Math.log(2), 0],
+        [0, 0],
+      ],
+      [
+        [-40, -40],
+        [0, 0],
+        [40, 40],
+      ],
+    ]);
+    const centres = keyCentresFromScores(scores, 2);
+    Array.from(centres.dataSync()).forEach((v, i) => expect(v).toBeCloseTo([2, 2, 4, 4][i]!, 5));
+    tf.dispose([scores, centres]);
   });
 
+  it('positions follow s = s₀·r^tanh(v), t = c + (g − 1.5)·s', () => {
+    const centres = tf.tensor2d([[7.5, 3.25]]);
+    const v = tf.tensor2d([[0.3]]);
+    const { stride, positions } = keySamplingPositions(centres, v, config);
+    const s = 2 ** Math.tanh(0.3);
+    expect(stride.dataSync()[0]).toBeCloseTo(s, 5);
+    const expected = [7.5, 3.25].flatMap((c) => [-1.5, -0.5, 0.5, 1.5].map((g) => c + g * s));
+    Array.from(positions.dataSync()).forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 4));
+    tf.dispose([centres, v, stride, positions]);
+  });
   it('soft selection: w = softmax_t(−(t − t_m)²/2σ²) by hand; a small σ picks the nearest frame', () => {
     const features = tf.tensor3d([[[1], [2], [4], [8]]]); // [1, T=4, D=1]
     const positions = tf.tensor2d([[1, 2.5]]);
@@ -146,19 +165,18 @@ describe('key-expression re-sampling', () => {
       eps: 1e-2,
     });
     expect(report.mismatches).toEqual([]);
-    const raw = tf.tensor2d([
-      [0.2, -0.4, 0.1],
-      [-0.3, 0.5, -0.2],
-    ]);
-    const positionsReport = checkGradients(
-      (r) => keySamplingPositions(r!, { ...config, frames: 6 }).positions,
-      [raw],
-      {
-        eps: 1e-2,
-      },
+    const scores = tf.tensor3d(
+      Array.from({ length: 2 * 5 * 2 }, (_, i) => Math.cos(1.3 * i)),
+      [2, 5, 2],
     );
-    expect(positionsReport.mismatches).toEqual([]);
-    tf.dispose([features, positions, raw]);
+    const v = tf.tensor2d([[0.4], [-0.7]]);
+    const localisation = checkGradients(
+      (a, sv) => keySamplingPositions(keyCentresFromScores(a!, 2), sv!, config).positions,
+      [scores, v],
+      { eps: 1e-2 },
+    );
+    expect(localisation.mismatches).toEqual([]);
+    tf.dispose([features, positions, scores, v]);
   });
 });
 

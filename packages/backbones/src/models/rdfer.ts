@@ -22,12 +22,14 @@ import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { Linear } from '../nn/linear';
 import { LSTM } from '../nn/lstm';
-import { addReshape } from '../nn/onnx';
+import { addReshape, addTensorInitializer } from '../nn/onnx';
 import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 import { FrameEncoder } from './rdfer/frame-encoder';
 import { GatedSelfAttention } from './rdfer/gated-attention';
 import {
+  keyCentresFromScores,
+  keyCentresFromScoresToOnnx,
   keySamplingPositions,
   keySamplingPositionsToOnnx,
   type KeySamplingConfig,
@@ -37,6 +39,7 @@ import {
 import { lstmToOnnx } from './rdfer/lstm-onnx';
 
 export {
+  keyCentresFromScores,
   keySamplingPositions,
   softSampleFrames,
   type KeySamplingConfig,
@@ -108,7 +111,8 @@ export interface RdferOutput {
  * 1. long-term stream: `F_long = F[:, ::k]`; `h = Gate_l(BiLSTM_l(F_long))` with
  *    `Gate(x) = x ⊙ σ(LN(MHA(x)))`; instance logits `z_i = fc_inst(h_i)`; long logits
  *    `z_long = Σ_i a_i z_i + a_0` (learned `long_pool`); `g = mean_i h_i`;
- * 2. localisation: `[u, v] = localiser(g)` → centres, stride and positions ({@link keySamplingPositions});
+ * 2. localisation: per-frame scores `a_i = localiser(h_i) + centre_prior_i` → centres by soft argmax
+ *    ({@link keyCentresFromScores}); stride logit `v = stride_head(g)` → positions ({@link keySamplingPositions});
  * 3. re-sampling: `S = softmax_t(−(t − t_m)²/2σ²)·F` ({@link softSampleFrames}) → P clips of L frames;
  * 4. short-term stream: `c_p = ReLU(clip_encoder([S_{p,0} ‖ … ‖ S_{p,L−1}]))`;
  *    `y = Gate_s(BiLSTM_s(c) ⊙ σ(channel_attention(g)))`; clip logits `fc_clip(y_p)`;
@@ -130,6 +134,8 @@ export class Rdfer extends VideoModel {
   readonly instanceFc: Linear;
   readonly longPool: Linear;
   readonly localiser: Linear;
+  readonly centrePrior: tf.Variable;
+  readonly strideHead: Linear;
   readonly clipEncoder: Linear;
   readonly shortLstm: LSTM;
   readonly channelAttention: Linear;
@@ -149,7 +155,6 @@ export class Rdfer extends VideoModel {
     this.longFrames = c.input.frames / c.longStride;
     this.featureDim = 2 * c.shortHidden;
     this.sampling = {
-      frames: c.input.frames,
       clips: c.clips,
       clipLength: c.clipLength,
       baseStride: c.baseStride,
@@ -170,7 +175,14 @@ export class Rdfer extends VideoModel {
     this.longGate = this.registerModule('long_gate', new GatedSelfAttention(longDim, c.longHeads, rng));
     this.instanceFc = this.registerModule('instance_fc', new Linear(longDim, c.numClasses, { rng }));
     this.longPool = this.registerModule('long_pool', new Linear(this.longFrames, 1, { rng }));
-    this.localiser = this.registerModule('localiser', new Linear(longDim, c.clips + 1, { rng }));
+    this.localiser = this.registerModule('localiser', new Linear(longDim, c.clips, { rng }));
+    this.centrePrior = this.registerParameter(
+      'centre_prior',
+      (c.initialization ?? 'random') === 'random'
+        ? tf.tensor2d(spreadCentrePrior(this.longFrames, c.clips), [this.longFrames, c.clips])
+        : tf.zeros([this.longFrames, c.clips]),
+    );
+    this.strideHead = this.registerModule('stride_head', new Linear(longDim, 1, { rng }));
     this.clipEncoder = this.registerModule('clip_encoder', new Linear(c.clipLength * d, c.clipDim, { rng }));
     this.shortLstm = this.registerModule(
       'short_lstm',
@@ -188,20 +200,6 @@ export class Rdfer extends VideoModel {
     this.fc = this.registerModule('fc', new Linear(this.featureDim, c.numClasses, { rng }));
     this.auFc =
       c.numAus > 0 ? this.registerModule('AU_fc', new Linear(this.featureDim, c.numAus, { rng })) : undefined;
-    if ((c.initialization ?? 'random') === 'random') this.spreadInitialCentres();
-  }
-
-  /**
-   * Starts the P centres evenly spread over the video (μ_p = −0.75 … 0.75 through the bias, so
-   * `tanh(u_p)` = μ_p at zero input) and the stride at s₀; our choice (the reference gives none).
-   */
-  private spreadInitialCentres(): void {
-    const p = this.config.clips;
-    const bias = Array.from({ length: p + 1 }, (_, i) =>
-      i === p ? 0 : Math.atanh(p === 1 ? 0 : -0.75 + (1.5 * i) / (p - 1)),
-    );
-    const bVar = this.localiser.bias as tf.Variable;
-    tf.tidy(() => bVar.assign(tf.tensor1d(bias)));
   }
 
   /** Every output of the network, aux outputs included (see {@link RdferOutput}). */
@@ -227,8 +225,10 @@ export class Rdfer extends VideoModel {
         this.numClasses,
       ]);
       const pooled = tf.mean(long, 1);
+      const scores = tf.add(this.localiser.forward(long), this.centrePrior); // [B, T_long, P]
       const { centres, stride, positions } = keySamplingPositions(
-        this.localiser.forward(pooled),
+        keyCentresFromScores(scores, c.longStride),
+        this.strideHead.forward(pooled),
         this.sampling,
       );
       const { sampled } = softSampleFrames(frames, positions, c.sampleSigma);
@@ -302,9 +302,15 @@ export class Rdfer extends VideoModel {
       axes: onnxAttr.ints([1]),
       keepdims: onnxAttr.int(0),
     });
-    const { centres, positions } = keySamplingPositionsToOnnx(
+    const scores = graph.addNode('Add', [
+      this.localiser.toOnnx(graph, long),
+      addTensorInitializer(graph, 'centre_prior', this.centrePrior),
+    ]);
+    const centres = keyCentresFromScoresToOnnx(graph, scores, this.longFrames, c.longStride);
+    const positions = keySamplingPositionsToOnnx(
       graph,
-      this.localiser.toOnnx(graph, pooled),
+      centres,
+      this.strideHead.toOnnx(graph, pooled),
       this.sampling,
     );
     const sampled = softSampleFramesToOnnx(graph, frames, positions, t, c.sampleSigma);
@@ -328,6 +334,21 @@ export class Rdfer extends VideoModel {
     if (this.auFc !== undefined) outputs.auLogits = this.auFc.toOnnx(graph, features);
     return outputs;
   }
+}
+
+/**
+ * Initial `centre_prior` `[T_long, P]`: `b_{i,p} = −(i − i_p)²/2` with `i_p = (T_long − 1)·(p + ½)/P`, so
+ * the P centres start spread evenly over the video (our choice; the reference gives no initialisation).
+ */
+function spreadCentrePrior(longFrames: number, clips: number): Float32Array {
+  const out = new Float32Array(longFrames * clips);
+  for (let i = 0; i < longFrames; i++) {
+    for (let p = 0; p < clips; p++) {
+      const centre = ((longFrames - 1) * (p + 0.5)) / clips;
+      out[i * clips + p] = -((i - centre) ** 2) / 2;
+    }
+  }
+  return out;
 }
 
 function validateRdferConfig(config: RdferConfig): void {
@@ -523,15 +544,15 @@ const RDFER_ARCHITECTURES: Readonly<Record<string, Readonly<RdferArchitecture>>>
 const RDFER_PRESETS: Record<string, ModelPreset> = {
   paper: {
     input: RDFER_PAPER.input,
-    numParameters: 9_707_179,
+    numParameters: 9_707_243,
     description:
       'RDFER at the lab code sizes: 64 × 112 × 112 in, 16 long-term frames, 2-layer BiLSTM 256, 4 re-sampled clips × 4 frames',
   },
   tiny: {
     input: RDFER_TINY.input,
-    // CNN 6,032 + long BiLSTM 12,800 + gates 2·4,192 + localiser 165 + long_pool 9 + clip encoder 4,128
+    // CNN 6,032 + long BiLSTM 12,800 + gates 2·4,192 + localiser 132 + centre_prior 32 + stride_head 33 + long_pool 9 + clip encoder 4,128
     // + short BiLSTM 6,400 + channel attention 1,056 + three 32→7 classifiers 3·231.
-    numParameters: 39_667,
+    numParameters: 39_699,
     description:
       'RDFER at CPU-test size: 16 × 32 × 32 in, 8 long-term frames, BiLSTMs 16, 4 clips × 4 frames',
   },

@@ -1,17 +1,15 @@
 /**
- * RDFER key-expression re-sampling made differentiable: the localisation head's outputs become clip
- * centres and a stride, and each re-sampled frame is a Gaussian-weighted average of the frame features
+ * RDFER key-expression re-sampling made differentiable: per-frame scores become clip centres (a soft
+ * argmax), a stride logit the clip stride, and each re-sampled frame is a Gaussian-weighted average of the frame features
  * around its (fractional) position, so gradients reach the localisation head.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
-import { addReshape, addScalar } from '../../nn/onnx';
+import { addReshape, addScalar, addTranspose } from '../../nn/onnx';
 
 /** Geometry of the key-expression re-sampling. */
 export interface KeySamplingConfig {
-  /** Frames T of the input the positions index (positions are in frames, 0 … T − 1). */
-  frames: number;
   /** Clips P re-sampled around P key centres (the lab: 4). */
   clips: number;
   /** Frames L per clip (the lab: 4). */
@@ -35,24 +33,42 @@ export interface KeySamplingPositions {
 }
 
 /**
- * Positions of the re-sampled frames from the localisation head's raw outputs `raw` `[B, P + 1]`
- * (P centre logits, then one log-stride logit), following the lab's parameterisation
- * (`reference/rdfer.md`, "key-expression localisation": μ = tanh(·), centre = μ·(T−1)/2 + (T−1)/2,
- * g = 0…L−1 frames at centre + (g − (L−1)/2)·stride) with a bounded stride (our choice; the lab uses
- * T/3·exp(δ) over 64 loaded frames):
+ * Key centres as a soft argmax over the long-term frames (our trainable form of the lab's key-position
+ * head, `reference/rdfer.md`, "key-expression localisation"): with per-frame scores `a_{i,p}` for each of
+ * the P clips and the input frame `τ_i = i·k` of long-term frame i (k = `longStride`),
  *
- *     c_p = tanh(u_p)·(T − 1)/2 + (T − 1)/2,    s = s₀ · r^{tanh(v)},
- *     t_{p,g} = c_p + (g − (L − 1)/2) · s.
+ *     c_p = Σ_i softmax_i(a_{·,p})_i · τ_i,
+ *
+ * so each centre lies in [0, (T_long − 1)·k] and moves towards the frames that score high. Input scores
+ * `[B, T_long, P]`, output `[B, P]` in input frames. Call inside `tf.tidy`.
+ */
+export function keyCentresFromScores(scores: tf.Tensor, longStride: number): tf.Tensor {
+  const [, tl, p] = scores.shape as [number, number, number];
+  const weights = tf.softmax(tf.transpose(scores, [0, 2, 1]), -1); // [B, P, T_long]
+  const grid = tf.tensor2d(
+    Array.from({ length: tl }, (_, i) => i * longStride),
+    [tl, 1],
+  );
+  return tf.reshape(tf.matMul(tf.reshape(weights, [-1, tl]), grid), [-1, p]);
+}
+
+/**
+ * Positions of the re-sampled frames from the centres `[B, P]` and the stride logit `v` `[B, 1]`,
+ * following the lab's clip layout (g = 0…L−1 frames at centre + (g − (L−1)/2)·stride,
+ * `reference/rdfer.md`) with a bounded stride (our choice; the lab uses T/3·exp(δ) over 64 frames):
+ *
+ *     s = s₀ · r^{tanh(v)},    t_{p,g} = c_p + (g − (L − 1)/2) · s.
  *
  * Call inside `tf.tidy`.
  */
-export function keySamplingPositions(raw: tf.Tensor, config: KeySamplingConfig): KeySamplingPositions {
-  const { frames: t, clips: p, clipLength: l, baseStride, strideRange } = config;
-  const b = raw.shape[0] as number;
-  const half = (t - 1) / 2;
-  const [u, v] = tf.split(raw, [p, 1], 1) as [tf.Tensor, tf.Tensor];
-  const centres = tf.add(tf.mul(tf.tanh(u), half), half);
-  const stride = tf.mul(tf.exp(tf.mul(tf.tanh(v), Math.log(strideRange))), baseStride); // [B, 1]
+export function keySamplingPositions(
+  centres: tf.Tensor,
+  strideLogit: tf.Tensor,
+  config: KeySamplingConfig,
+): KeySamplingPositions {
+  const { clips: p, clipLength: l, baseStride, strideRange } = config;
+  const b = centres.shape[0] as number;
+  const stride = tf.mul(tf.exp(tf.mul(tf.tanh(strideLogit), Math.log(strideRange))), baseStride); // [B, 1]
   const offsets = tf.tensor3d(
     Array.from({ length: l }, (_, g) => g - (l - 1) / 2),
     [1, 1, l],
@@ -84,28 +100,37 @@ export function softSampleFrames(
   return { weights, sampled: tf.matMul(weights as tf.Tensor3D, features as tf.Tensor3D) };
 }
 
-/** ONNX lowering of {@link keySamplingPositions}; returns the value names of centres `[B, P]` and positions `[B, P·L]`. */
+/** ONNX lowering of {@link keyCentresFromScores}: `[B, T_long, P]` scores → centres `[B, P]`. */
+export function keyCentresFromScoresToOnnx(
+  graph: OnnxGraph,
+  scores: string,
+  longFrames: number,
+  longStride: number,
+): string {
+  const weights = graph.addNode('Softmax', [addTranspose(graph, scores, [0, 2, 1])], {
+    axis: onnxAttr.int(-1),
+  });
+  const grid = graph.addInitializer(
+    graph.uniqueName('long_frame_grid'),
+    Array.from({ length: longFrames }, (_, i) => i * longStride),
+    [longFrames, 1],
+    'float32',
+  );
+  return addReshape(graph, graph.addNode('MatMul', [weights, grid]), [0, -1]);
+}
+
+/** ONNX lowering of {@link keySamplingPositions}; returns the positions `[B, P·L]`. */
 export function keySamplingPositionsToOnnx(
   graph: OnnxGraph,
-  raw: string,
+  centres: string,
+  strideLogit: string,
   config: KeySamplingConfig,
-): { centres: string; positions: string } {
-  const { frames: t, clips: p, clipLength: l, baseStride, strideRange } = config;
-  const half = (t - 1) / 2;
-  const [u, v] = graph.addNodeWithOutputs(
-    'Split',
-    [raw, graph.addInt64Constant('split', [p, 1])],
-    { axis: onnxAttr.int(1) },
-    { outputs: 2 },
-  ) as [string, string];
-  const centres = graph.addNode('Add', [
-    graph.addNode('Mul', [graph.addNode('Tanh', [u]), addScalar(graph, 'half', half)]),
-    addScalar(graph, 'half', half),
-  ]);
+): string {
+  const { clips: p, clipLength: l, baseStride, strideRange } = config;
   const stride = graph.addNode('Mul', [
     graph.addNode('Exp', [
       graph.addNode('Mul', [
-        graph.addNode('Tanh', [v]),
+        graph.addNode('Tanh', [strideLogit]),
         addScalar(graph, 'log_range', Math.log(strideRange)),
       ]),
     ]),
@@ -121,7 +146,7 @@ export function keySamplingPositionsToOnnx(
     addReshape(graph, centres, [0, p, 1]),
     graph.addNode('Mul', [offsets, addReshape(graph, stride, [0, 1, 1])]),
   ]);
-  return { centres, positions: addReshape(graph, positions, [0, p * l]) };
+  return addReshape(graph, positions, [0, p * l]);
 }
 
 /** ONNX lowering of {@link softSampleFrames}; returns the re-sampled features `[B, M, D]`. */
