@@ -22,6 +22,10 @@ import { DMIN } from './m3dfel/dmin';
 import { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
 import { R3dFeatures, type R3dWidths } from './m3dfel/r3d';
 
+export { DMIN } from './m3dfel/dmin';
+export { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
+export { R3dBasicBlock, R3dFeatures, type R3dWidths } from './m3dfel/r3d';
+
 // ------------------------------------------------------------------------------------------------ model
 
 /** Architecture of an M3DFEL preset (widths, depths, input). */
