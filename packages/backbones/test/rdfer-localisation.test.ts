@@ -86,13 +86,14 @@ function train(model: Rdfer, x: tf.Tensor, steps: number, keyWeight: number): vo
   optimizer.dispose();
 }
 
-it('with the key-position loss, the centres move onto each video’s own key segment', () => {
+it('with CE + 5 × the key-position loss, the centres move onto each video’s own key segment', () => {
   const x = keyClips();
   const model = smallRdfer(0);
   const before = meanDistance(model, x);
-  train(model, x, 40, 1);
+  train(model, x, 50, 5);
   const after = meanDistance(model, x);
   expect(before).toBeGreaterThan(3);
+  // Measured: 4.70 → 0.74 frames (deterministic on cpu).
   expect(after).toBeLessThan(before / 3);
   expect(after).toBeLessThan(1.5);
   tf.dispose(x);

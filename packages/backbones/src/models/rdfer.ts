@@ -14,8 +14,10 @@
  *   lab's hard indexing, which leaves the centre/stride heads without gradient; a key-position L1
  *   against the lab's "manual" target is {@link rdferKeyPositionLoss};
  * - the short-term clip encoder is a Linear over a clip's L concatenated frame features (a temporal
- *   convolution of kernel L) instead of a temporal-shift CNN; pooling over clips is a mean, over
- *   long-term instances a learned weighting (Conv1d(T→1, kernel 1)).
+ *   convolution of kernel L) instead of a temporal-shift CNN; pooling over clips and over long-term
+ *   instances is a mean (the lab: Conv1d pooling); the clip classifier is the final one, shared.
+ * - the inference graph (ONNX) outputs `logits`, `features` (and `auLogits`), like every registered
+ *   model; the key centres are a tfjs output ({@link Rdfer.forwardWithAux}).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
@@ -110,13 +112,18 @@ export interface RdferOutput {
  *
  * 1. long-term stream: `F_long = F[:, ::k]`; `h = Gate_l(BiLSTM_l(F_long))` with
  *    `Gate(x) = x ⊙ σ(LN(MHA(x)))`; instance logits `z_i = fc_inst(h_i)`; long logits
- *    `z_long = Σ_i a_i z_i + a_0` (learned `long_pool`); `g = mean_i h_i`;
- * 2. localisation: per-frame scores `a_i = localiser(h_i) + centre_prior_i` → centres by soft argmax
+ *    `z_long = mean_i z_i`; `g = mean_i h_i`;
+ * 2. localisation: per-frame, per-clip scores `a_{i,p} = localiser(h_i)_p + centre_prior_{i,p} +
+ *    logsumexp_c z_{i,c}` (the last term is the frame's expression evidence, a smooth form of the
+ *    lab's "manual" target: the frames with the highest class scores) → centres by soft argmax
  *    ({@link keyCentresFromScores}); stride logit `v = stride_head(g)` → positions ({@link keySamplingPositions});
  * 3. re-sampling: `S = softmax_t(−(t − t_m)²/2σ²)·F` ({@link softSampleFrames}) → P clips of L frames;
  * 4. short-term stream: `c_p = ReLU(clip_encoder([S_{p,0} ‖ … ‖ S_{p,L−1}]))`;
- *    `y = Gate_s(BiLSTM_s(c) ⊙ σ(channel_attention(g)))`; clip logits `fc_clip(y_p)`;
- *    features `f = mean_p y_p`; logits `fc(f)`, AU logits `AU_fc(f)`.
+ *    `y = Gate_s(BiLSTM_s(c) ⊙ σ(channel_attention(g)))`; clip logits `fc(y_p)` (the final classifier
+ *    shared, so `logits = fc(f) = mean_p fc(y_p)`); features `f = mean_p y_p`; AU logits `AU_fc(f)`.
+ *
+ * Every parameter is on the path to `logits`: the instance classifier through the localisation
+ * evidence, so the aux losses (long, instance, clip CE; key L1) shape the same weights the prediction uses.
  *
  * Input `[B, T, H, W, C]` of the preset's size, channels-last.
  */
@@ -132,7 +139,6 @@ export class Rdfer extends VideoModel {
   readonly longLstm: LSTM;
   readonly longGate: GatedSelfAttention;
   readonly instanceFc: Linear;
-  readonly longPool: Linear;
   readonly localiser: Linear;
   readonly centrePrior: tf.Variable;
   readonly strideHead: Linear;
@@ -140,7 +146,6 @@ export class Rdfer extends VideoModel {
   readonly shortLstm: LSTM;
   readonly channelAttention: Linear;
   readonly shortGate: GatedSelfAttention;
-  readonly clipFc: Linear;
   readonly fc: Linear;
   readonly auFc: Linear | undefined;
 
@@ -174,7 +179,6 @@ export class Rdfer extends VideoModel {
     );
     this.longGate = this.registerModule('long_gate', new GatedSelfAttention(longDim, c.longHeads, rng));
     this.instanceFc = this.registerModule('instance_fc', new Linear(longDim, c.numClasses, { rng }));
-    this.longPool = this.registerModule('long_pool', new Linear(this.longFrames, 1, { rng }));
     this.localiser = this.registerModule('localiser', new Linear(longDim, c.clips, { rng }));
     this.centrePrior = this.registerParameter(
       'centre_prior',
@@ -196,7 +200,6 @@ export class Rdfer extends VideoModel {
       'short_gate',
       new GatedSelfAttention(this.featureDim, c.shortHeads, rng),
     );
-    this.clipFc = this.registerModule('clip_fc', new Linear(this.featureDim, c.numClasses, { rng }));
     this.fc = this.registerModule('fc', new Linear(this.featureDim, c.numClasses, { rng }));
     this.auFc =
       c.numAus > 0 ? this.registerModule('AU_fc', new Linear(this.featureDim, c.numAus, { rng })) : undefined;
@@ -220,12 +223,10 @@ export class Rdfer extends VideoModel {
       );
       const long = this.longGate.forward(this.longLstm.forward(longIn));
       const instanceLogits = this.instanceFc.forward(long);
-      const longLogits = tf.reshape(this.longPool.forward(tf.transpose(instanceLogits, [0, 2, 1])), [
-        b,
-        this.numClasses,
-      ]);
+      const longLogits = tf.mean(instanceLogits, 1);
       const pooled = tf.mean(long, 1);
-      const scores = tf.add(this.localiser.forward(long), this.centrePrior); // [B, T_long, P]
+      const evidence = tf.logSumExp(instanceLogits, 2, true); // [B, T_long, 1]
+      const scores = tf.add(tf.add(this.localiser.forward(long), this.centrePrior), evidence); // [B, T_long, P]
       const { centres, stride, positions } = keySamplingPositions(
         keyCentresFromScores(scores, c.longStride),
         this.strideHead.forward(pooled),
@@ -235,7 +236,7 @@ export class Rdfer extends VideoModel {
       const clips = tf.relu(this.clipEncoder.forward(tf.reshape(sampled, [b, c.clips, c.clipLength * d])));
       const channel = tf.reshape(tf.sigmoid(this.channelAttention.forward(pooled)), [b, 1, this.featureDim]);
       const short = this.shortGate.forward(tf.mul(this.shortLstm.forward(clips), channel));
-      const clipLogits = this.clipFc.forward(short);
+      const clipLogits = this.fc.forward(short);
       const features = tf.mean(short, 1);
       const head = this.forwardHead(features);
       const out: RdferOutput = {
@@ -275,7 +276,7 @@ export class Rdfer extends VideoModel {
   }
 
   /**
-   * The inference graph: outputs `logits` (and `auLogits`) and `keyCentres` `[B, P]`, the same
+   * The inference graph: outputs `logits`, `features` (and `auLogits`), the same
    * computation as {@link Rdfer.forwardWithAux} (BiLSTMs as ONNX `LSTM` nodes; dynamic batch).
    */
   override toOnnx(graph: OnnxGraph, input: string): Record<string, string> {
@@ -302,9 +303,16 @@ export class Rdfer extends VideoModel {
       axes: onnxAttr.ints([1]),
       keepdims: onnxAttr.int(0),
     });
+    const evidence = graph.addNode('ReduceLogSumExp', [this.instanceFc.toOnnx(graph, long)], {
+      axes: onnxAttr.ints([2]),
+      keepdims: onnxAttr.int(1),
+    });
     const scores = graph.addNode('Add', [
-      this.localiser.toOnnx(graph, long),
-      addTensorInitializer(graph, 'centre_prior', this.centrePrior),
+      graph.addNode('Add', [
+        this.localiser.toOnnx(graph, long),
+        addTensorInitializer(graph, 'centre_prior', this.centrePrior),
+      ]),
+      evidence,
     ]);
     const centres = keyCentresFromScoresToOnnx(graph, scores, this.longFrames, c.longStride);
     const positions = keySamplingPositionsToOnnx(
@@ -330,7 +338,7 @@ export class Rdfer extends VideoModel {
       axes: onnxAttr.ints([1]),
       keepdims: onnxAttr.int(0),
     });
-    const outputs: Record<string, string> = { logits: this.fc.toOnnx(graph, features), keyCentres: centres };
+    const outputs: Record<string, string> = { logits: this.fc.toOnnx(graph, features), features };
     if (this.auFc !== undefined) outputs.auLogits = this.auFc.toOnnx(graph, features);
     return outputs;
   }
@@ -544,15 +552,15 @@ const RDFER_ARCHITECTURES: Readonly<Record<string, Readonly<RdferArchitecture>>>
 const RDFER_PRESETS: Record<string, ModelPreset> = {
   paper: {
     input: RDFER_PAPER.input,
-    numParameters: 9_707_243,
+    numParameters: 9_703_635,
     description:
       'RDFER at the lab code sizes: 64 × 112 × 112 in, 16 long-term frames, 2-layer BiLSTM 256, 4 re-sampled clips × 4 frames',
   },
   tiny: {
     input: RDFER_TINY.input,
-    // CNN 6,032 + long BiLSTM 12,800 + gates 2·4,192 + localiser 132 + centre_prior 32 + stride_head 33 + long_pool 9 + clip encoder 4,128
-    // + short BiLSTM 6,400 + channel attention 1,056 + three 32→7 classifiers 3·231.
-    numParameters: 39_699,
+    // CNN 6,032 + long BiLSTM 12,800 + gates 2·4,192 + localiser 132 + centre_prior 32 + stride_head 33
+    // + clip encoder 4,128 + short BiLSTM 6,400 + channel attention 1,056 + two 32→7 classifiers 2·231.
+    numParameters: 39_459,
     description:
       'RDFER at CPU-test size: 16 × 32 × 32 in, 8 long-term frames, BiLSTMs 16, 4 clips × 4 frames',
   },
