@@ -21,7 +21,6 @@ export { VideoModel, type InputSpec, type VideoModelOutput, type VideoModelHeadO
 export {
   loadWeights,
   loadWeightsFromContent,
-  permuteValues,
   saveWeights,
   stateDictToSafetensors,
   type LoadWeightsOptions,

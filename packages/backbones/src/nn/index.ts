@@ -41,3 +41,4 @@ export {
 } from './transformer';
 export { MaxPool2d, MeanPool, type MaxPool2dConfig } from './pooling';
 export { addTensorInitializer, addScalar, addReshape, addTranspose } from './onnx';
+export { permuteValues } from './permute';

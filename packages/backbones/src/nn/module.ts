@@ -10,6 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxGraph } from '@dfer/runtime';
 
+import { permuteValues } from './permute';
+
 /** Memory layout of a state dict: tfjs (channels-last, `[in, out]` Linear) or PyTorch. */
 export type StateDictLayout = 'tfjs' | 'pytorch';
 
@@ -365,8 +367,17 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
       const t = dict[e.name];
       if (t === undefined) continue;
       tf.tidy(() => {
+        const perm = layout === 'pytorch' ? e.torchToTfjs : undefined;
         let value =
-          layout === 'pytorch' && e.torchToTfjs !== undefined ? tf.transpose(t, [...e.torchToTfjs]) : t;
+          perm === undefined || (t.dtype !== 'float32' && t.dtype !== 'int32')
+            ? perm === undefined
+              ? t
+              : tf.transpose(t, [...perm])
+            : tf.tensor(
+                permuteValues(t.dataSync() as Float32Array | Int32Array, t.shape, perm),
+                perm.map((p) => t.shape[p] as number),
+                t.dtype,
+              );
         if (value.dtype !== e.variable.dtype) value = tf.cast(value, e.variable.dtype);
         e.variable.assign(value);
       });
