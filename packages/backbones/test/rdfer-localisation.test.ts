@@ -1,7 +1,8 @@
 /**
  * The key-position localisation of RDFER is trainable: on clips where the key segment is known (bright
  * frames in a dark video, at a different place per video), training moves the predicted centres to it,
- * both with the key-position loss and — through the soft frame selection alone — with cross-entropy.
+ * with the key-position loss; and the soft frame selection passes the cross-entropy gradient to the
+ * localisation head.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '@dfer/runtime';
@@ -71,7 +72,7 @@ function meanDistance(model: Rdfer, x: tf.Tensor): number {
 function train(model: Rdfer, x: tf.Tensor, steps: number, keyWeight: number): void {
   const optimizer = tf.train.adam(0.03);
   const targets = KEY_STARTS.flatMap((s) => [s + 1.5, s + 1.5, s + 1.5, s + 1.5]);
-  const labels = tf.oneHot(tf.tensor1d(LABELS, 'int32'), 4);
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(LABELS, 'int32'), 4));
   for (let step = 0; step < steps; step++) {
     const cost = optimizer.minimize(() => {
       const out = model.forwardWithAux(x);
@@ -103,7 +104,7 @@ it('with CE + 5 × the key-position loss, the centres move onto each video’s o
 it('the soft selection passes the classification gradient to the localiser (cross-entropy alone)', () => {
   const x = keyClips();
   const model = smallRdfer(1);
-  const labels = tf.oneHot(tf.tensor1d(LABELS, 'int32'), 4);
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(LABELS, 'int32'), 4));
   const { grads, value } = tf.variableGrads(
     () => tf.losses.softmaxCrossEntropy(labels, model.forwardWithAux(x).logits) as tf.Scalar,
     [model.localiser.weight],
