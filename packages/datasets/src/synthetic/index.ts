@@ -16,7 +16,10 @@ export {
   type SyntheticLabelNoiseConfig,
 } from './synthetic-facs-dataset';
 export {
+  createAuExpressionRule,
   createSyntheticAuDataset,
+  labelAuClipExpression,
+  type AuExpressionRule,
   type AuOccurrenceSource,
   type SyntheticAuClipInfo,
   type SyntheticAuConfig,

@@ -3,6 +3,8 @@
  * windows of real frame-level AU labels (e.g. BP4D's 12 AUs), so the AU base rates, co-occurrences
  * and temporal runs are those of the real data, while the faces are synthetic.
  */
+import { EXPRESSIONS, priorMatrix, type PriorSourceName } from '@dfer/au-knowledge';
+
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
 import { createRandomSource, deriveSeed, randomInt, randomUniform, shuffledIndices } from '../random';
 import {
@@ -50,6 +52,101 @@ export interface SyntheticAuConfig {
   readonly occlusionRate?: number;
   /** Pose, framing and photometric jitter ranges. */
   readonly nuisance?: SyntheticNuisanceConfig;
+  /**
+   * Binary prior table of `@dfer/au-knowledge` that labels each clip with an expression for the auxiliary
+   * FER task (see {@link labelAuClipExpression}). Default `'facs-emfacs'`.
+   */
+  readonly expressionPrior?: Extract<PriorSourceName, 'facs-emfacs' | 'facs-manual' | 'du2014'>;
+  /** Smallest prototype coverage that names an expression; below it the clip is `'neutral'`. Default 0.5. */
+  readonly expressionThreshold?: number;
+}
+
+/** The expression rule of {@link labelAuClipExpression}: prototypes restricted to the dataset's AUs. */
+export interface AuExpressionRule {
+  /** Label names: `'neutral'` first, then every expression whose prototype has ≥ 1 of the AUs. */
+  readonly labelNames: readonly string[];
+  /** `[labelNames.length − 1, auNames.length]` 0/1 prototype rows (no row for `'neutral'`). */
+  readonly prototypes: Float64Array;
+  readonly numAus: number;
+  readonly threshold: number;
+}
+
+/**
+ * Builds the expression rule for AU columns `auNames` from a binary prior table of `@dfer/au-knowledge`
+ * (`facs-emfacs` by default; AUs the table lacks count as 0). Expressions with no prototype AU among
+ * `auNames` are left out (they could never be chosen).
+ */
+export function createAuExpressionRule(
+  auNames: readonly string[],
+  prior: SyntheticAuConfig['expressionPrior'] = 'facs-emfacs',
+  threshold = 0.5,
+): AuExpressionRule {
+  const m = priorMatrix({ source: prior, aus: auNames, fill: 0 });
+  const keep: number[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    let any = false;
+    for (let j = 0; j < m.cols; j++) if ((m.values64[r * m.cols + j] as number) > 0) any = true;
+    if (any) keep.push(r);
+  }
+  // rows in the canonical EXPRESSIONS order, so label indices do not depend on the table's row order
+  keep.sort(
+    (a, b) =>
+      EXPRESSIONS.indexOf(m.expressions[a] as (typeof EXPRESSIONS)[number]) -
+      EXPRESSIONS.indexOf(m.expressions[b] as (typeof EXPRESSIONS)[number]),
+  );
+  const prototypes = new Float64Array(keep.length * m.cols);
+  keep.forEach((r, k) => prototypes.set(m.values64.subarray(r * m.cols, (r + 1) * m.cols), k * m.cols));
+  return {
+    labelNames: ['neutral', ...keep.map((r) => m.expressions[r] as string)],
+    prototypes,
+    numAus: m.cols,
+    threshold,
+  };
+}
+
+/**
+ * The expression label of a clip from its AU occurrences (the auxiliary FER target of AU-MTL).
+ *
+ * With a_j the fraction of the clip's frames where AU j is present and P_ej ∈ {0, 1} the prototype of
+ * expression e restricted to the dataset's AUs, the coverage is s_e = Σ_j P_ej·a_j / Σ_j P_ej. The label
+ * is argmax_e s_e (ties: the expression with more prototype AUs, then the earlier one in `labelNames`) when
+ * that maximum is ≥ `threshold`, else `'neutral'` (index 0). The AUs themselves are the real label rows,
+ * so the expression labels inherit BP4D's imbalance and co-occurrence rather than shaping them.
+ *
+ * @param presences - `[T, numAus]` 0/1 row-major.
+ * @returns the label index into `rule.labelNames`.
+ */
+export function labelAuClipExpression(rule: AuExpressionRule, presences: ArrayLike<number>): number {
+  const n = rule.numAus;
+  if (n === 0 || presences.length === 0 || presences.length % n !== 0) {
+    throw new RangeError(
+      `labelAuClipExpression: presences must be a non-empty multiple of ${n} values, got length ${presences.length}`,
+    );
+  }
+  const T = presences.length / n;
+  const a = new Float64Array(n);
+  for (let t = 0; t < T; t++)
+    for (let j = 0; j < n; j++) a[j] = (a[j] as number) + (presences[t * n + j] as number) / T;
+  let best = 0;
+  let bestScore = -1;
+  let bestSize = 0;
+  const rows = rule.labelNames.length - 1;
+  for (let e = 0; e < rows; e++) {
+    let num = 0;
+    let size = 0;
+    for (let j = 0; j < n; j++) {
+      const p = rule.prototypes[e * n + j] as number;
+      num += p * (a[j] as number);
+      size += p;
+    }
+    const s = num / size;
+    if (s > bestScore + 1e-12 || (Math.abs(s - bestScore) <= 1e-12 && size > bestSize)) {
+      best = e + 1;
+      bestScore = s;
+      bestSize = size;
+    }
+  }
+  return bestScore >= rule.threshold ? best : 0;
 }
 
 /** Ground truth of one AU-detection clip. */
@@ -66,7 +163,10 @@ export interface SyntheticAuClipInfo {
   readonly auIntensities: Float32Array;
 }
 
-/** The AU-detection dataset. Its only expression label is `'none'`: the targets are `ClipSample.aus`. */
+/**
+ * The AU-detection dataset. The targets are `ClipSample.aus`; `label` is the auxiliary expression label of
+ * {@link labelAuClipExpression} (over the clip's full window), in `labelNames` order.
+ */
 export interface SyntheticAuDataset extends ClipDataset {
   readonly auNames: readonly string[];
   readonly size: readonly [number, number];
@@ -111,7 +211,8 @@ interface Window {
 
 class SyntheticAuDatasetImpl implements SyntheticAuDataset {
   readonly length: number;
-  readonly labelNames = ['none'] as const;
+  readonly labelNames: readonly string[];
+  private readonly expressionRule: AuExpressionRule;
   readonly auNames: readonly string[];
   readonly size: readonly [number, number];
   private readonly labels: Uint8Array;
@@ -148,6 +249,16 @@ class SyntheticAuDatasetImpl implements SyntheticAuDataset {
     }
     this.sourceRows = src.labels.length / nAu;
     this.auNames = [...src.auNames];
+    const prior = config.expressionPrior ?? 'facs-emfacs';
+    if (!['facs-emfacs', 'facs-manual', 'du2014'].includes(prior)) {
+      fail('expressionPrior', "'facs-emfacs', 'facs-manual' or 'du2014'", prior);
+    }
+    this.expressionRule = createAuExpressionRule(
+      this.auNames,
+      prior,
+      num('expressionThreshold', config.expressionThreshold ?? 0.5, 0, 1),
+    );
+    this.labelNames = this.expressionRule.labelNames;
     this.seed = int('seed', config.seed ?? 0, -(2 ** 53), 2 ** 53);
     this.length = int('numClips', config.numClips ?? 500, 1, 1e7);
     const numIdentities = int('numIdentities', config.numIdentities ?? 50, 1, 1e7);
@@ -238,12 +349,20 @@ class SyntheticAuDatasetImpl implements SyntheticAuDataset {
     }
   }
 
+  private expressionLabel(w: Window): number {
+    const n = this.auNames.length;
+    return labelAuClipExpression(
+      this.expressionRule,
+      this.labels.subarray(w.start * n, (w.start + w.plan.numFrames) * n),
+    );
+  }
+
   record(index: number): VideoRecord {
     this.check(index, 'record');
     return {
       id: `synau-${String(index).padStart(6, '0')}`,
       numFrames: this.window(index).plan.numFrames,
-      label: 0,
+      label: this.expressionLabel(this.window(index)),
       subject: `identity-${String(this.identities[index]).padStart(4, '0')}`,
     };
   }
@@ -331,7 +450,7 @@ class SyntheticAuDatasetImpl implements SyntheticAuDataset {
       id,
       frames,
       shape: [T, h, wd, 3],
-      label: 0,
+      label: this.expressionLabel(w),
       frameIndices: [...frameIndices],
       aus,
       meta: {

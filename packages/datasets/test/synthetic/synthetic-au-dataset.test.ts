@@ -1,5 +1,11 @@
 import { auCooccurrence } from '@dfer/au-knowledge';
-import { createSyntheticAuDataset, readBp4dAuLabels, type AuOccurrenceSource } from '@dfer/datasets';
+import {
+  createAuExpressionRule,
+  createSyntheticAuDataset,
+  labelAuClipExpression,
+  readBp4dAuLabels,
+  type AuOccurrenceSource,
+} from '@dfer/datasets';
 import { describeWithSharedData } from '@dfer/test-utils';
 
 /** A hand-made source: AU06 and AU12 always together (rows 0–39), AU01 alone (rows 40–79). */
@@ -82,7 +88,6 @@ describe('createSyntheticAuDataset', () => {
       ...info.auPresences.subarray(6, 9),
     ]);
     expect(Buffer.from(a.frames.buffer).equals(Buffer.from(b.frames.buffer))).toBe(true);
-    expect(ds.labelNames).toEqual(['none']);
     expect(ds.record(3).subject).toMatch(/^identity-/);
   });
 
@@ -132,3 +137,79 @@ describeWithSharedData(
     });
   },
 );
+
+describe('auxiliary expression label (labelAuClipExpression)', () => {
+  const aus = [
+    'AU01',
+    'AU02',
+    'AU04',
+    'AU06',
+    'AU07',
+    'AU10',
+    'AU12',
+    'AU14',
+    'AU15',
+    'AU17',
+    'AU23',
+    'AU24',
+  ];
+  const rule = createAuExpressionRule(aus);
+  const row = (...on: string[]): number[] => aus.map((a) => (on.includes(a) ? 1 : 0));
+  const label = (...rows: number[][]): string =>
+    rule.labelNames[labelAuClipExpression(rule, rows.flat())] as string;
+
+  it('restricts the FACS/EMFACS prototypes to the AUs present (hand-checked rows)', () => {
+    // canonical EXPRESSIONS order; happy 6+12; sad 1+4+15; surprise 1+2 (5, 26 absent); fear 1+2+4; angry 4+7+23; disgust 15; contempt 12+14
+    expect(rule.labelNames).toEqual([
+      'neutral',
+      'happy',
+      'sad',
+      'angry',
+      'surprise',
+      'disgust',
+      'fear',
+      'contempt',
+    ]);
+    expect(Array.from(rule.prototypes.subarray(0, 12))).toEqual(row('AU06', 'AU12'));
+    expect(Array.from(rule.prototypes.subarray(12, 24))).toEqual(row('AU01', 'AU04', 'AU15'));
+  });
+
+  it('argmax coverage, ties to the larger prototype, neutral below the threshold', () => {
+    expect(label(row('AU06', 'AU12'), row('AU06', 'AU12'))).toBe('happy');
+    // AU12 in both frames, AU06 in one: happy 0.75, contempt (12+14) 0.5
+    expect(label(row('AU06', 'AU12'), row('AU12'))).toBe('happy');
+    // 1+2+4 all on: surprise (1, 2) and fear (1, 2, 4) both cover 1 → fear (larger prototype)
+    expect(label(row('AU01', 'AU02', 'AU04'))).toBe('fear');
+    // 1+4+15: sad covers 1, disgust (15) covers 1 → sad
+    expect(label(row('AU01', 'AU04', 'AU15'))).toBe('sad');
+    // AU10 alone is in no prototype here; AU12 half the time: happy 0.25, contempt 0.25 → neutral
+    expect(label(row('AU10'), row('AU12', 'AU10'))).toBe('neutral');
+    expect(label(row())).toBe('neutral');
+    expect(() => labelAuClipExpression(rule, [1, 0])).toThrow(/multiple of 12/);
+  });
+
+  it('the dataset labels each clip with the rule over its whole window', () => {
+    const source = handSource();
+    const ds = createSyntheticAuDataset({
+      source,
+      seed: 2,
+      numClips: 20,
+      size: [16, 16],
+      numFrames: [8, 12],
+    });
+    const r = createAuExpressionRule(source.auNames);
+    expect(ds.labelNames).toEqual(r.labelNames);
+    for (let i = 0; i < ds.length; i++) {
+      const info = ds.getClipInfo(i);
+      expect(ds.record(i).label).toBe(labelAuClipExpression(r, info.auPresences));
+    }
+    const names = new Set(Array.from({ length: ds.length }, (_, i) => ds.labelNames[ds.record(i).label]));
+    expect(
+      [...names].every((n) => ['happy', 'neutral', 'sad', 'surprise', 'fear'].includes(n as string)),
+    ).toBe(true);
+    expect(names.has('happy')).toBe(true);
+    expect(() => createSyntheticAuDataset({ source, expressionPrior: 'dfew' as never })).toThrow(
+      /expressionPrior/,
+    );
+  });
+});
