@@ -50,6 +50,12 @@ export interface ModelRegistration {
   presets: Record<string, ModelPreset>;
   /** Default number of expression classes (7 for DFEW / FERV39K). */
   defaultNumClasses: number;
+  /**
+   * Parameters that receive no gradient by the architecture's design (e.g. a last-block branch whose
+   * output the head never reads), as a regular expression over state-dict names plus the reason. The
+   * registry tests require exactly these to have zero gradients and every other parameter a non-zero one.
+   */
+  parametersWithoutGradient?: { pattern: RegExp; reason: string };
   /** Builds the model. */
   create(options: ModelBuildOptions): VideoModel;
 }
@@ -82,6 +88,7 @@ export interface ModelInfo {
   source: { paper: string; code: string; reference: string };
   presets: Record<string, ModelPreset>;
   defaultNumClasses: number;
+  parametersWithoutGradient?: { pattern: RegExp; reason: string };
 }
 
 const registry = new Map<string, ModelRegistration>();
