@@ -164,12 +164,22 @@ describe('analyseClipAgreement partition and weights (constructed predictions)',
   });
 
   it('entropy measure: weight 1 + γ(1 − A_entropy) for the hard sample', () => {
-    const r = analyseClipAgreement(probs, labels, shape, { epoch: 5 });
+    const r = analyseClipAgreement(probs, labels, shape, { measure: 'entropy', epoch: 5 });
     const a = r.entropy[1] as number;
     // p̄ of sample 1 is uniform (each class once at 0.94, thrice at 0.02) → A_entropy = 0.
     expect(a).toBeCloseTo(0, 6);
     expect(r.weights[1]).toBeCloseTo(1 + (1 - a), 6);
     expect(r.agreement).toBe(r.entropy);
+  });
+
+  it('default measure (cosine): same partition; hard weight 1 + (1 − A_cos)', () => {
+    const r = analyseClipAgreement(probs, labels, shape, { epoch: 5 });
+    expect(r.agreement).toBe(r.cosine);
+    expect(Array.from(r.partition)).toEqual([0, 1, 2, 1]);
+    // Sample 1: each clip pair is confident on different classes: cos = (2·E·e + 2·e²)/(E² + 3·e²).
+    const cos = (2 * E * e + 2 * e * e) / (E * E + 3 * e * e);
+    expect(r.cosine[1]).toBeCloseTo(cos, 5);
+    expect(r.weights[1]).toBeCloseTo(1 + (1 - cos), 5);
   });
 
   it('relabel: the likely-noisy sample is trained on ŷ with weight 1 after warm-up', () => {
@@ -221,7 +231,7 @@ describe('createClipAgreement / createRobustWeighting', () => {
     expect(config).toEqual({ type: 'clip_agreement', noisyTreatment: 'relabel' });
     expect(weighting.clips).toBe(4);
     expect(weighting.config).toMatchObject({
-      measure: 'entropy',
+      measure: 'cosine',
       warmupEpochs: 5,
       noisyTreatment: 'relabel',
     });

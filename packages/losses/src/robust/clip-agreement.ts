@@ -53,7 +53,10 @@ export interface ClipAgreementScores {
 
 /** Options of {@link analyseClipAgreement}; every field has a documented default (ours, not the paper's). */
 export interface ClipAgreementOptions {
-  /** Score the partition reads (default `'entropy'`). */
+  /**
+   * Score the partition reads (default `'cosine'`: it measures agreement alone; `'entropy'` also falls
+   * with a merely moderate confidence, so with many classes its thresholds must be set lower).
+   */
   measure?: AgreementMeasure;
   /** Samples with agreement below this are hard (default 0.5). */
   hardBelow?: number;
@@ -81,7 +84,7 @@ export type ResolvedClipAgreementOptions = Required<ClipAgreementOptions>;
 
 /** The defaults of {@link ClipAgreementOptions} (our choices; the paper is silent). */
 export const CLIP_AGREEMENT_DEFAULTS: Readonly<ResolvedClipAgreementOptions> = Object.freeze({
-  measure: 'entropy',
+  measure: 'cosine',
   hardBelow: 0.5,
   noisyAbove: 0.7,
   noisyMargin: 0.5,
