@@ -89,10 +89,12 @@ export class BatchNorm extends Module {
         mean = this.runningMean;
         variance = this.runningVar;
       }
-      let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      if (this.weight !== undefined) y = tf.mul(y, this.weight);
-      if (this.bias !== undefined) y = tf.add(y, this.bias);
-      return y;
+      // y = x·s + t with per-channel s = γ/√(σ² + ε), t = β − μ·s: two full-size ops instead of four
+      let scale: tf.Tensor = tf.rsqrt(tf.add(variance, this.eps));
+      if (this.weight !== undefined) scale = tf.mul(scale, this.weight);
+      let shift: tf.Tensor = tf.neg(tf.mul(mean, scale));
+      if (this.bias !== undefined) shift = tf.add(shift, this.bias);
+      return tf.add(tf.mul(x, scale), shift);
     });
   }
 
