@@ -31,3 +31,4 @@ export {
   type ClipAgreementConfig,
   type RobustWeightingConfig,
 } from './robust-weighting';
+export { rdferLoss, RDFER_LOSS_WEIGHTS, type RdferLossOptions } from './rdfer-loss';
