@@ -64,6 +64,26 @@ async function main(): Promise<void> {
   const batch = positiveInt(values.batch as string, 'batch');
   const ortThreads = positiveInt(values['ort-threads'] as string, 'ort-threads');
   const results: Timing[] = [];
+  const out = values.out as string;
+  /** Rewrites the JSON after every measurement, so an interrupted run keeps what it measured. */
+  const write = (): void => {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(
+      out,
+      `${JSON.stringify(
+        {
+          schemaVersion: 1,
+          createdAt: new Date().toISOString(),
+          machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+          repeats,
+          batch,
+          results,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  };
 
   for (const name of models) {
     for (const preset of presets) {
@@ -139,29 +159,14 @@ async function main(): Promise<void> {
           medianMsPerClip: median(times),
         });
         console.log(`${name}/${preset} onnxruntime: ${median(times).toFixed(1)} ms per clip`);
+        write();
       } finally {
         await session.release();
       }
     }
   }
 
-  const out = values.out as string;
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        schemaVersion: 1,
-        createdAt: new Date().toISOString(),
-        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-        repeats,
-        batch,
-        results,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  write();
   console.log(`wrote ${out}`);
 }
 
