@@ -27,7 +27,7 @@ export class GELU extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       if (this.approximate === 'tanh') {
-        const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+        const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
         return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
       }
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
