@@ -80,3 +80,4 @@ export {
   type SavedWeights,
 } from './experiment/run-artifacts';
 export { buildCli } from './cli';
+export * from './au-detection';
