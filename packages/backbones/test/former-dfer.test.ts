@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { createSession, exportOnnx, runSession } from '@dfer/runtime';
+
 import { createModel, FormerDfer, getModelInfo } from '@dfer/backbones';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 
@@ -87,6 +89,32 @@ describe('former_dfer', () => {
       );
     });
     model.dispose();
+  });
+
+  it('paper preset: the ONNX export of the official-size network gives the PyTorch reference logits (onnxruntime)', async () => {
+    const f = fixture('paper');
+    const model = createModel('former_dfer', { preset: 'paper', initialization: 'zeros' });
+    fillDeterministic(model, f.scale);
+    model.eval();
+    const exported = await exportOnnx(model, {
+      inputShape: ['batch', 16, 112, 112, 3],
+      modelName: 'former_dfer',
+      preset: 'paper',
+    });
+    model.dispose();
+    const x = fixtureClip(f.input_shape);
+    const data = Float32Array.from(x.dataSync());
+    const dims = [...x.shape];
+    x.dispose();
+    const session = await createSession(exported.bytes, { threads: 1 });
+    try {
+      const out = await runSession(session, { input: { data, dims } });
+      expect(out.logits?.dims).toEqual([1, 7]);
+      expect(maxRelativeError(out.logits?.data ?? [], f.logits)).toBeLessThan(1e-3);
+      expect(maxRelativeError(out.features?.data ?? [], f.features)).toBeLessThan(1e-3);
+    } finally {
+      await session.release();
+    }
   });
 
   const slow = process.env.DFER_SLOW_TESTS === '1' ? it : it.skip;

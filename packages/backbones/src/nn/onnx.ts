@@ -1,6 +1,8 @@
 /** Helpers shared by the layers' ONNX lowerings (graph building goes through `OnnxGraph` of @dfer/runtime). */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
+
+import { permuteValues } from './permute';
 
 /**
  * Adds `tensor` (optionally transposed by `perm`) as a float32 initializer under a unique name built from
@@ -12,10 +14,13 @@ export function addTensorInitializer(
   tensor: tf.Tensor,
   perm?: readonly number[],
 ): string {
-  const source = perm === undefined ? tensor : tf.transpose(tensor, [...perm]);
-  const data = Float32Array.from(source.dataSync());
-  const shape = [...source.shape];
-  if (source !== tensor) source.dispose();
+  if (tensor.dtype !== 'float32') {
+    throw new Error(`addTensorInitializer(${prefix}): float32 tensor expected, got ${tensor.dtype}`);
+  }
+  // typed-array copy and permutation: tfjs transposes and iterator copies are slow for paper-size weights
+  const values = new Float32Array(tensor.dataSync() as Float32Array);
+  const data = perm === undefined ? values : permuteValues(values, tensor.shape, perm);
+  const shape = perm === undefined ? [...tensor.shape] : perm.map((p) => tensor.shape[p] as number);
   return graph.addInitializer(graph.uniqueName(prefix), data, shape, 'float32');
 }
 
