@@ -26,9 +26,11 @@ interface Timing {
   input: number[];
   kind: 'tfjs-train-step' | 'onnxruntime-inference';
   backend: string;
-  /** Milliseconds per clip for each repeat (after one warm-up run). */
+  /** Milliseconds per clip for each repeat (after one warm-up run); empty when the run failed. */
   msPerClip: number[];
-  medianMsPerClip: number;
+  medianMsPerClip: number | null;
+  /** Why the measurement failed (e.g. the wasm heap is too small for a paper-size training step). */
+  error?: string;
 }
 
 const { values } = parseArgs({
@@ -110,21 +112,33 @@ async function main(): Promise<void> {
           tf.dispose([value, ...Object.values(grads)]);
           return (performance.now() - start) / batch;
         };
-        step();
-        const times = Array.from({ length: repeats }, step);
-        results.push({
-          model: name,
-          preset,
-          numParameters: model.numParameters(),
-          input: shape,
-          kind: 'tfjs-train-step',
-          backend: engine.backend,
-          msPerClip: times,
-          medianMsPerClip: median(times),
-        });
-        console.log(
-          `${name}/${preset} train step on ${engine.backend}: ${median(times).toFixed(1)} ms per clip`,
-        );
+        const base = { model: name, preset, numParameters: model.numParameters(), input: shape };
+        try {
+          step();
+          const times = Array.from({ length: repeats }, step);
+          results.push({
+            ...base,
+            kind: 'tfjs-train-step',
+            backend: engine.backend,
+            msPerClip: times,
+            medianMsPerClip: median(times),
+          });
+          console.log(
+            `${name}/${preset} train step on ${engine.backend}: ${median(times).toFixed(1)} ms per clip`,
+          );
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          results.push({
+            ...base,
+            kind: 'tfjs-train-step',
+            backend: engine.backend,
+            msPerClip: [],
+            medianMsPerClip: null,
+            error: message,
+          });
+          console.error(`${name}/${preset} train step on ${engine.backend} failed: ${message}`);
+        }
+        write();
         x.dispose();
         model.dispose();
       }
