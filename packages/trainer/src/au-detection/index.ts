@@ -1,6 +1,8 @@
 export {
   buildAuDetectionData,
   type AuDataContext,
+  type AuDetectionDataNode,
+  type Bp4dDataNode,
   type AuDetectionData,
   type SyntheticAuDataNode,
 } from './au-data';
@@ -27,3 +29,9 @@ export {
   type AuMtlComparisonRow,
   type AuMtlComparisonVariant,
 } from './au-mtl-comparison';
+export {
+  createBp4dAuProtocol,
+  type Bp4dAuProtocol,
+  type Bp4dAuProtocolConfig,
+  type Bp4dPartFiles,
+} from './bp4d-protocol';

@@ -19,7 +19,7 @@ import {
   type OptimizerConfig,
 } from '../optim/optimizers';
 import { learningRateAt, type ScheduleConfig } from '../optim/schedules';
-import { buildAuDetectionData, type AuDetectionData, type SyntheticAuDataNode } from './au-data';
+import { buildAuDetectionData, type AuDetectionData, type AuDetectionDataNode } from './au-data';
 import { summariseAuReports, tuneAuThresholds, type AuReportSummary } from './au-metrics';
 
 /** `au`: AU detection alone (single-task); `joint`: AU detection + the auxiliary FER loss. */
@@ -32,7 +32,7 @@ export interface AuDetectionExperimentConfig {
   readonly seeds: readonly number[];
   /** 1-based folds to run. Default `[1]`. */
   readonly folds: readonly number[];
-  readonly data: SyntheticAuDataNode;
+  readonly data: AuDetectionDataNode;
   /** A registered model with an AU head; frame-level AU logits are used when it has `forwardWithFrames`. */
   readonly model: { readonly type: string; readonly preset: string };
   readonly task: AuDetectionTask;
@@ -96,7 +96,16 @@ const schema = z.strictObject({
   name: z.string().min(1),
   seeds: z.array(z.int()).min(1).default([0]),
   folds: z.array(z.int().min(1)).min(1).default([1]),
-  data: z.looseObject({ type: z.literal('synthetic_au'), labelFile: z.string().min(1) }),
+  data: z.union([
+    z.looseObject({ type: z.literal('synthetic_au'), labelFile: z.string().min(1) }),
+    z.looseObject({
+      type: z.literal('bp4d'),
+      parts: z.array(z.strictObject({ labels: z.string().min(1), paths: z.string().min(1) })).min(2),
+      frameRoot: z.string().min(1),
+      clipLength: z.int().min(1).optional(),
+      validationFraction: z.number().min(0).lt(1).optional(),
+    }),
+  ]),
   model: z.strictObject({
     type: z.string().min(1).default('au_mtl'),
     preset: z.string().min(1).default('tiny'),
