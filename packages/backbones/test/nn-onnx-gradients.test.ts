@@ -45,7 +45,11 @@ const cases: LayerCase[] = [
     build: () => new Conv2d(2, 3, 7, { stride: 2, padding: 3, bias: false, rng: rng() }),
     shape: [1, 9, 8, 2],
   },
-  { name: 'BatchNorm on NHWC (ONNX: eval statistics; gradients: batch statistics)', build: () => new BatchNorm(4), shape: [2, 3, 3, 4] },
+  {
+    name: 'BatchNorm on NHWC (ONNX: eval statistics; gradients: batch statistics)',
+    build: () => new BatchNorm(4),
+    shape: [2, 3, 3, 4],
+  },
   { name: 'BatchNorm on [N, C]', build: () => new BatchNorm(3), shape: [4, 3] },
   { name: 'LayerNorm', build: () => new LayerNorm(6, { eps: 1e-6 }), shape: [2, 3, 6] },
   { name: 'GELU tanh', build: () => new GELU('tanh'), shape: [3, 5] },
