@@ -90,7 +90,7 @@ export async function checkDashboardInBrowser(
               {
                 config: { type: string };
                 data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] };
-                canvas: HTMLCanvasElement;
+                canvas: { width: number; height: number };
               }
             >;
           };
