@@ -83,7 +83,7 @@ export async function checkDashboardInBrowser(
     await page.waitForSelector('body[data-ready="true"]', { timeout });
     const charts = await page.evaluate(() => {
       const state = (
-        window as unknown as {
+        globalThis as unknown as {
           dferDashboard: {
             charts: Record<
               string,
