@@ -15,12 +15,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', '**/*.test.ts', 'tools/**', 'apps/**', '**/bench/**', '**/scripts/**', '**/src/cli.ts'],
+    files: [
+      '**/test/**',
+      '**/*.test.ts',
+      'tools/**',
+      'apps/**',
+      '**/bench/**',
+      '**/scripts/**',
+      '**/src/cli.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -138,7 +138,9 @@ function bench(extraArgs) {
   setup();
   const cli = join(root, 'apps', 'bench', 'dist', 'cli.js');
   if (existsSync(cli)) {
-    process.exit(run(process.execPath, [cli, ...(extraArgs.length ? extraArgs : ['run'])], { allowFailure: true }));
+    process.exit(
+      run(process.execPath, [cli, ...(extraArgs.length ? extraArgs : ['run'])], { allowFailure: true }),
+    );
   }
   log('apps/bench has no CLI yet (issue 11); nothing end-to-end to run.');
   process.exit(1);

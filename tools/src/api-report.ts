@@ -24,7 +24,10 @@ function declarationSignature(name: string, decl: ExportedDeclarations): string 
         .getParameters()
         .map((p) => `${p.getName()}${p.isOptional() ? '?' : ''}: ${typeText(p)}`)
         .join(', ');
-      const ret = fn.getReturnType().getText(fn, 0).replace(/import\("[^"]*"\)\./g, '');
+      const ret = fn
+        .getReturnType()
+        .getText(fn, 0)
+        .replace(/import\("[^"]*"\)\./g, '');
       return `function ${name}(${params}): ${ret}`;
     });
     return sigs.join('\n');
@@ -36,13 +39,19 @@ function declarationSignature(name: string, decl: ExportedDeclarations): string 
       .filter((m) => !m.getText().trimStart().startsWith('#'))
       .map((m) => {
         const text = m.getText().replace(/\/\*\*[\s\S]*?\*\//g, '');
-        const head = (text.includes('{') ? text.slice(0, text.indexOf('{')) : text).replace(/\s+/g, ' ').trim();
+        const head = (text.includes('{') ? text.slice(0, text.indexOf('{')) : text)
+          .replace(/\s+/g, ' ')
+          .trim();
         return `  ${head.replace(/;$/, '')};`;
       });
     const heritage = decl.getExtends() ? ` extends ${decl.getExtends()!.getText()}` : '';
     return `class ${name}${heritage} {\n${members.join('\n')}\n}`;
   }
-  if (Node.isInterfaceDeclaration(decl) || Node.isTypeAliasDeclaration(decl) || Node.isEnumDeclaration(decl)) {
+  if (
+    Node.isInterfaceDeclaration(decl) ||
+    Node.isTypeAliasDeclaration(decl) ||
+    Node.isEnumDeclaration(decl)
+  ) {
     return decl
       .getText()
       .replace(/\/\*\*[\s\S]*?\*\//g, '')

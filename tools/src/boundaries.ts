@@ -25,7 +25,13 @@ export const ALLOWED_EDGES: Readonly<Record<string, readonly string[]>> = {
   '@dfer/datasets': ['@dfer/au-knowledge'],
   '@dfer/losses': ['@dfer/au-knowledge', '@dfer/runtime'],
   '@dfer/backbones': ['@dfer/runtime'],
-  '@dfer/trainer': ['@dfer/au-knowledge', '@dfer/runtime', '@dfer/losses', '@dfer/backbones', '@dfer/datasets'],
+  '@dfer/trainer': [
+    '@dfer/au-knowledge',
+    '@dfer/runtime',
+    '@dfer/losses',
+    '@dfer/backbones',
+    '@dfer/datasets',
+  ],
   '@dfer/bench': [
     '@dfer/trainer',
     '@dfer/au-knowledge',
@@ -112,19 +118,26 @@ export function checkBoundaries(root: string): string[] {
       ...Object.keys(pkg.devDependencies),
       ...Object.keys(pkg.peerDependencies),
     ]);
-    for (const file of [...listTypeScriptFiles(join(pkg.dir, 'src')), ...listTypeScriptFiles(join(pkg.dir, 'test'))]) {
+    for (const file of [
+      ...listTypeScriptFiles(join(pkg.dir, 'src')),
+      ...listTypeScriptFiles(join(pkg.dir, 'test')),
+    ]) {
       const rel = relative(root, file);
       const isSource = file.startsWith(join(pkg.dir, 'src') + sep);
       importsOf(readFileSync(file, 'utf8')).forEach((spec) => {
         if (spec.startsWith('.')) {
           const target = resolve(dirname(file), spec);
           if (!(target + sep).startsWith(pkg.dir + sep)) {
-            problems.push(`${rel}: relative import "${spec}" leaves ${pkg.relDir}; import the package's public entry`);
+            problems.push(
+              `${rel}: relative import "${spec}" leaves ${pkg.relDir}; import the package's public entry`,
+            );
           }
           return;
         }
         if (spec === 'onnxruntime-node' && pkg.name !== ONNXRUNTIME_OWNER) {
-          problems.push(`${rel}: imports onnxruntime-node; only ${ONNXRUNTIME_OWNER} may (use its inference API)`);
+          problems.push(
+            `${rel}: imports onnxruntime-node; only ${ONNXRUNTIME_OWNER} may (use its inference API)`,
+          );
         }
         const wsMatch = /^(@dfer\/[^/]+)(\/.*)?$/.exec(spec);
         if (!wsMatch) return;
@@ -135,7 +148,12 @@ export function checkBoundaries(root: string): string[] {
         if (target !== pkg.name && !declared.has(target!)) {
           problems.push(`${rel}: imports ${target} which ${pkg.relDir}/package.json does not declare`);
         }
-        if (isSource && target !== pkg.name && target! in pkg.devDependencies && !(target! in pkg.dependencies)) {
+        if (
+          isSource &&
+          target !== pkg.name &&
+          target! in pkg.devDependencies &&
+          !(target! in pkg.dependencies)
+        ) {
           problems.push(`${rel}: source imports ${target}, which is only a devDependency`);
         }
       });
@@ -152,7 +170,9 @@ if (require.main === module) {
   const root = rootIndex >= 0 ? resolve(args[rootIndex + 1]!) : repoRoot;
   const problems = checkBoundaries(root);
   if (problems.length > 0) {
-    console.error(`boundary check failed (${problems.length} problem(s)):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    console.error(
+      `boundary check failed (${problems.length} problem(s)):\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
     process.exit(1);
   }
   console.log(`boundary check passed (${listWorkspacePackages(root).length} packages)`);

@@ -13,13 +13,23 @@ function makeTree(): string {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `@dfer/${folder}`, ...json }));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'src', name), text);
   };
-  pkg('au-knowledge', {}, {
-    'index.ts': "export { scoreOf } from './score';\nexport const AU_IDS = [1, 2, 4] as const;\n",
-    'score.ts': '/** doc */\nexport function scoreOf(x: number, scale = 2): number {\n  return x * scale;\n}\n',
-  });
-  pkg('datasets', { dependencies: { '@dfer/au-knowledge': 'workspace:*' } }, {
-    'index.ts': "import { scoreOf } from '@dfer/au-knowledge';\nexport const twice = (x: number): number => scoreOf(x);\n",
-  });
+  pkg(
+    'au-knowledge',
+    {},
+    {
+      'index.ts': "export { scoreOf } from './score';\nexport const AU_IDS = [1, 2, 4] as const;\n",
+      'score.ts':
+        '/** doc */\nexport function scoreOf(x: number, scale = 2): number {\n  return x * scale;\n}\n',
+    },
+  );
+  pkg(
+    'datasets',
+    { dependencies: { '@dfer/au-knowledge': 'workspace:*' } },
+    {
+      'index.ts':
+        "import { scoreOf } from '@dfer/au-knowledge';\nexport const twice = (x: number): number => scoreOf(x);\n",
+    },
+  );
   return root;
 }
 
@@ -43,13 +53,19 @@ describe('boundary check', () => {
   });
 
   it('fails on a relative import that leaves the package', () => {
-    writeFileSync(join(root, 'packages/datasets/src/rel.ts'), "export * from '../../au-knowledge/src/score';\n");
+    writeFileSync(
+      join(root, 'packages/datasets/src/rel.ts'),
+      "export * from '../../au-knowledge/src/score';\n",
+    );
     expect(checkBoundaries(root).join('\n')).toMatch(/leaves packages\/datasets/);
   });
 
   it('fails on a dependency cycle through devDependencies', () => {
     const file = join(root, 'packages/au-knowledge/package.json');
-    writeFileSync(file, JSON.stringify({ name: '@dfer/au-knowledge', devDependencies: { '@dfer/datasets': '*' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: '@dfer/au-knowledge', devDependencies: { '@dfer/datasets': '*' } }),
+    );
     const problems = checkBoundaries(root).join('\n');
     expect(problems).toMatch(/dependency cycle: @dfer\/au-knowledge → @dfer\/datasets → @dfer\/au-knowledge/);
     expect(problems).toMatch(/contradicts ARCHITECTURE.md/);
@@ -62,7 +78,10 @@ describe('boundary check', () => {
   });
 
   it('fails when a package other than runtime imports onnxruntime-node', () => {
-    writeFileSync(join(root, 'packages/datasets/src/ort.ts'), "import * as ort from 'onnxruntime-node';\nexport { ort };\n");
+    writeFileSync(
+      join(root, 'packages/datasets/src/ort.ts'),
+      "import * as ort from 'onnxruntime-node';\nexport { ort };\n",
+    );
     expect(checkBoundaries(root).join('\n')).toMatch(/imports onnxruntime-node; only @dfer\/runtime may/);
   });
 

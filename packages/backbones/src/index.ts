@@ -16,6 +16,7 @@ export {
   type ModelInfo,
   type ModelPreset,
   type ModelRegistration,
+  type ParametersWithoutGradient,
 } from './registry';
 export { VideoModel, type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
 export {

@@ -52,10 +52,11 @@ export interface ModelRegistration {
   defaultNumClasses: number;
   /**
    * Parameters that receive no gradient by the architecture's design (e.g. a last-block branch whose
-   * output the head never reads), as a regular expression over state-dict names plus the reason. The
-   * registry tests require exactly these to have zero gradients and every other parameter a non-zero one.
+   * output the head never reads): `names` lists their state-dict names for a built model (they can depend
+   * on the preset, e.g. on its depth), `reason` says why. The registry tests require exactly these to have
+   * zero gradients and every other parameter a non-zero one.
    */
-  parametersWithoutGradient?: { pattern: RegExp; reason: string };
+  parametersWithoutGradient?: ParametersWithoutGradient;
   /** Builds the model. */
   create(options: ModelBuildOptions): VideoModel;
 }
@@ -88,7 +89,15 @@ export interface ModelInfo {
   source: { paper: string; code: string; reference: string };
   presets: Record<string, ModelPreset>;
   defaultNumClasses: number;
-  parametersWithoutGradient?: { pattern: RegExp; reason: string };
+  parametersWithoutGradient?: ParametersWithoutGradient;
+}
+
+/** Parameters that an architecture leaves without gradient by design; see {@link ModelRegistration}. */
+export interface ParametersWithoutGradient {
+  /** State-dict names of those parameters in `model` (built from this registration). */
+  names(model: VideoModel): readonly string[];
+  /** Why the architecture gives them no gradient. */
+  reason: string;
 }
 
 const registry = new Map<string, ModelRegistration>();

@@ -12,5 +12,8 @@ export function tinyClip(
   seed = 0,
 ): { data: Float32Array; shape: [number, number, number, number] } {
   const rng = createSeededRng(seed);
-  return { data: rng.uniformArray(frames * height * width * channels), shape: [frames, height, width, channels] };
+  return {
+    data: rng.uniformArray(frames * height * width * channels),
+    shape: [frames, height, width, channels],
+  };
 }

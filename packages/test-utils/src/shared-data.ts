@@ -15,7 +15,11 @@ export function sharedDataPath(...parts: string[]): string | undefined {
  * `describe` when the shared data file exists, otherwise `describe.skip` with a message saying what is
  * missing, so a user's clone skips these tests clearly instead of failing.
  */
-export function describeWithSharedData(relativePath: string, name: string, body: (path: string) => void): void {
+export function describeWithSharedData(
+  relativePath: string,
+  name: string,
+  body: (path: string) => void,
+): void {
   const path = sharedDataPath(relativePath);
   if (path === undefined) {
     describe.skip(`${name} (skipped: shared data file ../shared/data/${relativePath} is absent)`, () => {

@@ -25,7 +25,11 @@ function collectTensors(value: unknown, seen = new Set<tf.Tensor>()): Set<tf.Ten
     if (!value.isDisposed) seen.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectTensors(v, seen);
-  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const v of Object.values(value)) collectTensors(v, seen);
   }
   return seen;

@@ -477,5 +477,10 @@ registerModel({
   },
   presets: MAE_DFER_PRESETS,
   defaultNumClasses: 7,
+  parametersWithoutGradient: {
+    names: (model) => (model as MaeDfer).parametersWithoutGradient,
+    reason:
+      'the head reads only the region tokens; step S3 (local-to-region cross-attention) of the last block updates only local tokens, which nothing reads afterwards (they exist for the pre-training decoder)',
+  },
   create: (options: ModelBuildOptions) => createMaeDfer(options),
 });

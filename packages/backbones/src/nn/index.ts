@@ -26,6 +26,9 @@ export {
 } from './rng';
 export { Linear, type LinearConfig } from './linear';
 export { Conv2d, toPair, type Conv2dConfig, type Size2d } from './conv2d';
+export { Conv3d, applyConv3d, toTriple, type Conv3dConfig, type Size3d } from './conv3d';
+export { Conv1d, applyConv1d, type Conv1dConfig } from './conv1d';
+export { LSTM, type LSTMConfig } from './lstm';
 export { BatchNorm, type BatchNormConfig } from './batch-norm';
 export { LayerNorm, type LayerNormConfig } from './layer-norm';
 export { GELU, ReLU, Identity, Dropout, type GeluApproximation, type DropoutConfig } from './activations';
