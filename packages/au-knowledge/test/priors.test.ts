@@ -7,16 +7,13 @@ import {
   priorMatrix,
   type PriorMatrix,
 } from '@dfer/au-knowledge';
-import { sharedDataPath } from '@dfer/test-utils';
+import { describeWithSharedFiles } from '@dfer/test-utils';
 
 interface Tables {
   au_order: string[];
   label_order: string[];
   prior: Record<string, { rows: number[][] }>;
 }
-
-const tablesPath = sharedDataPath('..', 'reference', 'au-dfer-tables.json');
-const describeTables = tablesPath === undefined ? describe.skip : describe;
 
 function row(prior: PriorMatrix, label: string): Float64Array {
   const r = prior.labels.indexOf(label);
@@ -28,29 +25,33 @@ function argmaxAu(prior: PriorMatrix, label: string): string {
   return prior.aus[values.indexOf(Math.max(...values))] as string;
 }
 
-describeTables('AU-DFER matrices equal au-dfer-tables.json (../shared/reference)', () => {
-  const tables = JSON.parse(readFileSync(tablesPath ?? '', 'utf8')) as Tables;
-  const cases: [string, string][] = [
-    ['dfew', 'dfew_final'],
-    ['dfew-earlier', 'dfew_earlier'],
-    ['ferv39k-former-dfer', 'ferv39k_former_dfer'],
-  ];
+describeWithSharedFiles(
+  'AU-DFER matrices equal au-dfer-tables.json (../shared/reference)',
+  ['../reference/au-dfer-tables.json'],
+  (tablesPath) => {
+    const tables = JSON.parse(readFileSync(tablesPath, 'utf8')) as Tables;
+    const cases: [string, string][] = [
+      ['dfew', 'dfew_final'],
+      ['dfew-earlier', 'dfew_earlier'],
+      ['ferv39k-former-dfer', 'ferv39k_former_dfer'],
+    ];
 
-  it.each(cases)('%s equals %s exactly, looked up by names in a shuffled order', (source, key) => {
-    // Ask for reversed labels and AUs: every entry must be found by name, not position.
-    const labels = [...tables.label_order].reverse();
-    const aus = [...tables.au_order].reverse();
-    const prior = priorMatrix({ source: source as 'dfew', labels, aus });
-    const expected = tables.prior[key]?.rows ?? [];
-    for (const label of tables.label_order) {
-      for (const au of tables.au_order) {
-        const want = expected[tables.label_order.indexOf(label)]?.[tables.au_order.indexOf(au)];
-        expect(getPriorEntry(prior, label, au)).toBe(want);
+    it.each(cases)('%s equals %s exactly, looked up by names in a shuffled order', (source, key) => {
+      // Ask for reversed labels and AUs: every entry must be found by name, not position.
+      const labels = [...tables.label_order].reverse();
+      const aus = [...tables.au_order].reverse();
+      const prior = priorMatrix({ source: source as 'dfew', labels, aus });
+      const expected = tables.prior[key]?.rows ?? [];
+      for (const label of tables.label_order) {
+        for (const au of tables.au_order) {
+          const want = expected[tables.label_order.indexOf(label)]?.[tables.au_order.indexOf(au)];
+          expect(getPriorEntry(prior, label, au)).toBe(want);
+        }
       }
-    }
-    expect(prior.values).toEqual(Float32Array.from(prior.values64));
-  });
-});
+      expect(prior.values).toEqual(Float32Array.from(prior.values64));
+    });
+  },
+);
 
 describe('priorMatrix', () => {
   const dfew = priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18' });

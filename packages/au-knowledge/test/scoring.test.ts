@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { priorMatrix, scoreExpressions, type PriorSourceDefinition } from '@dfer/au-knowledge';
-import { sharedDataPath } from '@dfer/test-utils';
+import { describeWithSharedFiles } from '@dfer/test-utils';
 
 const tiny: PriorSourceDefinition = {
   name: 'tiny',
@@ -117,17 +117,15 @@ interface Reference {
   firstFramePosterior: number[];
 }
 
-const csvPath = sharedDataPath('media', 'OpenFace_Test.csv');
-(csvPath === undefined ? describe.skip : describe)(
+describeWithSharedFiles(
   'scoreExpressions on a real OpenFace output (../shared/data/media)',
-  () => {
+  ['media/OpenFace_Test.csv'],
+  (csvPath) => {
     // Made by fixtures/make-openface-scores.py (numpy) from the same CSV and the AU-DFER DFEW prior.
     const reference = JSON.parse(
       readFileSync(join(__dirname, 'fixtures', 'openface-scores.json'), 'utf8'),
     ) as Reference;
-    const lines = readFileSync(csvPath ?? '', 'utf8')
-      .trim()
-      .split('\n');
+    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     const header = (lines[0] ?? '').split(',').map((h) => h.trim());
     const columns = reference.aus.map((au) => header.indexOf(`${au}_c`));
     const q = lines.slice(1).flatMap((line) => {

@@ -5,5 +5,5 @@
  */
 export { createSeededRng, type SeededRng } from './seeded-rng';
 export { expectNoTensorLeak, countTensors } from './tensor-leak';
-export { sharedDataPath, describeWithSharedData } from './shared-data';
+export { sharedDataPath, describeWithSharedData, describeWithSharedFiles } from './shared-data';
 export { tinyClip } from './fixtures';

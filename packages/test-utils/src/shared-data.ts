@@ -29,3 +29,24 @@ export function describeWithSharedData(
   }
   describe(name, () => body(path));
 }
+
+/**
+ * `describe` over several shared files (paths relative to `../shared/data`; `../reference/…` reaches the
+ * reference folder). When any is absent the block is registered as skipped, with a name that lists the
+ * missing files, and `body` is **not** run — so a body may read its files at collection time.
+ */
+export function describeWithSharedFiles(
+  name: string,
+  relativePaths: readonly string[],
+  body: (...paths: string[]) => void,
+): void {
+  const paths = relativePaths.map((p) => sharedDataPath(p));
+  const missing = relativePaths.filter((_, i) => paths[i] === undefined);
+  if (missing.length > 0) {
+    describe.skip(`${name} (skipped: absent beside the clone: ${missing.map((m) => join('../shared/data', m)).join(', ')})`, () => {
+      it('needs the shared data folder', () => undefined);
+    });
+    return;
+  }
+  describe(name, () => body(...(paths as string[])));
+}
