@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { benchOutputPaths, runMatrix, writeReports } from './matrix/run-matrix';
 import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles';
+import { applyRealDataset, createRealDatasetSelection, listRealDatasets } from './matrix/datasets';
 import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
 
 function positiveInt(name: string) {
@@ -57,6 +58,15 @@ export function createBenchProgram(): Command {
       '--data <file.json>',
       "trainer data node to use instead of the profile's synthetic data (e.g. a DFEW node)",
     )
+    .addOption(
+      new Option(
+        '--dataset <name>',
+        "run the profile's matrix on a real dataset (needs --data-root)",
+      ).choices(listRealDatasets()),
+    )
+    .option('--data-root <dir>', '--dataset: folder of the clip frame folders (e.g. DFEW Clip/clip_224x224)')
+    .option('--split-dir <dir>', '--dataset: folder of the official split lists (default <data-root>/splits)')
+    .option('--fold <k>', '--dataset: one official fold only (default: every fold)', positiveInt('--fold'))
     .option('--epochs <n>', "override the profile's epochs", positiveInt('--epochs'))
     .option('--seeds <list>', "override the profile's seeds (comma-separated)")
     .action(
@@ -66,10 +76,39 @@ export function createBenchProgram(): Command {
         engine?: ProfileConfig['engine'];
         only?: string;
         data?: string;
+        dataset?: string;
+        dataRoot?: string;
+        splitDir?: string;
+        fold?: number;
         epochs?: number;
         seeds?: string;
       }) => {
-        const base = getProfile(opts.profile);
+        let base = getProfile(opts.profile);
+        if (opts.dataset === undefined && (opts.dataRoot ?? opts.splitDir ?? opts.fold) !== undefined)
+          throw new InvalidArgumentError(
+            '--data-root, --split-dir and --fold need --dataset (dfew, ferv39k or mafw)',
+          );
+        if (opts.dataset !== undefined) {
+          if (opts.data) throw new InvalidArgumentError('give either --data or --dataset, not both');
+          if (!opts.dataRoot)
+            throw new InvalidArgumentError(`--dataset ${opts.dataset} needs --data-root <dir>`);
+          const selection = createRealDatasetSelection({
+            dataset: opts.dataset,
+            dataRoot: opts.dataRoot,
+            ...(opts.splitDir ? { splitDir: opts.splitDir } : {}),
+            ...(opts.fold ? { fold: opts.fold } : {}),
+          });
+          const real = applyRealDataset(base, selection);
+          base = real.profile;
+          for (const c of selection.clipCounts)
+            process.stderr.write(
+              `bench run: ${opts.dataset} fold ${c.fold}: ${c.train} train / ${c.test} test clips listed\n`,
+            );
+          if (real.leftOutMethods.length)
+            process.stderr.write(
+              `bench run: ${real.leftOutMethods.length} method(s) left out, they need per-clip AU labels that the split lists do not have: ${real.leftOutMethods.join(', ')}\n`,
+            );
+        }
         const seeds = opts.seeds
           ? opts.seeds.split(',').map((s) => {
               const n = Number(s);

@@ -1,5 +1,6 @@
 import type { BenchResults, MeanStdValue } from '../results/schema';
 import { aggregateRuns, minorityFirstOrder, type AggregateRow } from './aggregate';
+import { renderPublishedComparison } from '../matrix/published';
 
 /** `mean ± std` in percent with one decimal (`n/a` for null). */
 export function formatPercent(value: MeanStdValue | null): string {
@@ -78,6 +79,7 @@ export function renderReportMarkdown(results: BenchResults): string {
         '',
       );
     }
+    out.push(...renderPublishedComparison(group));
     const first = group[0]!;
     const totalSupport = first.classNames.map((_, c) => group.reduce((a, r) => a + r.support[c]!, 0));
     const order = minorityFirstOrder(totalSupport);
