@@ -7,6 +7,7 @@ import { benchOutputPaths, runMatrix, writeReports } from './matrix/run-matrix';
 import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles';
 import { applyRealDataset, createRealDatasetSelection, listRealDatasets } from './matrix/datasets';
 import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
+import { addPerfCommand } from './perf/perf-command';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -164,6 +165,8 @@ export function createBenchProgram(): Command {
           `  results:   ${paths.results}\n  report:    ${paths.report}\n  dashboard: ${paths.dashboard}\n`,
       );
     });
+
+  addPerfCommand(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ export {
   benchResultsSchema,
   runRecordSchema,
   perfRecordSchema,
+  perfTargetSchema,
   type BenchResults,
   type EpochHistoryRecord,
   type FoldMetrics,
@@ -66,3 +67,50 @@ export {
   type RunMatrixSummary,
 } from './matrix/run-matrix';
 export { createBenchProgram } from './cli';
+export {
+  clipValues,
+  median,
+  runPerfTask,
+  type InferenceTask,
+  type KernelProfileLine,
+  type PerfMeasurement,
+  type PerfTask,
+  type PerfTaskResult,
+  type StepProfile,
+  type SyntheticGenerationTask,
+  type TrainStepTask,
+} from './perf/measure';
+export {
+  computePerfTargets,
+  describeTarget,
+  msPerClip,
+  OUTSIDE_KERNELS,
+  PERF_ENGINES,
+  PERF_TARGETS,
+  PHASE_NAMES,
+  profileLines,
+  profileScope,
+  profilesForMissedTargets,
+  type PerfTargetReport,
+} from './perf/targets';
+export {
+  checkPytorch,
+  DEFAULT_PYTHON,
+  PERF_REFERENCE_SCRIPT,
+  pytorchMeasurements,
+  pytorchReferenceSchema,
+  runPytorchReference,
+  type PytorchReference,
+  type PytorchReferenceOptions,
+} from './perf/pytorch';
+export {
+  runPerf,
+  runPerfTaskInChild,
+  runPerfTaskInProcess,
+  type PerfRunConfig,
+  type PerfTaskOutcome,
+  type PerfTaskRunner,
+  type RunPerfOptions,
+  type RunPerfSummary,
+} from './perf/run-perf';
+export { addPerfCommand, resolvePerfConfig, type PerfCommandOptions } from './perf/perf-command';

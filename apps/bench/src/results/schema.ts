@@ -95,6 +95,12 @@ export const perfRecordSchema = z.strictObject({
   /** Peak resident set size of the process during the timing, in MiB. */
   peakRssMiB: z.number().min(0).optional(),
   repeats: z.number().int().min(1),
+  /** Every timed repeat in ms (per step, per clip or per generated clip); `value` comes from their median. */
+  samplesMs: z.array(z.number().min(0)).optional(),
+  /** Trainable parameters of the timed model (tfjs `numParameters()`, PyTorch `numel` sum). */
+  numParameters: z.number().int().min(0).optional(),
+  /** Threads the engine was allowed (tfjs-wasm and tfjs-cpu are single-threaded here; onnxruntime and PyTorch set to this). */
+  threads: z.number().int().min(1).optional(),
   note: z.string().optional(),
 });
 
@@ -103,7 +109,10 @@ export const perfTargetSchema = z.strictObject({
   name: z.string().min(1),
   ours: z.string().min(1),
   reference: z.string().min(1),
-  /** ours ÷ reference, in time per item (lower is better). */
+  /**
+   * ours ÷ reference, in time per item (lower is better). For a memory target: peak MiB ÷ the limit in MiB
+   * (target 1).
+   */
   ratio: finite,
   target: finite,
   met: z.boolean(),

@@ -1,0 +1,340 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, getModelInfo } from '@dfer/backbones';
+import { createSyntheticFacsDataset } from '@dfer/datasets';
+import { crossEntropyLoss } from '@dfer/losses';
+import { createSession, exportOnnx, initEngine, runSession } from '@dfer/runtime';
+import { createOptimizer, type NamedVariable } from '@dfer/trainer';
+
+/**
+ * The measurements of `bench perf` that run on the tfjs / onnxruntime side. Each is one {@link PerfTask};
+ * `bench perf` runs every task in its own child process (`perf-child.ts`), so the process's peak resident
+ * set size (`process.resourceUsage().maxRSS`) belongs to that task alone.
+ *
+ * Timing rule everywhere: one untimed warm-up run, then `repeats` timed runs (wall clock,
+ * `performance.now()`); the reported value comes from the median time (`median` below).
+ */
+
+/** A tfjs training step: forward, cross-entropy, backward, AdamW update, for each batch size. */
+export interface TrainStepTask {
+  readonly kind: 'train_step';
+  readonly model: string;
+  readonly preset: string;
+  readonly engine: 'wasm' | 'cpu';
+  readonly batches: readonly number[];
+  readonly repeats: number;
+  /** Also profile one batch-1 step kernel by kernel (`tf.profile`). */
+  readonly profile: boolean;
+}
+
+/** Inference latency of one clip: tfjs (wasm) forward vs onnxruntime-node (1 thread) of the exported model. */
+export interface InferenceTask {
+  readonly kind: 'inference';
+  readonly model: string;
+  readonly preset: string;
+  readonly repeats: number;
+}
+
+/** Rendering rate of the synthetic FACS generator of `@dfer/datasets`. */
+export interface SyntheticGenerationTask {
+  readonly kind: 'synthetic_generation';
+  /** Frame size `[H, W]`. */
+  readonly size: readonly [number, number];
+  /** Frames per clip. */
+  readonly frames: number;
+  /** Clips timed (after one warm-up clip). */
+  readonly clips: number;
+}
+
+/** One unit of work of `bench perf`. */
+export type PerfTask = TrainStepTask | InferenceTask | SyntheticGenerationTask;
+
+/** A timing as measured (before it becomes a results-file record). */
+export interface PerfMeasurement {
+  readonly task: 'train_step' | 'inference' | 'synthetic_generation';
+  readonly model?: string;
+  readonly preset?: string;
+  /** `tfjs-wasm`, `tfjs-cpu`, `onnxruntime`, `pytorch-cpu`, `canvas`. */
+  readonly engine: string;
+  readonly shape: readonly number[];
+  readonly metric: 'clips_per_second' | 'latency_ms' | 'frames_per_second';
+  readonly value: number;
+  /** Every timed repeat, in ms (per step, per clip or per generated clip). */
+  readonly samplesMs: readonly number[];
+  readonly numParameters?: number;
+  readonly threads?: number;
+  readonly note?: string;
+}
+
+/** One kernel line of a `tf.profile` of a training step. */
+export interface KernelProfileLine {
+  readonly kernel: string;
+  /** Summed kernel time over the step, ms. */
+  readonly ms: number;
+  /** Number of calls. */
+  readonly calls: number;
+}
+
+/** The per-kernel profile of one training step. */
+export interface StepProfile {
+  readonly model: string;
+  readonly preset: string;
+  readonly engine: string;
+  readonly batch: number;
+  /** Wall time of the profiled step, ms (slower than an unprofiled step: the profiler waits on every kernel). */
+  readonly wallMs: number;
+  /** Kernels by total time, descending. */
+  readonly kernels: readonly KernelProfileLine[];
+  /**
+   * Phases of the median unprofiled step: forward + loss + backward (`tf.variableGrads`, until the loss is
+   * read) and the AdamW update (`Optimizer.step` of `@dfer/trainer`), ms.
+   */
+  readonly phases: { readonly stepMs: number; readonly gradientsMs: number; readonly updateMs: number };
+}
+
+/** What a task returns. */
+export interface PerfTaskResult {
+  readonly measurements: readonly PerfMeasurement[];
+  readonly profiles: readonly StepProfile[];
+}
+
+/** Median of a non-empty list (the lower middle value for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median: expected at least one value');
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
+async function timeRepeats(repeats: number, run: () => number | Promise<number>): Promise<number[]> {
+  await run();
+  const out: number[] = [];
+  for (let r = 0; r < repeats; r++) out.push(await run());
+  return out;
+}
+
+/** Deterministic clip values in [0, 1): x[i] = ((i·7919) mod 1009) / 1009 (the same rule as the PyTorch script). */
+export function clipValues(size: number): Float32Array {
+  return Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1009) / 1009);
+}
+
+function clipShape(model: string, preset: string, batch: number): number[] {
+  const spec = getModelInfo(model).presets[preset]?.input;
+  if (spec === undefined) {
+    throw new RangeError(
+      `model "${model}" has no preset "${preset}" (presets: ${Object.keys(getModelInfo(model).presets).join(', ')})`,
+    );
+  }
+  return [batch, spec.frames, spec.height, spec.width, spec.channels];
+}
+
+async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
+  await initEngine({ backend: task.engine, log: false });
+  const engine = `tfjs-${task.engine}`;
+  const measurements: PerfMeasurement[] = [];
+  const profiles: StepProfile[] = [];
+  for (const batch of task.batches) {
+    const model = createModel(task.model, { preset: task.preset, seed: 0 });
+    model.train();
+    const params: NamedVariable[] = model
+      .namedParameters()
+      .filter(([, v]) => v.trainable)
+      .map(([name, variable]) => ({ name, variable }));
+    const optimizer = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
+    const shape = clipShape(task.model, task.preset, batch);
+    const x = tf.tensor(clipValues(shape.reduce((a, b) => a * b, 1)), shape);
+    const labels = Int32Array.from({ length: batch }, (_, i) => i % model.numClasses);
+    /** One step; returns [ms of forward + loss + backward, ms of the AdamW update]. */
+    const step = (): [number, number] => {
+      const t0 = performance.now();
+      const { value, grads } = tf.variableGrads(
+        () => {
+          const out = model.forward(x);
+          // variableGrads runs this inside a tidy: every tensor but the returned loss is disposed.
+          return crossEntropyLoss({ logits: out.logits, labels }).loss as tf.Scalar;
+        },
+        params.map((p) => p.variable),
+      );
+      value.dataSync();
+      const t1 = performance.now();
+      const named: Record<string, tf.Tensor> = {};
+      for (const p of params) {
+        const g = grads[p.variable.name];
+        if (g) named[p.name] = g;
+      }
+      optimizer.step(named, 1e-3);
+      // Reading one parameter waits for the update (a no-op wait on cpu/wasm, kept for asynchronous backends).
+      params[0]?.variable.dataSync();
+      const t2 = performance.now();
+      tf.dispose([value, Object.values(grads)]);
+      return [t1 - t0, t2 - t1];
+    };
+    try {
+      const phases: [number, number][] = [];
+      const samplesMs = await timeRepeats(task.repeats, () => {
+        const t0 = performance.now();
+        phases.push(step());
+        return performance.now() - t0;
+      });
+      phases.shift(); // the warm-up
+      measurements.push({
+        task: 'train_step',
+        model: task.model,
+        preset: task.preset,
+        engine,
+        shape,
+        metric: 'clips_per_second',
+        value: (batch * 1000) / median(samplesMs),
+        samplesMs,
+        numParameters: model.numParameters(),
+        threads: 1,
+        note: 'forward + cross-entropy + backward + AdamW (wd 0.05); value = batch ÷ median step time',
+      });
+      if (task.profile && batch === Math.min(...task.batches)) {
+        const t0 = performance.now();
+        const info = await tf.profile(() => {
+          step();
+        });
+        const wallMs = performance.now() - t0;
+        const byName = new Map<string, { ms: number; calls: number }>();
+        for (const k of info.kernels) {
+          const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+          const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
+          entry.ms += ms;
+          entry.calls += 1;
+          byName.set(k.name, entry);
+        }
+        const mid = phases.map(([a, b]) => [a, b, a + b] as const).sort((p, q) => p[2] - q[2]);
+        const [gradMs, updateMs, stepMs] = mid[Math.floor((mid.length - 1) / 2)]!;
+        profiles.push({
+          model: task.model,
+          preset: task.preset,
+          engine,
+          batch,
+          wallMs,
+          phases: { stepMs, gradientsMs: gradMs, updateMs },
+          kernels: [...byName.entries()]
+            .map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls }))
+            .sort((a, b) => b.ms - a.ms),
+        });
+      }
+    } finally {
+      optimizer.dispose();
+      x.dispose();
+      model.dispose();
+    }
+  }
+  return { measurements, profiles };
+}
+
+async function measureInference(task: InferenceTask): Promise<PerfTaskResult> {
+  const shape = clipShape(task.model, task.preset, 1);
+  const data = clipValues(shape.reduce((a, b) => a * b, 1));
+  await initEngine({ backend: 'wasm', log: false });
+  const model = createModel(task.model, { preset: task.preset, seed: 0 }).eval();
+  const numParameters = model.numParameters();
+  const measurements: PerfMeasurement[] = [];
+  try {
+    const x = tf.tensor(data, shape);
+    const tfjsMs = await timeRepeats(task.repeats, () => {
+      const t0 = performance.now();
+      const out = model.forward(x);
+      out.logits.dataSync();
+      tf.dispose(out);
+      return performance.now() - t0;
+    });
+    x.dispose();
+    measurements.push({
+      task: 'inference',
+      model: task.model,
+      preset: task.preset,
+      engine: 'tfjs-wasm',
+      shape,
+      metric: 'latency_ms',
+      value: median(tfjsMs),
+      samplesMs: tfjsMs,
+      numParameters,
+      threads: 1,
+      note: 'eval-mode forward of one clip; median',
+    });
+    const exported = await exportOnnx(model, {
+      inputShape: ['batch', ...shape.slice(1)],
+      modelName: task.model,
+      preset: task.preset,
+    });
+    const session = await createSession(exported.bytes, { threads: 1 });
+    try {
+      const ortMs = await timeRepeats(task.repeats, async () => {
+        const t0 = performance.now();
+        await runSession(session, { [exported.inputName]: { data, dims: shape } });
+        return performance.now() - t0;
+      });
+      measurements.push({
+        task: 'inference',
+        model: task.model,
+        preset: task.preset,
+        engine: 'onnxruntime',
+        shape,
+        metric: 'latency_ms',
+        value: median(ortMs),
+        samplesMs: ortMs,
+        numParameters,
+        threads: 1,
+        note: 'onnxruntime-node, 1 intra-op thread, model exported with exportOnnx; median',
+      });
+    } finally {
+      await session.release();
+    }
+  } finally {
+    model.dispose();
+  }
+  return { measurements, profiles: [] };
+}
+
+async function measureSyntheticGeneration(task: SyntheticGenerationTask): Promise<PerfTaskResult> {
+  const [h, w] = task.size;
+  const dataset = createSyntheticFacsDataset({ seed: 0, numClips: task.clips + 1, size: [h, w] });
+  const frameIndices = Array.from({ length: task.frames }, (_, k) => k);
+  let next = 0;
+  const samplesMs = await timeRepeats(task.clips, async () => {
+    const t0 = performance.now();
+    await dataset.get(next++, { frameIndices });
+    return performance.now() - t0;
+  });
+  const shape = [task.frames, h, w, 3];
+  const msPerClip = median(samplesMs);
+  const note = `createSyntheticFacsDataset get() of ${task.frames}-frame clips (render, blur, noise, float32), one thread; median of ${task.clips} clips`;
+  return {
+    measurements: [
+      {
+        task: 'synthetic_generation',
+        engine: 'canvas',
+        shape,
+        metric: 'clips_per_second',
+        value: 1000 / msPerClip,
+        samplesMs,
+        note,
+      },
+      {
+        task: 'synthetic_generation',
+        engine: 'canvas',
+        shape,
+        metric: 'frames_per_second',
+        value: (1000 * task.frames) / msPerClip,
+        samplesMs,
+        note,
+      },
+    ],
+    profiles: [],
+  };
+}
+
+/** Run one task in this process. */
+export async function runPerfTask(task: PerfTask): Promise<PerfTaskResult> {
+  switch (task.kind) {
+    case 'train_step':
+      return measureTrainStep(task);
+    case 'inference':
+      return measureInference(task);
+    case 'synthetic_generation':
+      return measureSyntheticGeneration(task);
+  }
+}

@@ -1,0 +1,119 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { listModels } from '@dfer/backbones';
+import { BASE_MODELS } from '../matrix/profiles';
+import { DEFAULT_PYTHON } from './pytorch';
+import { runPerf, type PerfRunConfig, type RunPerfOptions } from './run-perf';
+
+/** Raw options of `bench perf` as commander parses them. */
+export interface PerfCommandOptions {
+  readonly out: string;
+  readonly models: string;
+  readonly presets: string;
+  readonly engines: string;
+  readonly repeats?: number;
+  readonly batches?: string;
+  readonly quick?: boolean;
+  readonly python: string;
+  /** `false` with `--no-pytorch`. */
+  readonly pytorch: boolean;
+  readonly pytorchThreads: number;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+function list(name: string, value: string): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new InvalidArgumentError(`${name}: expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
+/**
+ * Resolve the `bench perf` options into a run config. `--quick` means 1 repeat, batch 1 only and 3
+ * synthetic clips, unless `--repeats` / `--batches` are given explicitly; without it: 3 repeats (or
+ * `--repeats`), batches 1 and 8, 20 synthetic clips. Throws an `InvalidArgumentError` naming the option on
+ * bad input (unknown model or engine, non-integer batch).
+ */
+export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
+  const known = listModels();
+  const models = list('--models', opts.models);
+  for (const m of models) {
+    if (!known.includes(m))
+      throw new InvalidArgumentError(`--models: unknown model "${m}" (known: ${known.join(', ')})`);
+  }
+  const engines = list('--engines', opts.engines).map((e) => {
+    if (e !== 'wasm' && e !== 'cpu')
+      throw new InvalidArgumentError(`--engines: "${e}" is not one of wasm, cpu`);
+    return e;
+  });
+  const batches = list('--batches', opts.batches ?? (opts.quick ? '1' : '1,8')).map((b) => {
+    const n = Number(b);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`--batches: "${b}" is not a positive integer`);
+    return n;
+  });
+  return {
+    outDir: opts.out,
+    models,
+    presets: list('--presets', opts.presets),
+    engines,
+    repeats: opts.repeats ?? (opts.quick ? 1 : 3),
+    batches,
+    python: opts.pytorch ? opts.python : false,
+    pytorchThreads: opts.pytorchThreads,
+    syntheticClips: opts.quick ? 3 : 20,
+  };
+}
+
+/** Add the `perf` subcommand to the `bench` program; `runOptions` lets tests inject task runners. */
+export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}): Command {
+  program
+    .command('perf')
+    .description(
+      'time training steps (tfjs wasm/cpu), inference (tfjs vs onnxruntime), synthetic generation and peak memory, with a PyTorch CPU reference; merge into results.json',
+    )
+    .option('--out <dir>', 'output folder (same as bench run)', 'bench-results')
+    .option('--models <list>', 'comma-separated models', BASE_MODELS.join(','))
+    .option('--presets <list>', 'comma-separated presets', 'tiny')
+    .option('--engines <list>', 'tfjs backends of the training step (wasm, cpu)', 'wasm,cpu')
+    .option(
+      '--repeats <n>',
+      'timed repeats after one warm-up (default 3; 1 with --quick)',
+      positiveInt('--repeats'),
+    )
+    .option('--batches <list>', 'training batch sizes (default 1,8; 1 with --quick)')
+    .option('--quick', 'fewer repeats, batch 1 only, fewer synthetic clips (for tests and smoke runs)')
+    .option('--python <path>', 'interpreter with torch for the PyTorch reference', DEFAULT_PYTHON)
+    .option('--no-pytorch', 'skip the PyTorch reference (recorded as not run)')
+    .addOption(
+      new Option('--pytorch-threads <n>', 'torch.set_num_threads of the reference (1 matches tfjs-wasm)')
+        .argParser(positiveInt('--pytorch-threads'))
+        .default(1),
+    )
+    .action(async (opts: PerfCommandOptions) => {
+      const config = resolvePerfConfig(opts);
+      const t0 = performance.now();
+      const summary = await runPerf(config, runOptions);
+      const minutes = (performance.now() - t0) / 60000;
+      const met = summary.results.perfTargets.filter((t) => t.met).length;
+      process.stdout.write(
+        `bench perf: ${summary.perf.length} timing(s) in ${minutes.toFixed(1)} min; targets: ${met} met, ${summary.results.perfTargets.length - met} missed` +
+          `${summary.pytorchUnavailable ? `; PyTorch reference: ${summary.pytorchUnavailable}` : ''}` +
+          `${summary.refused.length ? `; ${summary.refused.length} ratio(s) refused` : ''}` +
+          `${summary.failed.length ? `; ${summary.failed.length} task(s) FAILED` : ''}\n` +
+          `  results:   ${summary.paths.results}\n  report:    ${summary.paths.report}\n  dashboard: ${summary.paths.dashboard}\n`,
+      );
+      if (summary.failed.length) process.exitCode = 1;
+    });
+  return program;
+}

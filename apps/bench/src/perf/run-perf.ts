@@ -1,0 +1,330 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getModelInfo } from '@dfer/backbones';
+import { benchOutputPaths, writeReports, type BenchOutputPaths } from '../matrix/run-matrix';
+import { QUICK_DATA } from '../matrix/profiles';
+import { collectVersions } from '../matrix/run-record';
+import {
+  createEmptyResults,
+  mergeBenchResults,
+  readBenchResults,
+  writeBenchResults,
+} from '../results/results-file';
+import type { BenchResults, PerfRecord } from '../results/schema';
+import {
+  runPerfTask,
+  type PerfMeasurement,
+  type PerfTask,
+  type PerfTaskResult,
+  type StepProfile,
+} from './measure';
+import { checkPytorch, pytorchMeasurements, runPytorchReference, type PytorchReference } from './pytorch';
+import { computePerfTargets, profileLines, profileScope, profilesForMissedTargets } from './targets';
+
+/** What one task returned, with the peak RSS of the process that ran it (absent when run in-process). */
+export interface PerfTaskOutcome {
+  readonly result: PerfTaskResult;
+  readonly peakRssMiB?: number;
+}
+
+/** Runs one task; the default spawns a child process per task. */
+export type PerfTaskRunner = (task: PerfTask) => Promise<PerfTaskOutcome>;
+
+/** Build-time options of a `bench perf` run (the CLI's options). */
+export interface PerfRunConfig {
+  /** Output folder: `results.json` (merged with what is there), `report.md`, `dashboard.html`. */
+  readonly outDir: string;
+  readonly models: readonly string[];
+  readonly presets: readonly string[];
+  /** tfjs backends of the training-step timings. */
+  readonly engines: readonly ('wasm' | 'cpu')[];
+  readonly repeats: number;
+  /** Batch sizes of the training-step timings (default 1 and 8). */
+  readonly batches: readonly number[];
+  /** Interpreter of the PyTorch reference; `false` skips it (recorded as not run). */
+  readonly python: string | false;
+  /** PyTorch threads (default 1, to match single-threaded tfjs-wasm). */
+  readonly pytorchThreads: number;
+  /** Clips timed for the synthetic generation rate. */
+  readonly syntheticClips: number;
+}
+
+/** Per-call options of {@link runPerf}. */
+export interface RunPerfOptions {
+  /** Progress lines (default: stderr). */
+  readonly report?: (line: string) => void;
+  /** Task runner (tests pass {@link runPerfTaskInProcess}; default {@link runPerfTaskInChild}). */
+  readonly runTask?: PerfTaskRunner;
+  /** PyTorch reference runner (tests may pass a stand-in; default runs `perf_reference.py`). */
+  readonly runPytorch?: typeof runPytorchReference;
+  /** Whether the interpreter imports torch (`undefined` = yes, else why not; default {@link checkPytorch}). */
+  readonly checkPytorch?: typeof checkPytorch;
+  readonly now?: () => Date;
+}
+
+/** What {@link runPerf} did. */
+export interface RunPerfSummary {
+  readonly paths: BenchOutputPaths;
+  /** The merged results file as written. */
+  readonly results: BenchResults;
+  /** The records of this run. */
+  readonly perf: readonly PerfRecord[];
+  /** Comparisons refused (e.g. parameter counts differ). */
+  readonly refused: readonly string[];
+  /** Tasks that failed, with why (their timings are absent; nothing else is dropped). */
+  readonly failed: readonly string[];
+  /** Why the PyTorch reference is absent, when it is. */
+  readonly pytorchUnavailable?: string;
+}
+
+/** Runs a task in this process (no meaningful peak RSS: the process is shared with everything else). */
+export const runPerfTaskInProcess: PerfTaskRunner = async (task) => ({ result: await runPerfTask(task) });
+
+/**
+ * Runs a task in a child Node process (`dist/perf/perf-child.js`) and returns its result with the child's
+ * peak RSS. Requires the built package (`pnpm --filter @dfer/bench build`).
+ */
+export const runPerfTaskInChild: PerfTaskRunner = async (task) => {
+  const child = join(__dirname, 'perf-child.js');
+  if (!existsSync(child)) {
+    throw new Error(
+      `bench perf runs each timing in a child process from the built package, and ${child} does not exist: run \`pnpm --filter @dfer/bench build\` and use dist/cli.js`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dfer-perf-'));
+  try {
+    const taskPath = join(dir, 'task.json');
+    const resultPath = join(dir, 'result.json');
+    writeFileSync(taskPath, JSON.stringify(task));
+    const code = await new Promise<number | null>((resolvePromise, reject) => {
+      const proc = spawn(process.execPath, [child, taskPath, resultPath], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      proc.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+      proc.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      proc.on('error', reject);
+      proc.on('close', (c) => {
+        if (c !== 0)
+          reject(
+            new Error(`child exited with code ${c}: ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`),
+          );
+        else resolvePromise(c);
+      });
+    });
+    void code;
+    return JSON.parse(readFileSync(resultPath, 'utf8')) as PerfTaskOutcome;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+function toRecord(m: PerfMeasurement, repeats: number, peakRssMiB?: number): PerfRecord {
+  return {
+    task: m.task,
+    ...(m.model !== undefined ? { model: m.model } : {}),
+    ...(m.preset !== undefined ? { preset: m.preset } : {}),
+    engine: m.engine,
+    shape: [...m.shape],
+    metric: m.metric,
+    value: m.value,
+    ...(peakRssMiB !== undefined ? { peakRssMiB } : {}),
+    repeats,
+    samplesMs: [...m.samplesMs],
+    ...(m.numParameters !== undefined ? { numParameters: m.numParameters } : {}),
+    ...(m.threads !== undefined ? { threads: m.threads } : {}),
+    ...(m.note !== undefined ? { note: m.note } : {}),
+  };
+}
+
+/**
+ * Run `bench perf`: per model × preset, the tfjs training step on each engine and batch (one child process
+ * per model × preset × engine, whose peak RSS is the training peak memory), inference latency on tfjs-wasm
+ * vs onnxruntime (one child per model × preset), the synthetic generation rate at the quick profile's clip
+ * size (one child), and — when the interpreter imports torch — the same `tiny` architectures in PyTorch CPU
+ * (one process per model). Then the targets (`computePerfTargets`) and, where a wasm training target is
+ * missed, the per-kernel profile of one wasm training step. Records are merged into `results.json` of
+ * `outDir` (later wins on the same timing key; profile lines of re-measured models are replaced), and
+ * `report.md` / `dashboard.html` are rewritten.
+ */
+export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {}): Promise<RunPerfSummary> {
+  const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const runTask = options.runTask ?? runPerfTaskInChild;
+  const runPytorch = options.runPytorch ?? runPytorchReference;
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const load = loadavg();
+
+  for (const model of config.models) {
+    const info = getModelInfo(model);
+    for (const preset of config.presets) {
+      if (!info.presets[preset]) {
+        throw new RangeError(
+          `--presets: model "${model}" has no preset "${preset}" (it has ${Object.keys(info.presets).join(', ')})`,
+        );
+      }
+    }
+  }
+
+  const records: PerfRecord[] = [];
+  const profiles: StepProfile[] = [];
+  const failed: string[] = [];
+  const attempt = async (label: string, task: PerfTask, repeats: number): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      const { result, peakRssMiB } = await runTask(task);
+      for (const m of result.measurements) records.push(toRecord(m, repeats, peakRssMiB));
+      profiles.push(...result.profiles);
+      const summary = result.measurements
+        .map(
+          (m) =>
+            `${m.engine} ${m.metric === 'latency_ms' ? `${m.value.toFixed(1)} ms` : `${m.value.toFixed(2)} ${m.metric.replace(/_/g, ' ')}`}`,
+        )
+        .join(', ');
+      report(
+        `bench perf: ${label}: ${summary}${peakRssMiB !== undefined ? `; peak RSS ${peakRssMiB.toFixed(0)} MiB` : ''} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+    } catch (error) {
+      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+      failed.push(message);
+      report(`bench perf: FAILED ${message}`);
+    }
+  };
+
+  for (const model of config.models) {
+    for (const preset of config.presets) {
+      for (const engine of config.engines) {
+        await attempt(
+          `${model}/${preset} train step on tfjs-${engine}, batch ${config.batches.join(' and ')}`,
+          {
+            kind: 'train_step',
+            model,
+            preset,
+            engine,
+            batches: config.batches,
+            repeats: config.repeats,
+            profile: engine === 'wasm',
+          },
+          config.repeats,
+        );
+      }
+      await attempt(
+        `${model}/${preset} inference`,
+        { kind: 'inference', model, preset, repeats: config.repeats },
+        config.repeats,
+      );
+    }
+  }
+  const [synthH, synthW] = QUICK_DATA.size;
+  const synthFrames = 16;
+  await attempt(
+    `synthetic generation ${synthFrames} × ${synthH} × ${synthW}`,
+    {
+      kind: 'synthetic_generation',
+      size: [synthH, synthW],
+      frames: synthFrames,
+      clips: config.syntheticClips,
+    },
+    config.syntheticClips,
+  );
+
+  let pytorchUnavailable: string | undefined;
+  const pytorchVersions = new Set<string>();
+  if (config.python === false) {
+    pytorchUnavailable = 'not run (--no-pytorch)';
+  } else {
+    const why = await (options.checkPytorch ?? checkPytorch)(config.python);
+    if (why !== undefined) {
+      pytorchUnavailable = `${config.python} cannot import torch (${why})`;
+    } else {
+      const tiny = config.presets.includes('tiny');
+      if (!tiny) pytorchUnavailable = 'not run: PyTorch definitions exist for the tiny preset only';
+      for (const model of tiny ? config.models : []) {
+        const t0 = performance.now();
+        try {
+          const ref: PytorchReference = await runPytorch({
+            python: config.python,
+            model,
+            batches: config.batches,
+            repeats: config.repeats,
+            threads: config.pytorchThreads,
+          });
+          const spec = getModelInfo(model).presets.tiny!.input;
+          const shape1 = [1, spec.frames, spec.height, spec.width, spec.channels];
+          for (const m of pytorchMeasurements(ref, shape1))
+            records.push(toRecord(m, config.repeats, ref.peakRssMiB));
+          pytorchVersions.add(ref.torch);
+          report(
+            `bench perf: ${model}/tiny PyTorch CPU (${ref.threads} thread(s)): ${ref.train
+              .map((t) => `train batch ${t.batch} ${Math.min(...t.msPerStep).toFixed(0)}+ ms/step`)
+              .join(
+                ', ',
+              )}; inference ${Math.min(...ref.inference.msPerClip).toFixed(1)}+ ms (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+          );
+        } catch (error) {
+          const message = `${model}/tiny PyTorch reference: ${error instanceof Error ? error.message : String(error)}`;
+          failed.push(message);
+          report(`bench perf: FAILED ${message}`);
+        }
+      }
+    }
+  }
+
+  const { targets, refused } = computePerfTargets(records);
+  for (const line of refused) report(`bench perf: ratio refused: ${line}`);
+  for (const t of targets) report(`bench perf: target ${t.name}: ${t.note ?? ''}`);
+  const missedProfiles = profilesForMissedTargets(targets, profiles);
+  const measuredScopes = new Set(profiles.map((p) => profileScope(p)));
+
+  const versions = collectVersions();
+  const environment: Record<string, string> = {
+    date: startedAt.toISOString(),
+    machine: `${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}; load average at start ${load.map((l) => l.toFixed(2)).join(' / ')}`,
+    node: process.version,
+    ...Object.fromEntries(Object.entries(versions).filter(([k]) => k.includes('tfjs') || k.includes('onnx'))),
+    pytorch:
+      pytorchUnavailable ??
+      `torch ${[...pytorchVersions].join(', ')} via ${String(config.python)}, ${config.pytorchThreads} thread(s)`,
+    threads:
+      'tfjs-wasm and tfjs-cpu run on one thread; onnxruntime-node with 1 intra-op thread; PyTorch with torch.set_num_threads as stated',
+    timing: `one untimed warm-up, then ${config.repeats} timed repeat(s); values from the median; wall clock on a shared machine, so ratios are only meaningful within one run`,
+    peakMemory:
+      'process.resourceUsage().maxRSS of one child process per task (model × preset × engine for training), including Node, tfjs and the wasm heap; PyTorch: ru_maxrss of its own process per model',
+    ...(refused.length ? { refusedRatios: refused.join(' | ') } : {}),
+    ...(failed.length ? { failedTasks: failed.join(' | ') } : {}),
+  };
+
+  const fresh: BenchResults = {
+    ...createEmptyResults(startedAt),
+    perf: records,
+    perfTargets: targets,
+    perfProfile: missedProfiles.flatMap((p) => profileLines(p)),
+    perfEnvironment: environment,
+  };
+  const paths = benchOutputPaths(config.outDir);
+  mkdirSync(resolve(config.outDir), { recursive: true });
+  const previous = existsSync(paths.results) ? readBenchResults(paths.results) : undefined;
+  let results: BenchResults = fresh;
+  if (previous) {
+    const merged = mergeBenchResults([previous, fresh], now()).results;
+    // Profile lines: keep those of models not re-measured now, replace the others with this run's.
+    const kept = previous.perfProfile.filter(
+      (l) => !measuredScopes.has(l.scope) && !measuredScopes.has(l.scope.replace(/, phases$/, '')),
+    );
+    results = { ...merged, perfProfile: [...kept, ...fresh.perfProfile] };
+  }
+  writeBenchResults(paths.results, results);
+  writeReports(results, paths);
+  return {
+    paths,
+    results,
+    perf: records,
+    refused,
+    failed,
+    ...(pytorchUnavailable !== undefined ? { pytorchUnavailable } : {}),
+  };
+}
