@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sharedDataPath } from '@dfer/test-utils';
 
@@ -13,7 +14,7 @@ import { sharedDataPath } from '@dfer/test-utils';
 const root = resolve(__dirname, '..', '..');
 const examplesDir = join(root, 'docs', 'examples');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const PACKAGES = ['au-knowledge', 'datasets', 'losses', 'runtime'];
+const PACKAGES = ['au-knowledge', 'datasets', 'losses', 'runtime', 'backbones', 'trainer'];
 
 function runExample(file: string, args: readonly string[] = []): string {
   const result = spawnSync(tsx, [join('docs', 'examples', file), ...args], {
@@ -83,6 +84,39 @@ describe('docs/examples', () => {
       // The face of that file shows AU05/AU23 and some AU04, no smile (packages/au-knowledge/README.md).
       expect(out).toContain('top: neutral');
       expect(out).toMatch(/ {2}neutral {2}0\.\d{3}\n {2}surprise 0\.\d{3}/);
+    },
+  );
+
+  const media = sharedDataPath('media', 'single_face.mp4');
+  (media ? it : it.skip)(
+    `train-tiny.sh: fake DFEW root → dfer train → eval → export-onnx → classify-video.ts${media ? '' : ' (skipped: ../shared/data/media is absent)'}`,
+    () => {
+      const work = mkdtempSync(join(tmpdir(), 'dfer-docs-train-tiny-'));
+      try {
+        const result = spawnSync('bash', [join('docs', 'examples', 'train-tiny.sh'), join(work, 'w')], {
+          cwd: root,
+          env: { ...process.env, DFER_SHARED_DATA: join(media!, '..', '..'), CI: '1' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        const out = `${result.stdout}${result.stderr}`;
+        if (result.status !== 0) throw new Error(`train-tiny.sh exited with ${result.status}:\n${out}`);
+        // 7 train clips listed; validation 30 % carved from them; every one of the 3 test clips scored.
+        expect(out).toContain('(7 clips)');
+        expect(out).toContain('; 5 train, 2 validation, 3 test');
+        expect(out).toContain('checkpoint selected on a validation split carved from the training data');
+        expect(out).toMatch(/\| 1 \| 3 \| [\d.]+ \| [\d.]+ \|/);
+        expect(out).toMatch(/test clips 3: WAR [\d.]+ %, UAR [\d.]+ %/);
+        expect(out).toMatch(/wrote .*former_dfer_my_dfew\.onnx \(\d+ bytes; outputs logits, features\)/);
+        expect(out).toContain('face.mp4: 72 frames, 16 sampled, model former_dfer (tiny)');
+        const probs = [...out.matchAll(/^ {2}(\w+) +(0\.\d{3}|1\.000)$/gm)].map((m) => Number(m[2]));
+        expect(probs).toHaveLength(3);
+        expect(probs[0]!).toBeGreaterThanOrEqual(probs[1]!);
+        expect(probs.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1.0015);
+        expect(existsSync(join(work, 'w', 'runs', 'my_dfew', 'results.json'))).toBe(true);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     },
   );
 
