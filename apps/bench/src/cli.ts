@@ -109,6 +109,10 @@ export function createBenchProgram(): Command {
             process.stderr.write(
               `bench run: ${real.leftOutMethods.length} method(s) left out, they need per-clip AU labels that the split lists do not have: ${real.leftOutMethods.join(', ')}\n`,
             );
+          if (real.leftOutExperiments.length)
+            process.stderr.write(
+              `bench run: experiment(s) left out, they run on synthetic data only: ${real.leftOutExperiments.join(', ')}\n`,
+            );
         }
         const seeds = opts.seeds
           ? opts.seeds.split(',').map((s) => {

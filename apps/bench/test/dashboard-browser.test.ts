@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aggregateRuns, readBenchResults, renderDashboardHtml, type BenchResults } from '../src';
+import { aggregateAuRuns, formatRowLabel } from '../src/report/aggregate';
 import { checkDashboardInBrowser, DEFAULT_CHROMIUM_PATH } from './browser-check';
-import { FIXTURE_PATH, tempDir } from './helpers';
+import { EXPERIMENTS_FIXTURE_PATH, FIXTURE_PATH, tempDir } from './helpers';
 
 /**
  * The dashboard in headless Chromium: no console errors, no network, every chart present and holding the
@@ -23,7 +24,10 @@ const screenshotDir = resolve(
     join(__dirname, '..', '..', '..', 'bench-results', 'screenshots'),
 );
 
-const files: [string, string][] = [['fixture', FIXTURE_PATH]];
+const files: [string, string][] = [
+  ['fixture', FIXTURE_PATH],
+  ['experiments-fixture', EXPERIMENTS_FIXTURE_PATH],
+];
 if (process.env['DFER_BENCH_RESULTS']) files.push(['results', resolve(process.env['DFER_BENCH_RESULTS'])]);
 
 describeIfChromium('dashboard in headless Chromium', () => {
@@ -44,31 +48,92 @@ describeIfChromium('dashboard in headless Chromium', () => {
       const byId = new Map(check.charts.map((c) => [c.id, c]));
       expect(check.charts.every((c) => c.visible)).toBe(true);
 
-      const summary = byId.get('chart-summary-0')!;
-      expect(summary.type).toBe('bar');
-      expect(summary.labels).toEqual(rows.map((r) => `${r.model} · ${r.method}`));
-      const [uar, war] = summary.datasets;
-      expect(uar!.label).toBe('UAR (%)');
-      rows.forEach((r, i) => {
-        expect(uar!.data[i]).toBeCloseTo(r.uar.mean * 100, 9);
-        expect(war!.data[i]).toBeCloseTo(r.war.mean * 100, 9);
-      });
-      const recall = byId.get('chart-recall-0')!;
-      expect(recall.datasets).toHaveLength(rows.length);
-      for (const id of ['chart-loss-0', 'chart-selection-0']) expect(byId.get(id)?.type).toBe('line');
+      const group0 = rows.filter(
+        (r) => r.experiment === rows[0]?.experiment && r.dataset === rows[0]?.dataset,
+      );
+      const summary = byId.get('chart-summary-0');
+      expect(summary === undefined).toBe(rows.length === 0);
+      const [uar, war] = summary?.datasets ?? [];
+      const recall = byId.get('chart-recall-0');
+      if (summary) {
+        expect(summary.type).toBe('bar');
+        expect(summary.labels).toEqual(group0.map(formatRowLabel));
+        expect(uar!.label).toBe('UAR (%)');
+        group0.forEach((r, i) => {
+          expect(uar!.data[i]).toBeCloseTo(r.uar.mean * 100, 9);
+          expect(war!.data[i]).toBeCloseTo(r.war.mean * 100, 9);
+        });
+        expect(recall!.datasets).toHaveLength(group0.length);
+        for (const id of ['chart-loss-0', 'chart-selection-0']) expect(byId.get(id)?.type).toBe('line');
+      }
       expect(check.confusionTables).toBe(rows.length);
+      // RDFER: UAR against noise per model · arm, noisy-detection precision / recall
+      const rdferRows = rows.filter((r) => r.noiseRate !== null);
+      if (rdferRows.length) {
+        const g = [...new Set(rows.map((r) => `${r.experiment} — ${r.dataset}`))].indexOf(
+          `${rdferRows[0]!.experiment} — ${rdferRows[0]!.dataset}`,
+        );
+        const uarChart = byId.get(`chart-rdfer-uar-${g}`)!;
+        expect(uarChart.type).toBe('line');
+        const rates = [...new Set(rdferRows.map((r) => r.noiseRate!))].sort((a, b) => a - b);
+        expect(uarChart.labels).toEqual(rates.map((p) => String(Math.round(p * 1000) / 10)));
+        for (const ds of uarChart.datasets) {
+          rates.forEach((p, i) => {
+            const row = rdferRows.find((r) => `${r.model} · ${r.method}` === ds.label && r.noiseRate === p);
+            if (row) expect(ds.data[i]).toBeCloseTo(row.uar.mean * 100, 9);
+            else expect(ds.data[i]).toBeNull();
+          });
+        }
+        const detected = rdferRows.filter((r) => r.noisyDetection);
+        if (detected.length) {
+          const det = byId.get(`chart-rdfer-detection-${g}`)!;
+          expect(det.labels).toEqual(detected.map(formatRowLabel));
+          expect(det.datasets.map((d) => d.label)).toEqual(['precision (%)', 'recall (%)']);
+          detected.forEach((r, i) => {
+            const p = r.noisyDetection!.precision;
+            if (p) expect(det.datasets[0]!.data[i]).toBeCloseTo(p.mean * 100, 9);
+            else expect(det.datasets[0]!.data[i]).toBeNull();
+          });
+        }
+      }
+      // AU detection: mean F1 per arm and per-AU F1 per arm
+      const auRows = aggregateAuRuns(results);
+      if (auRows.length) {
+        const mean = byId.get('chart-au-mean-0')!;
+        expect(mean.labels).toEqual(auRows.map((r) => r.method));
+        auRows.forEach((r, i) => expect(mean.datasets[0]!.data[i]).toBeCloseTo(r.meanF1.mean * 100, 9));
+        const perAu = byId.get('chart-au-f1-0')!;
+        expect(perAu.labels).toEqual(auRows[0]!.auNames);
+        expect(perAu.datasets.map((d) => d.label)).toEqual(auRows.map((r) => r.method));
+        auRows.forEach((r, i) =>
+          r.f1.forEach((f, a) => {
+            if (f) expect(perAu.datasets[i]!.data[a]).toBeCloseTo(f.mean * 100, 9);
+            else expect(perAu.datasets[i]!.data[a]).toBeNull();
+          }),
+        );
+      }
       if (results.perf.some((p) => p.task === 'train_step')) {
         const perf = byId.get('chart-perf-train')!;
         const train = results.perf.filter((p) => p.task === 'train_step' && p.metric === 'clips_per_second');
         expect(perf.datasets[0]!.data).toEqual(train.map((p) => p.value));
+      }
+      if (name === 'experiments-fixture') {
+        // hand-computed (see experiments-report.test.ts): clip agreement at 40 % noise UAR 50 %, detection P 62.5 %;
+        // au_mtl_single_plain mean F1 64.72 %, AU1 F1 77.5 %
+        const uarChart = byId.get('chart-rdfer-uar-0')!;
+        expect(uarChart.datasets.map((d) => d.label)).toEqual(['rdfer · ce', 'rdfer · clip_agreement']);
+        expect(uarChart.datasets[1]!.data[1]).toBeCloseTo(50, 9);
+        expect(byId.get('chart-rdfer-detection-0')!.datasets[0]!.data[1]).toBeCloseTo(62.5, 9);
+        expect(byId.get('chart-au-mean-0')!.datasets[0]!.data[0]).toBeCloseTo(64.7222, 3);
+        expect(byId.get('chart-au-f1-0')!.datasets[0]!.data[0]).toBeCloseTo(77.5, 9);
       }
       if (name === 'fixture') {
         // hand-computed (see report.test.ts): former_dfer / ce UAR 56.94 %, WAR 68.75 %
         expect(uar!.data[0]).toBeCloseTo(56.9444, 3);
         expect(war!.data[0]).toBeCloseTo(68.75, 9);
         // recall chart: minority class (fear) first; former_dfer/ce fear recall mean(0, 0.5) = 25 %
-        expect(recall.labels).toEqual(['fear', 'sad', 'happy']);
-        expect(recall.datasets[0]!.data[0]).toBeCloseTo(25, 9);
+        expect(recall!.labels).toEqual(['fear', 'sad', 'happy']);
+        expect(recall!.datasets[0]!.data[0]).toBeCloseTo(25, 9);
       }
       expect(statSync(screenshotPath).size).toBeGreaterThan(10_000);
       process.stderr.write(`dashboard screenshot: ${screenshotPath}\n`);

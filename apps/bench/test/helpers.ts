@@ -15,3 +15,11 @@ export function loadFixture(): BenchResults {
 export function tempDir(prefix = 'dfer-bench-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** Path of the hand-made schema-2 fixture with RDFER and AU-detection runs (same script; not results). */
+export const EXPERIMENTS_FIXTURE_PATH = join(__dirname, 'fixtures', 'results-fixture-experiments.json');
+
+/** The RDFER / AU-detection fixture, parsed. */
+export function loadExperimentsFixture(): BenchResults {
+  return parseBenchResults(readFileSync(EXPERIMENTS_FIXTURE_PATH, 'utf8'), EXPERIMENTS_FIXTURE_PATH);
+}

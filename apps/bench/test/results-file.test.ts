@@ -25,7 +25,7 @@ describe('results file', () => {
     const raw = JSON.parse(readFileSync(FIXTURE_PATH, 'utf8')) as Record<string, unknown>;
     raw['schemaVersion'] = 99;
     expect(() => parseBenchResults(JSON.stringify(raw), 'old.json')).toThrow(
-      'old.json: schemaVersion is 99; this bench reads version 1',
+      'old.json: schemaVersion is 99; this bench reads versions 1, 2',
     );
   });
 

@@ -189,11 +189,17 @@ export interface RealDatasetProfile {
    * official split lists do not carry (the trainer's `split_list` source has no AU labels).
    */
   readonly leftOutMethods: readonly string[];
+  /**
+   * Experiment blocks of the profile left out: the RDFER noise experiment needs the true labels of synthetic
+   * data, the AU-detection experiment its own AU data (`rdfer`, `au_detection`).
+   */
+  readonly leftOutExperiments: readonly string[];
 }
 
 /**
  * The profile's matrix (models, methods, seeds, training) on a real dataset: data and protocol come from
- * {@link createRealDatasetSelection}; methods that need AU labels are left out and listed.
+ * {@link createRealDatasetSelection}; methods that need AU labels are left out and listed, and so are the
+ * profile's RDFER and AU-detection blocks (they run on synthetic data only).
  *
  * @throws RangeError when no method of the profile can run without AU labels.
  */
@@ -203,13 +209,24 @@ export function applyRealDataset(
 ): RealDatasetProfile {
   const leftOutMethods = profile.methods.filter((m) => getMethod(m).auHead);
   const methods = profile.methods.filter((m) => !getMethod(m).auHead);
+  if (profile.methods.length === 0) {
+    throw new RangeError(
+      `profile "${profile.name}" has no DFER matrix (no methods); --dataset applies to the DFER matrix only (the RDFER and AU-detection experiments run on synthetic data)`,
+    );
+  }
   if (methods.length === 0) {
     throw new RangeError(
       `profile "${profile.name}": every method (${profile.methods.join(', ')}) needs AU labels, which ${String(selection.data['name'])} split lists do not have`,
     );
   }
+  const leftOutExperiments = [
+    ...(profile.rdfer ? ['rdfer'] : []),
+    ...(profile.auDetection ? ['au_detection'] : []),
+  ];
+  const { rdfer: _rdfer, auDetection: _auDetection, ...matrix } = profile;
   return {
-    profile: { ...profile, data: selection.data, protocol: selection.protocol, methods },
+    profile: { ...matrix, data: selection.data, protocol: selection.protocol, methods },
     leftOutMethods,
+    leftOutExperiments,
   };
 }

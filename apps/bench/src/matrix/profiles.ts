@@ -1,10 +1,20 @@
 import type { ExperimentConfigInput } from '@dfer/trainer';
+import {
+  AU_DETECTION_BLOCK,
+  AU_DETECTION_PROFILE,
+  expandAuDetectionBlock,
+  type AuDetectionBlock,
+  type AuDetectionCell,
+} from './au-detection-profile';
+import { expandRdferBlock, RDFER_PROFILE, type RdferBlock, type RdferCell } from './rdfer-profile';
 
 /**
- * The experiment matrices of `bench run`. A profile lists models × methods × seeds on one data node; each
- * cell becomes one trainer config (`runExperiment`). Methods are named once here and map to a loss node and
- * whether the model gets the AU head (AU-DFER: `../shared/reference/au-dfer.md`; λ = 0.25 is the losses
- * package default).
+ * The experiment matrices of `bench run`. A profile lists models × methods × seeds on one data node (the DFER
+ * matrix; empty when `methods` is empty) and may add an RDFER noise block (`rdfer-profile.ts`) and an
+ * AU-detection block (`au-detection-profile.ts`) that share its seeds, training settings and engine; each
+ * cell becomes one trainer run (`runExperiment`, or `runAuDetectionExperiment` for AU detection). Methods
+ * are named once here and map to a loss node and whether the model gets the AU head (AU-DFER:
+ * `../shared/reference/au-dfer.md`; λ = 0.25 is the losses package default).
  */
 
 /** A training method of the matrix: a loss config node and whether the model needs the AU head. */
@@ -73,6 +83,10 @@ export interface ProfileConfig {
   readonly protocol: { readonly type: 'fixed' } | { readonly type: 'kfold'; readonly folds: number };
   readonly training: ProfileTraining;
   readonly engine: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  /** The RDFER noise experiment (its cells use this profile's seeds, training, protocol and engine). */
+  readonly rdfer?: RdferBlock;
+  /** The AU-detection experiment (its cells use this profile's seeds, epochs and engine). */
+  readonly auDetection?: AuDetectionBlock;
 }
 
 /** The three base models of the issue. */
@@ -104,11 +118,15 @@ export const QUICK_PROFILE: ProfileConfig = {
   engine: 'auto',
 };
 
-/** `full`: identity-disjoint 5 folds × 3 seeds × six methods on a larger synthetic set. */
+/**
+ * `full`: identity-disjoint 5 folds × 3 seeds × six methods on a larger synthetic set; then the RDFER noise
+ * experiment (rdfer and former_dfer, CE vs clip agreement at 0 / 20 / 40 % training-label noise, same folds,
+ * seeds and training) and the six-arm AU-detection experiment (shipped configs, 3 seeds, 10 epochs).
+ */
 export const FULL_PROFILE: ProfileConfig = {
   name: 'full',
   description:
-    'three base models (tiny) × six methods × 3 seeds × identity-disjoint 5-fold CV on synthetic videos',
+    'three base models (tiny) × six methods × 3 seeds × identity-disjoint 5-fold CV on synthetic videos; then the RDFER noise experiment and the AU-detection experiment',
   models: BASE_MODELS,
   preset: 'tiny',
   methods: ['ce', 'ce+au_global', 'ce+au_distinct', 'ce+au_minor', 'focal', 'class_balanced'],
@@ -117,10 +135,24 @@ export const FULL_PROFILE: ProfileConfig = {
   protocol: { type: 'kfold', folds: 5 },
   training: { epochs: 10, batchSize: 8, lr: 1e-3, weightDecay: 0.05, warmupEpochs: 1, evalEvery: 1 },
   engine: 'auto',
+  rdfer: {
+    models: ['rdfer', 'former_dfer'],
+    preset: 'tiny',
+    arms: ['ce', 'clip_agreement'],
+    noiseRates: [0, 0.2, 0.4],
+    data: { numClips: 700, numIdentities: 70, size: [48, 48] },
+    robustWarmupEpochs: 3,
+  },
+  auDetection: AU_DETECTION_BLOCK,
 };
 
 /** Profiles by name. */
-export const PROFILES: Readonly<Record<string, ProfileConfig>> = { quick: QUICK_PROFILE, full: FULL_PROFILE };
+export const PROFILES: Readonly<Record<string, ProfileConfig>> = {
+  quick: QUICK_PROFILE,
+  full: FULL_PROFILE,
+  rdfer: RDFER_PROFILE,
+  au_detection: AU_DETECTION_PROFILE,
+};
 
 /** Names of the built-in profiles. */
 export function listProfiles(): string[] {
@@ -145,9 +177,12 @@ export function getMethod(name: string): MethodSpec {
   return method;
 }
 
-/** One cell of a matrix: its run id and trainer config. */
+/** One cell of the DFER matrix: its run id and trainer config. */
 export interface MatrixCell {
+  readonly experiment: 'dfer';
   readonly id: string;
+  readonly dataset: string;
+  readonly preset: string;
   readonly model: string;
   readonly method: string;
   readonly seed: number;
@@ -159,11 +194,47 @@ export function datasetLabel(data: ProfileConfig['data']): string {
   return typeof data['name'] === 'string' ? data['name'] : data.type;
 }
 
+/** Any cell of a profile: DFER matrix, RDFER noise experiment or AU detection. */
+export type BenchCell = MatrixCell | RdferCell | AuDetectionCell;
+
 /**
- * Expand a profile into its cells, in run order (seed, then model, then method). Run ids are
- * `<profile>/<dataset>/<model>/<method>/seed-<seed>`.
+ * Expand a profile into its cells, in run order: the DFER matrix (seed, then model, then method; run ids
+ * `<profile>/<dataset>/<model>/<method>/seed-<seed>`), then the RDFER block (`expandRdferBlock`), then the
+ * AU-detection block (`expandAuDetectionBlock`). Run ids are unique; a duplicate is an error.
  */
-export function expandProfile(profile: ProfileConfig): MatrixCell[] {
+export function expandProfile(profile: ProfileConfig): BenchCell[] {
+  const cells: BenchCell[] = [...expandDferMatrix(profile)];
+  if (profile.rdfer) {
+    cells.push(
+      ...expandRdferBlock(profile.rdfer, {
+        profileName: profile.name,
+        seeds: profile.seeds,
+        training: profile.training,
+        protocol: profile.protocol,
+        engine: profile.engine,
+      }),
+    );
+  }
+  if (profile.auDetection) {
+    cells.push(
+      ...expandAuDetectionBlock(profile.auDetection, {
+        profileName: profile.name,
+        seeds: profile.seeds,
+        epochs: profile.training.epochs,
+      }),
+    );
+  }
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    if (seen.has(cell.id))
+      throw new RangeError(`profile "${profile.name}": run id "${cell.id}" appears twice`);
+    seen.add(cell.id);
+  }
+  return cells;
+}
+
+/** The DFER matrix of a profile (models × methods × seeds), in run order (seed, then model, then method). */
+export function expandDferMatrix(profile: ProfileConfig): MatrixCell[] {
   const cells: MatrixCell[] = [];
   const { name: _dataName, ...dataNode } = profile.data as Record<string, unknown> & { type: string };
   for (const seed of profile.seeds) {
@@ -173,7 +244,10 @@ export function expandProfile(profile: ProfileConfig): MatrixCell[] {
         const t = profile.training;
         const id = `${profile.name}/${datasetLabel(profile.data)}/${model}/${method.name}/seed-${seed}`;
         cells.push({
+          experiment: 'dfer',
           id,
+          dataset: datasetLabel(profile.data),
+          preset: profile.preset,
           model,
           method: method.name,
           seed,

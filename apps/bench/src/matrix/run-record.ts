@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ExperimentResult } from '@dfer/trainer';
-import type { RunRecord } from '../results/schema';
+import type { AuDetectionExperimentResult, AuMtlComparisonVariant, ExperimentResult } from '@dfer/trainer';
+import type {
+  AuDetectionRunRecord,
+  ClassificationRunRecord,
+  LabelNoiseRecord,
+  MeanStdValue,
+  NoisyDetectionRecord,
+} from '../results/schema';
 
 const PACKAGE_NAMES = ['au-knowledge', 'datasets', 'runtime', 'losses', 'backbones', 'trainer'] as const;
 
@@ -28,17 +34,36 @@ export interface RunIdentity {
   readonly preset: string;
   readonly method: string;
   readonly seed: number;
-  readonly experiment: string;
+  readonly experiment: 'dfer' | 'rdfer';
   readonly startedAt: Date;
   readonly durationSeconds: number;
+  /** RDFER runs: the label noise of the training labels. */
+  readonly noise?: LabelNoiseRecord;
 }
 
-/** Turn a trainer `ExperimentResult` into one run record of the bench results file. */
+function meanStdOf(values: readonly (number | null)[]): MeanStdValue | null {
+  const v = values.filter((x): x is number => x !== null);
+  if (v.length === 0) return null;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = v.length > 1 ? Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, std, n: v.length };
+}
+
+/**
+ * Turn a trainer `ExperimentResult` into one run record of the bench results file. RDFER runs (identity with
+ * `noise`) also carry each fold's noisy-sample detection (`FoldResult.robust.noisyDetection`, when the trainer
+ * computed it) and its mean ± sample std over folds (mean = Σx/n, std = sqrt(Σ(x − mean)²/(n − 1)), over the
+ * folds where the value is defined).
+ */
 export function createRunRecord(
   result: ExperimentResult,
   identity: RunIdentity,
   versions = collectVersions(),
-): RunRecord {
+): ClassificationRunRecord {
+  const detections: (NoisyDetectionRecord | undefined)[] = result.folds.map((f) =>
+    f.robust?.noisyDetection ? { ...f.robust.noisyDetection } : undefined,
+  );
+  const withDetection = detections.filter((d): d is NoisyDetectionRecord => d !== undefined);
   return {
     id: identity.id,
     profile: identity.profile,
@@ -58,8 +83,17 @@ export function createRunRecord(
       uar: result.summary.uar,
       macroF1: result.summary.macroF1,
       recall: result.summary.recall.map((r) => r ?? null),
+      ...(withDetection.length
+        ? {
+            noisyDetection: {
+              precision: meanStdOf(withDetection.map((d) => d.precision)),
+              recall: meanStdOf(withDetection.map((d) => d.recall)),
+              f1: meanStdOf(withDetection.map((d) => d.f1)),
+            },
+          }
+        : {}),
     },
-    folds: result.folds.map((f) => ({
+    folds: result.folds.map((f, i) => ({
       fold: f.fold,
       war: f.test.report.war,
       uar: f.test.report.uar,
@@ -76,8 +110,84 @@ export function createRunRecord(
         seconds: h.seconds,
         ...(h.selection ? { selection: { war: h.selection.war, uar: h.selection.uar } } : {}),
       })),
+      ...(detections[i] ? { noisyDetection: detections[i] } : {}),
     })),
     numParameters: result.folds[0]?.numParameters ?? 0,
+    startedAt: identity.startedAt.toISOString(),
+    durationSeconds: identity.durationSeconds,
+    ...(identity.noise ? { noise: { ...identity.noise } } : {}),
+  };
+}
+
+/** Identity of an AU-detection run beside the trainer's result. */
+export interface AuDetectionRunIdentity {
+  readonly id: string;
+  readonly profile: string;
+  readonly dataset: string;
+  readonly model: string;
+  readonly preset: string;
+  readonly method: string;
+  readonly seed: number;
+  readonly arm: AuMtlComparisonVariant;
+  readonly engine: { readonly backend: string; readonly reason: string };
+  readonly startedAt: Date;
+  readonly durationSeconds: number;
+}
+
+/**
+ * Turn a trainer `AuDetectionExperimentResult` (one arm, one seed, its folds) into one AU-detection record:
+ * per run (seed × fold) the per-AU precision / recall / F1 and average F1 at the fixed threshold, the tuned
+ * thresholds and their F1 when the config tuned them, and the training loss per epoch; the summary is the
+ * trainer's mean ± sample std over runs.
+ */
+export function createAuDetectionRunRecord(
+  result: AuDetectionExperimentResult,
+  identity: AuDetectionRunIdentity,
+  versions = collectVersions(),
+): AuDetectionRunRecord {
+  const first = result.runs[0];
+  if (!first) throw new RangeError(`${identity.id}: the AU-detection result has no runs`);
+  const threshold = result.config.evaluation.threshold;
+  return {
+    id: identity.id,
+    profile: identity.profile,
+    dataset: identity.dataset,
+    model: identity.model,
+    preset: identity.preset,
+    method: identity.method,
+    seed: identity.seed,
+    experiment: 'au_detection',
+    arm: { task: identity.arm.task, gate: identity.arm.gate, weighting: identity.arm.weighting },
+    config: JSON.parse(JSON.stringify(result.config)) as Record<string, unknown>,
+    engine: { backend: identity.engine.backend, reason: identity.engine.reason },
+    versions,
+    auNames: [...result.auNames],
+    level: first.level,
+    threshold,
+    summary: {
+      meanF1: { ...result.summary.meanF1 },
+      f1: result.summary.f1.map((m) => (m ? { ...m } : null)),
+      ...(result.tunedSummary ? { tunedMeanF1: { ...result.tunedSummary.meanF1 } } : {}),
+    },
+    folds: result.runs.map((r) => ({
+      fold: r.fold,
+      seed: r.seed,
+      meanF1: r.test.meanF1,
+      f1: [...r.test.f1],
+      precision: [...r.test.precision],
+      recall: [...r.test.recall],
+      support: [...r.test.support],
+      ...(r.tuned
+        ? {
+            tuned: {
+              thresholds: [...r.tuned.thresholds],
+              meanF1: r.tuned.test.meanF1,
+              f1: [...r.tuned.test.f1],
+            },
+          }
+        : {}),
+      epochLosses: [...r.epochLosses],
+    })),
     startedAt: identity.startedAt.toISOString(),
     durationSeconds: identity.durationSeconds,
   };

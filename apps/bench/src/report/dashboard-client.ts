@@ -75,11 +75,11 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
     main.appendChild(el('p', { class: 'banner' }, 'Fixture data: this file was made for tests or documentation; its numbers are not results.'));
   }
   main.appendChild(el('p', null, 'Results created ' + data.createdAt + '; ' + data.runCount + ' run(s), ' + data.perf.length + ' timing(s).'));
-  if (data.groups.length === 0) main.appendChild(el('p', null, 'No training runs in this file.'));
+  if (data.groups.length === 0 && data.auGroups.length === 0) main.appendChild(el('p', null, 'No training runs in this file.'));
   data.groups.forEach(function (group, g) {
     var section = el('section', { class: 'group', id: 'group-' + g });
     section.appendChild(el('h2', null, group.title));
-    var labels = group.rows.map(function (r) { return r.model + ' · ' + r.method; });
+    var labels = group.rows.map(function (r) { return r.label; });
     chart(section, 'chart-summary-' + g, {
       type: 'bar',
       data: {
@@ -93,7 +93,8 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
       plugins: [errorBars]
     }, 'UAR / WAR per model × method (mean ± std over folds × seeds)');
     table(section, ['Model', 'Preset', 'Method', 'n', 'UAR %', 'WAR %', 'macro-F1 %', 'Engine', 'Selection'], group.rows.map(function (r) {
-      return [r.model, r.preset, r.method, String(r.uar.n), pct(r.uar), pct(r.war), pct(r.macroF1), r.backends.join(', '), r.selections.join(', ')];
+      var method = r.noiseRate === null ? r.method : r.method + ' (noise ' + Math.round(r.noiseRate * 1000) / 10 + ' %)';
+      return [r.model, r.preset, method, String(r.uar.n), pct(r.uar), pct(r.war), pct(r.macroF1), r.backends.join(', '), r.selections.join(', ')];
     }), 'summary');
     var order = group.classOrder;
     chart(section, 'chart-recall-' + g, {
@@ -102,7 +103,7 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
         labels: order.map(function (c) { return group.classNames[c]; }),
         datasets: group.rows.map(function (r, i) {
           return {
-            label: r.model + ' · ' + r.method,
+            label: r.label,
             data: order.map(function (c) { return r.recall[c] ? r.recall[c].mean * 100 : null; }),
             errors: order.map(function (c) { return r.recall[c] ? r.recall[c].std * 100 : null; }),
             backgroundColor: palette[i % palette.length]
@@ -118,7 +119,7 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
       data: {
         labels: group.epochs,
         datasets: group.rows.map(function (r, i) {
-          return { label: r.model + ' · ' + r.method, data: r.curve.trainLoss, borderColor: palette[i % palette.length], fill: false };
+          return { label: r.label, data: r.curve.trainLoss, borderColor: palette[i % palette.length], fill: false };
         })
       },
       options: { scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: 'training loss' } } } }
@@ -128,7 +129,7 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
       data: {
         labels: group.epochs,
         datasets: group.rows.map(function (r, i) {
-          return { label: r.model + ' · ' + r.method, data: r.curve.selectionUar, borderColor: palette[i % palette.length], fill: false };
+          return { label: r.label, data: r.curve.selectionUar, borderColor: palette[i % palette.length], fill: false };
         })
       },
       options: { scales: { x: { title: { display: true, text: 'epoch' } }, y: { beginAtZero: true, max: 100, title: { display: true, text: 'validation UAR %' } } } }
@@ -138,7 +139,7 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
     var grid = el('div', { class: 'grid' });
     group.rows.forEach(function (r, i) {
       var box = el('div', { class: 'confusion' });
-      box.appendChild(el('h4', null, r.model + ' · ' + r.method));
+      box.appendChild(el('h4', null, r.label));
       var t = el('table', { class: 'confusion-matrix', id: 'confusion-' + g + '-' + i });
       var head = el('tr');
       head.appendChild(el('th', null, 'true \\ pred'));
@@ -161,6 +162,88 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
       grid.appendChild(box);
     });
     section.appendChild(grid);
+    var noisyRows = group.rows.filter(function (r) { return r.noiseRate !== null; });
+    if (noisyRows.length) {
+      section.appendChild(el('h3', null, 'RDFER: robustness to training-label noise (test labels clean)'));
+      var rates = [];
+      noisyRows.forEach(function (r) { if (rates.indexOf(r.noiseRate) < 0) rates.push(r.noiseRate); });
+      rates.sort(function (a, b) { return a - b; });
+      var series = [];
+      noisyRows.forEach(function (r) { var k = r.model + ' · ' + r.method; if (series.indexOf(k) < 0) series.push(k); });
+      var rdferGrid = el('div', { class: 'grid' });
+      chart(rdferGrid, 'chart-rdfer-uar-' + g, {
+        type: 'line',
+        data: {
+          labels: rates.map(function (p) { return String(Math.round(p * 1000) / 10); }),
+          datasets: series.map(function (k, i) {
+            return {
+              label: k,
+              data: rates.map(function (p) {
+                var r = noisyRows.filter(function (x) { return x.model + ' · ' + x.method === k && x.noiseRate === p; })[0];
+                return r ? r.uar.mean * 100 : null;
+              }),
+              borderColor: palette[i % palette.length],
+              fill: false
+            };
+          })
+        },
+        options: { scales: { x: { title: { display: true, text: 'training-label noise %' } }, y: { beginAtZero: true, max: 100, title: { display: true, text: 'test UAR %' } } } }
+      }, 'Test UAR against training-label noise (mean over folds × seeds)');
+      var detected = noisyRows.filter(function (r) { return r.noisyDetection; });
+      if (detected.length) {
+        var nd = function (r, key) { var m = r.noisyDetection[key]; return m ? m.mean * 100 : null; };
+        var ndErr = function (r, key) { var m = r.noisyDetection[key]; return m ? m.std * 100 : null; };
+        chart(rdferGrid, 'chart-rdfer-detection-' + g, {
+          type: 'bar',
+          data: {
+            labels: detected.map(function (r) { return r.label; }),
+            datasets: [
+              { label: 'precision (%)', data: detected.map(function (r) { return nd(r, 'precision'); }), errors: detected.map(function (r) { return ndErr(r, 'precision'); }), backgroundColor: palette[4] },
+              { label: 'recall (%)', data: detected.map(function (r) { return nd(r, 'recall'); }), errors: detected.map(function (r) { return ndErr(r, 'recall'); }), backgroundColor: palette[5] }
+            ]
+          },
+          options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: '%' } } } },
+          plugins: [errorBars]
+        }, 'Noisy-sample detection of clip agreement (training clips, last epoch)');
+      }
+      section.appendChild(rdferGrid);
+    }
+    main.appendChild(section);
+  });
+  data.auGroups.forEach(function (group, g) {
+    var section = el('section', { class: 'group', id: 'au-group-' + g });
+    section.appendChild(el('h2', null, group.title));
+    chart(section, 'chart-au-mean-' + g, {
+      type: 'bar',
+      data: {
+        labels: group.rows.map(function (r) { return r.method; }),
+        datasets: [
+          { label: 'mean F1 (%)', data: group.rows.map(function (r) { return r.meanF1.mean * 100; }), errors: group.rows.map(function (r) { return r.meanF1.std * 100; }), backgroundColor: palette[0] },
+          { label: 'mean F1, tuned thresholds (%)', data: group.rows.map(function (r) { return r.tunedMeanF1 ? r.tunedMeanF1.mean * 100 : null; }), errors: group.rows.map(function (r) { return r.tunedMeanF1 ? r.tunedMeanF1.std * 100 : null; }), backgroundColor: palette[1] }
+        ]
+      },
+      options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: '%' } } } },
+      plugins: [errorBars]
+    }, 'Mean F1 per arm (mean ± std over folds × seeds)');
+    table(section, ['Model', 'Arm', 'Task', 'Gate', 'AU loss', 'n', 'Mean F1 %', 'Tuned %', 'Engine'], group.rows.map(function (r) {
+      return [r.model, r.method, r.arm.task === 'au' ? 'AU only' : 'FER + AU', r.arm.gate ? 'yes' : 'no', r.arm.weighting === 'smooth' ? 'smooth class-weighted BCE' : 'plain BCE', String(r.meanF1.n), pct(r.meanF1), pct(r.tunedMeanF1), r.backends.join(', ')];
+    }), 'au-summary');
+    chart(section, 'chart-au-f1-' + g, {
+      type: 'bar',
+      data: {
+        labels: group.auNames,
+        datasets: group.rows.map(function (r, i) {
+          return {
+            label: r.method,
+            data: r.f1.map(function (f) { return f ? f.mean * 100 : null; }),
+            errors: r.f1.map(function (f) { return f ? f.std * 100 : null; }),
+            backgroundColor: palette[i % palette.length]
+          };
+        })
+      },
+      options: { scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: 'F1 %' } } } },
+      plugins: [errorBars]
+    }, 'Per-AU F1 per arm (threshold 0.5)');
     main.appendChild(section);
   });
   var perfSection = el('section', { class: 'group', id: 'performance' });

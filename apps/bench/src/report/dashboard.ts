@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BenchResults } from '../results/schema';
-import { aggregateRuns, meanAndSampleStd, minorityFirstOrder, type AggregateRow } from './aggregate';
+import { isClassificationRun, type BenchResults } from '../results/schema';
+import {
+  aggregateAuRuns,
+  aggregateRuns,
+  formatRowLabel,
+  meanAndSampleStd,
+  minorityFirstOrder,
+  type AggregateRow,
+  type AuAggregateRow,
+} from './aggregate';
 import { DASHBOARD_CLIENT_SOURCE } from './dashboard-client';
 
 /** One row of a dashboard group, as embedded in the HTML. */
 export interface DashboardRow extends Omit<AggregateRow, 'key'> {
+  /** Chart label: `model · method` (RDFER rows: `· noise <p> %`), see `formatRowLabel`. */
+  readonly label: string;
   /** Per-epoch means over every fold of every run of the row (null where no fold reached that epoch). */
   readonly curve: { readonly trainLoss: (number | null)[]; readonly selectionUar: (number | null)[] };
 }
@@ -23,6 +33,12 @@ export interface DashboardData {
     /** Epoch labels (1-based) of the curves. */
     readonly epochs: readonly number[];
     readonly rows: readonly DashboardRow[];
+  }[];
+  /** AU-detection rows by dataset (`au_detection — <dataset>`), see `aggregateAuRuns`. */
+  readonly auGroups: readonly {
+    readonly title: string;
+    readonly auNames: readonly string[];
+    readonly rows: readonly Omit<AuAggregateRow, 'key'>[];
   }[];
   readonly perf: BenchResults['perf'];
   readonly perfTargets: BenchResults['perfTargets'];
@@ -45,7 +61,7 @@ export function createDashboardData(results: BenchResults): DashboardData {
     const title = `${row.experiment} — ${row.dataset}`;
     byTitle.set(title, [...(byTitle.get(title) ?? []), row]);
   }
-  const runsById = new Map(results.runs.map((r) => [r.id, r]));
+  const runsById = new Map(results.runs.filter(isClassificationRun).map((r) => [r.id, r]));
   const groups = [...byTitle].map(([title, group]) => {
     const folds = (row: Pick<AggregateRow, 'runIds'>) => row.runIds.flatMap((id) => runsById.get(id)!.folds);
     const epochCount = Math.max(...group.map((row) => Math.max(...folds(row).map((f) => f.history.length))));
@@ -61,6 +77,7 @@ export function createDashboardData(results: BenchResults): DashboardData {
         );
       return {
         ...row,
+        label: formatRowLabel(row),
         curve: {
           trainLoss: Array.from({ length: epochCount }, (_, e) => at(e, (h) => h.trainLoss)),
           selectionUar: Array.from({ length: epochCount }, (_, e) => {
@@ -80,11 +97,18 @@ export function createDashboardData(results: BenchResults): DashboardData {
       rows: dashboardRows,
     };
   });
+  const auByTitle = new Map<string, Omit<AuAggregateRow, 'key'>[]>();
+  for (const { key: _key, ...row } of aggregateAuRuns(results)) {
+    const title = `au_detection — ${row.dataset}`;
+    auByTitle.set(title, [...(auByTitle.get(title) ?? []), row]);
+  }
+  const auGroups = [...auByTitle].map(([title, rows]) => ({ title, auNames: rows[0]!.auNames, rows }));
   return {
     createdAt: results.createdAt,
     fixture: results.fixture ?? false,
     runCount: results.runs.length,
     groups,
+    auGroups,
     perf: results.perf,
     perfTargets: results.perfTargets,
     perfProfile: results.perfProfile,
@@ -132,7 +156,9 @@ section.group { border-top: 2px solid #ddd; margin-top: 1.5rem; }
 /**
  * Render the dashboard: one self-contained HTML file (Chart.js inlined, data embedded as JSON, no network
  * requests) with UAR/WAR per model × method with ± std whiskers, per-class recall (minority first),
- * confusion matrices, training curves and the performance table.
+ * confusion matrices, training curves, the RDFER charts (UAR against training-label noise, noisy-sample
+ * detection precision / recall), the AU-detection charts (mean F1 per arm, per-AU F1) and the performance
+ * table.
  */
 export function renderDashboardHtml(results: BenchResults, options: DashboardOptions = {}): string {
   const data = createDashboardData(results);

@@ -1,5 +1,12 @@
 import type { BenchResults, MeanStdValue } from '../results/schema';
-import { aggregateRuns, minorityFirstOrder, type AggregateRow } from './aggregate';
+import {
+  aggregateAuRuns,
+  aggregateRuns,
+  formatNoiseRate,
+  minorityFirstOrder,
+  type AggregateRow,
+  type AuAggregateRow,
+} from './aggregate';
 import { renderPublishedComparison } from '../matrix/published';
 
 /** `mean ± std` in percent with one decimal (`n/a` for null). */
@@ -19,6 +26,106 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
   ];
   return lines.join('\n');
+}
+
+/** `method`, or `method` with its noise rate for RDFER rows. */
+function methodCell(row: AggregateRow): string {
+  return row.noiseRate === null ? row.method : `${row.method} (noise ${formatNoiseRate(row.noiseRate)} %)`;
+}
+
+/**
+ * The RDFER part of a group: test UAR (and WAR) per model × arm against the training-label noise rate, and the
+ * noisy-sample detection precision / recall / F1 of clip agreement (mean ± std over folds × seeds).
+ */
+export function renderRdferSection(group: readonly AggregateRow[]): string[] {
+  const noisy = group.filter((r) => r.noiseRate !== null);
+  if (noisy.length === 0) return [];
+  const rates = [...new Set(noisy.map((r) => r.noiseRate!))].sort((a, b) => a - b);
+  const series = [...new Set(noisy.map((r) => `${r.model}|${r.method}`))];
+  const find = (key: string, rate: number) =>
+    noisy.find((r) => `${r.model}|${r.method}` === key && r.noiseRate === rate);
+  const out: string[] = ['### Test UAR / WAR against training-label noise', ''];
+  out.push(
+    'Symmetric noise in the training labels only (test labels are the true labels); mean ± std over folds × seeds, in %.',
+    '',
+  );
+  for (const metric of ['uar', 'war'] as const) {
+    out.push(
+      table(
+        ['Model', 'Arm', ...rates.map((r) => `${metric.toUpperCase()} @ ${formatNoiseRate(r)} %`)],
+        series.map((key) => {
+          const [model, method] = key.split('|') as [string, string];
+          return [model, method, ...rates.map((r) => formatPercent(find(key, r)?.[metric] ?? null))];
+        }),
+      ),
+      '',
+    );
+  }
+  const detected = noisy.filter((r) => r.noisyDetection);
+  if (detected.length) {
+    out.push('### Noisy-sample detection (clip agreement, last epoch, training clips)', '');
+    out.push(
+      'A training clip is flagged when clip agreement puts it in the noisy partition; it is truly noisy when its training label differs from its true label. Precision = TP / flagged, recall = TP / truly noisy; n/a where undefined (nothing flagged, or no noisy clip).',
+      '',
+      table(
+        ['Model', 'Arm', 'Noise', 'Precision', 'Recall', 'F1'],
+        detected.map((r) => [
+          r.model,
+          r.method,
+          `${formatNoiseRate(r.noiseRate!)} %`,
+          formatPercent(r.noisyDetection!.precision),
+          formatPercent(r.noisyDetection!.recall),
+          formatPercent(r.noisyDetection!.f1),
+        ]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+/** The AU-detection section: mean F1 per arm and per-AU F1 (mean ± std over folds × seeds, in %). */
+export function renderAuDetectionSection(rows: readonly AuAggregateRow[]): string[] {
+  if (rows.length === 0) return [];
+  const out: string[] = [];
+  const byDataset = new Map<string, AuAggregateRow[]>();
+  for (const row of rows) byDataset.set(row.dataset, [...(byDataset.get(row.dataset) ?? []), row]);
+  for (const [dataset, group] of byDataset) {
+    out.push(`## au_detection — ${dataset}`, '');
+    out.push(
+      'Average F1 = mean of the per-AU F1 at threshold 0.5 (frame level when the model gives frame AU logits); mean ± sample std over folds × seeds (n), in %. Tuned: per-AU thresholds chosen on validation, reported apart.',
+      '',
+      table(
+        ['Model', 'Preset', 'Arm', 'Task', 'Gate', 'AU loss', 'n', 'Mean F1', 'Mean F1 (tuned)', 'Engine'],
+        group.map((r) => [
+          r.model,
+          r.preset,
+          r.method,
+          r.arm.task === 'au' ? 'AU only' : 'FER + AU',
+          r.arm.gate ? 'yes' : 'no',
+          r.arm.weighting === 'smooth' ? 'smooth class-weighted BCE' : 'plain BCE',
+          String(r.meanF1.n),
+          formatPercent(r.meanF1),
+          formatPercent(r.tunedMeanF1),
+          r.backends.join(', '),
+        ]),
+      ),
+      '',
+    );
+    const first = group[0]!;
+    out.push(
+      '### Per-AU F1 (threshold 0.5)',
+      '',
+      table(
+        ['Arm', ...first.auNames.map((a, i) => `${a} (${first.support[i]!})`)],
+        group.map((r) => [r.method, ...r.f1.map((f) => formatPercent(f))]),
+      ),
+      '',
+      'Column headers give the positive test targets per AU of the first row (summed over folds and seeds).',
+      '',
+    );
+  }
+  return out;
 }
 
 function groupsOf(rows: readonly AggregateRow[]): Map<string, AggregateRow[]> {
@@ -48,7 +155,8 @@ export function renderReportMarkdown(results: BenchResults): string {
     '',
   );
   const rows = aggregateRuns(results);
-  if (rows.length === 0) out.push('No training runs in this file.', '');
+  const auRows = aggregateAuRuns(results);
+  if (rows.length === 0 && auRows.length === 0) out.push('No training runs in this file.', '');
   for (const [title, group] of groupsOf(rows)) {
     out.push(`## ${title}`, '');
     out.push(
@@ -61,7 +169,7 @@ export function renderReportMarkdown(results: BenchResults): string {
         group.map((r) => [
           r.model,
           r.preset,
-          r.method,
+          methodCell(r),
           String(r.uar.n),
           formatPercent(r.uar),
           formatPercent(r.war),
@@ -80,6 +188,7 @@ export function renderReportMarkdown(results: BenchResults): string {
       );
     }
     out.push(...renderPublishedComparison(group));
+    out.push(...renderRdferSection(group));
     const first = group[0]!;
     const totalSupport = first.classNames.map((_, c) => group.reduce((a, r) => a + r.support[c]!, 0));
     const order = minorityFirstOrder(totalSupport);
@@ -87,13 +196,14 @@ export function renderReportMarkdown(results: BenchResults): string {
     out.push(
       table(
         ['Model', 'Method', ...order.map((c) => `${first.classNames[c]!} (${first.support[c]!})`)],
-        group.map((r) => [r.model, r.method, ...order.map((c) => formatPercent(r.recall[c] ?? null))]),
+        group.map((r) => [r.model, methodCell(r), ...order.map((c) => formatPercent(r.recall[c] ?? null))]),
       ),
       '',
       'Column headers give the test clips per class of the first row (summed over folds and seeds).',
       '',
     );
   }
+  out.push(...renderAuDetectionSection(auRows));
   if (results.perf.length) {
     out.push('## Performance', '');
     out.push(

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '@dfer/trainer';
 import {
   BENCH_RESULTS_KIND,
+  BENCH_RESULTS_READABLE_VERSIONS,
   BENCH_RESULTS_SCHEMA_VERSION,
   benchResultsSchema,
+  isClassificationRun,
   type BenchResults,
   type PerfRecord,
   type RunRecord,
@@ -48,9 +50,9 @@ export function parseBenchResults(text: string, source = 'results.json'): BenchR
         `${source}: kind is ${JSON.stringify(kind)}; expected "${BENCH_RESULTS_KIND}" (a file written by \`bench run\` or \`bench perf\`)`,
       );
     }
-    if (schemaVersion !== BENCH_RESULTS_SCHEMA_VERSION) {
+    if (typeof schemaVersion !== 'number' || !BENCH_RESULTS_READABLE_VERSIONS.includes(schemaVersion)) {
       throw new ResultsFileError(
-        `${source}: schemaVersion is ${JSON.stringify(schemaVersion)}; this bench reads version ${BENCH_RESULTS_SCHEMA_VERSION}`,
+        `${source}: schemaVersion is ${JSON.stringify(schemaVersion)}; this bench reads versions ${BENCH_RESULTS_READABLE_VERSIONS.join(', ')}`,
       );
     }
   }
@@ -72,6 +74,10 @@ export function parseBenchResults(text: string, source = 'results.json'): BenchR
 }
 
 function checkRunShapes(run: RunRecord, where: string): void {
+  if (!isClassificationRun(run)) {
+    checkAuRunShapes(run, where);
+    return;
+  }
   const C = run.classNames.length;
   if (run.summary.recall.length !== C) {
     throw new ResultsFileError(
@@ -92,6 +98,26 @@ function checkRunShapes(run: RunRecord, where: string): void {
           `${where}.folds.${f}.confusion.${t} has ${row.length} entries; expected ${C}`,
         );
       }
+    }
+  }
+}
+
+function checkAuRunShapes(run: Exclude<RunRecord, { experiment: 'dfer' | 'rdfer' }>, where: string): void {
+  const A = run.auNames.length;
+  const lists: [string, readonly unknown[]][] = [['summary.f1', run.summary.f1]];
+  for (const [f, fold] of run.folds.entries()) {
+    for (const key of ['f1', 'precision', 'recall', 'support'] as const)
+      lists.push([`folds.${f}.${key}`, fold[key]]);
+    if (fold.tuned) {
+      lists.push(
+        [`folds.${f}.tuned.f1`, fold.tuned.f1],
+        [`folds.${f}.tuned.thresholds`, fold.tuned.thresholds],
+      );
+    }
+  }
+  for (const [path, list] of lists) {
+    if (list.length !== A) {
+      throw new ResultsFileError(`${where}.${path} has ${list.length} entries; expected ${A} (one per AU)`);
     }
   }
 }

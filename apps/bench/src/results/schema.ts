@@ -3,11 +3,21 @@ import { z } from 'zod';
 /**
  * The bench results file (`results.json`): versioned, one record per run, mergeable. Documented field by
  * field in `docs/bench.md` ("Results format"). A reader refuses a file whose `schemaVersion` it does not
- * know, naming the file and the version it expected.
+ * know, naming the file and the versions it reads.
+ *
+ * Versions:
+ * - 1: every run is an expression-recognition run (`experiment` any string; `dfer` was the only one written).
+ * - 2: `runs` holds two kinds of record, told apart by `experiment`: expression-recognition runs (`dfer`,
+ *   `rdfer`; RDFER runs add the optional `noise` and `noisyDetection` sections) and AU-detection runs
+ *   (`au_detection`: per-AU F1, mean F1; no expression metrics). Version-1 files are read unchanged (their
+ *   runs are expression-recognition runs) and written back as version 2.
  */
 
 /** Version of the bench results format written by this package. */
-export const BENCH_RESULTS_SCHEMA_VERSION = 1;
+export const BENCH_RESULTS_SCHEMA_VERSION = 2;
+
+/** Versions this package reads (older ones are a subset of the current one). */
+export const BENCH_RESULTS_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** `kind` tag of a bench results file (so that a trainer `results.json` is not mistaken for one). */
 export const BENCH_RESULTS_KIND = 'dfer-bench-results';
@@ -31,6 +41,27 @@ export const epochRecordSchema = z.looseObject({
   selection: z.strictObject({ war: unit, uar: unit }).optional(),
 });
 
+/**
+ * Noisy-sample detection of RDFER clip agreement on one fold's training clips (last epoch), against the true
+ * labels the synthetic data knows: a clip is flagged when its partition is `noisy`, truly noisy when its
+ * training label differs from its true label (`scoreNoisyDetection` of `@dfer/losses`).
+ */
+export const noisyDetectionSchema = z.strictObject({
+  truePositives: z.number().int().min(0),
+  falsePositives: z.number().int().min(0),
+  falseNegatives: z.number().int().min(0),
+  flagged: z.number().int().min(0),
+  /** Training clips whose label differs from the true one. */
+  noisy: z.number().int().min(0),
+  samples: z.number().int().min(1),
+  /** TP / (TP + FP); null when nothing was flagged. */
+  precision: unit.nullable(),
+  /** TP / (TP + FN); null when no clip is noisy. */
+  recall: unit.nullable(),
+  /** 2·P·R / (P + R); null when P or R is null or both are 0. */
+  f1: unit.nullable(),
+});
+
 /** Test scores of one fold. */
 export const foldMetricsSchema = z.strictObject({
   fold: z.number().int().min(1),
@@ -44,21 +75,37 @@ export const foldMetricsSchema = z.strictObject({
   selectedEpoch: z.number().int().min(0),
   trainSeconds: z.number().min(0),
   history: z.array(epochRecordSchema),
+  /** RDFER runs with clip agreement (schema 2): noisy-sample detection on this fold's training clips. */
+  noisyDetection: noisyDetectionSchema.optional(),
 });
 
-/** One run of the matrix: one model × method × seed (all folds of its protocol). */
-export const runRecordSchema = z.strictObject({
-  /** Unique key of the run: `<profile>/<dataset>/<model>/<method>/seed-<seed>`; merging keys on it. */
+/** Label noise injected into the training labels of an RDFER run (schema 2). */
+export const labelNoiseSchema = z.strictObject({
+  /** Nominal symmetric noise rate p: round(p · N) clips of the whole synthetic set get a wrong label. */
+  rate: unit,
+  /** `uniform`: the wrong label is uniform over the other classes (symmetric noise). */
+  pattern: z.string().min(1),
+  /** Where the noisy labels are used: `train` (training and validation clips; the test clips keep their true labels). */
+  appliedTo: z.literal('train'),
+});
+
+/** One expression-recognition run of the matrix: one model × method × seed (all folds of its protocol). */
+export const classificationRunRecordSchema = z.strictObject({
+  /**
+   * Unique key of the run: `<profile>/<dataset>/<model>/<method>/seed-<seed>` (RDFER:
+   * `<profile>/<dataset>/<model>/<arm>/noise-<percent>/seed-<seed>`); merging and resuming key on it.
+   */
   id: z.string().min(1),
   profile: z.string().min(1),
   /** Data source name and a one-line description. */
   dataset: z.string().min(1),
   model: z.string().min(1),
   preset: z.string().min(1),
+  /** Training method (DFER matrix) or arm (RDFER: `ce`, `clip_agreement`). */
   method: z.string().min(1),
   seed: z.number().int().min(0),
-  /** Which experiment of the issue this run belongs to (`dfer`, `rdfer`, `au_detection`). */
-  experiment: z.string().min(1),
+  /** Which experiment of the issue this run belongs to. */
+  experiment: z.enum(['dfer', 'rdfer']),
   /** The validated trainer config of the run. */
   config: z.record(z.string(), z.unknown()),
   engine: z.strictObject({ backend: z.string().min(1), reason: z.string() }),
@@ -72,12 +119,90 @@ export const runRecordSchema = z.strictObject({
     uar: meanStdSchema,
     macroF1: meanStdSchema,
     recall: z.array(meanStdSchema.nullable()),
+    /** RDFER with clip agreement (schema 2): noisy-detection precision / recall / F1 over folds (null when undefined in every fold). */
+    noisyDetection: z
+      .strictObject({
+        precision: meanStdSchema.nullable(),
+        recall: meanStdSchema.nullable(),
+        f1: meanStdSchema.nullable(),
+      })
+      .optional(),
   }),
   folds: z.array(foldMetricsSchema).min(1),
   numParameters: z.number().int().min(0),
   startedAt: z.iso.datetime(),
   durationSeconds: z.number().min(0),
+  /** RDFER runs (schema 2): the label noise of the training labels (rate 0 included). */
+  noise: labelNoiseSchema.optional(),
 });
+
+/** AU-detection scores of one trainer run (one seed × fold) of an AU-detection record (schema 2). */
+export const auFoldMetricsSchema = z.strictObject({
+  fold: z.number().int().min(1),
+  seed: z.number().int().min(0),
+  /** Average F1: mean of the per-AU F1 that are defined, at the fixed threshold. */
+  meanF1: unit,
+  /** Per-AU F1 = 2·TP / (2·TP + FP + FN) at the fixed threshold; null when the AU has no positive target and no positive prediction. */
+  f1: z.array(unit.nullable()),
+  precision: z.array(unit.nullable()),
+  recall: z.array(unit.nullable()),
+  /** Positive test targets per AU (frames or clips, see `level`). */
+  support: z.array(z.number().int().min(0)),
+  /** Per-AU thresholds tuned on validation and the test scores at them (reported apart from the fixed threshold). */
+  tuned: z
+    .strictObject({
+      thresholds: z.array(unit),
+      meanF1: unit,
+      f1: z.array(unit.nullable()),
+    })
+    .optional(),
+  /** Mean training loss per epoch. */
+  epochLosses: z.array(z.number()),
+});
+
+/** One AU-detection run of the bench (schema 2): one arm × seed of the AU-MTL comparison. */
+export const auDetectionRunRecordSchema = z.strictObject({
+  /** `<profile>/<dataset>/<model>/<arm>/seed-<seed>`. */
+  id: z.string().min(1),
+  profile: z.string().min(1),
+  dataset: z.string().min(1),
+  model: z.string().min(1),
+  preset: z.string().min(1),
+  /** The arm (shipped config name, e.g. `au_mtl_joint_gate_smooth`). */
+  method: z.string().min(1),
+  seed: z.number().int().min(0),
+  experiment: z.literal('au_detection'),
+  /** What the arm is: AU-only or joint with FER, attention gate or not, smooth class weights or plain BCE. */
+  arm: z.strictObject({
+    task: z.enum(['au', 'joint']),
+    gate: z.boolean(),
+    weighting: z.enum(['none', 'smooth']),
+  }),
+  /** The validated AU-detection config of the run. */
+  config: z.record(z.string(), z.unknown()),
+  engine: z.strictObject({ backend: z.string().min(1), reason: z.string() }),
+  versions: z.record(z.string(), z.string()),
+  auNames: z.array(z.string().min(1)).min(1),
+  /** `frame` or `clip`: the level the AU loss and F1 are computed at. */
+  level: z.enum(['frame', 'clip']),
+  /** Fixed decision threshold of `meanF1` / `f1`. */
+  threshold: unit,
+  summary: z.strictObject({
+    meanF1: meanStdSchema,
+    f1: z.array(meanStdSchema.nullable()),
+    /** The same at per-AU thresholds tuned on validation (when the config tunes them). */
+    tunedMeanF1: meanStdSchema.optional(),
+  }),
+  folds: z.array(auFoldMetricsSchema).min(1),
+  startedAt: z.iso.datetime(),
+  durationSeconds: z.number().min(0),
+});
+
+/** One run of the results file: an expression-recognition run or an AU-detection run, by `experiment`. */
+export const runRecordSchema = z.discriminatedUnion('experiment', [
+  classificationRunRecordSchema,
+  auDetectionRunRecordSchema,
+]);
 
 /** One timing of `bench perf`. */
 export const perfRecordSchema = z.strictObject({
@@ -122,7 +247,8 @@ export const perfTargetSchema = z.strictObject({
 /** The whole file. */
 export const benchResultsSchema = z.strictObject({
   kind: z.literal(BENCH_RESULTS_KIND),
-  schemaVersion: z.literal(BENCH_RESULTS_SCHEMA_VERSION),
+  /** Files of version 1 are read as version 2 (their runs are expression-recognition runs). */
+  schemaVersion: z.union([z.literal(1), z.literal(2)]).transform((): 2 => BENCH_RESULTS_SCHEMA_VERSION),
   createdAt: z.iso.datetime(),
   /** Set on files made only for tests or docs: the dashboard then shows a banner saying so. */
   fixture: z.boolean().optional(),
@@ -140,6 +266,16 @@ export type MeanStdValue = z.output<typeof meanStdSchema>;
 export type EpochHistoryRecord = z.output<typeof epochRecordSchema>;
 export type FoldMetrics = z.output<typeof foldMetricsSchema>;
 export type RunRecord = z.output<typeof runRecordSchema>;
+export type ClassificationRunRecord = z.output<typeof classificationRunRecordSchema>;
+export type AuDetectionRunRecord = z.output<typeof auDetectionRunRecordSchema>;
+export type AuFoldMetrics = z.output<typeof auFoldMetricsSchema>;
+export type NoisyDetectionRecord = z.output<typeof noisyDetectionSchema>;
+export type LabelNoiseRecord = z.output<typeof labelNoiseSchema>;
+
+/** Whether a run is an expression-recognition run (`dfer`, `rdfer`) rather than an AU-detection run. */
+export function isClassificationRun(run: RunRecord): run is ClassificationRunRecord {
+  return run.experiment !== 'au_detection';
+}
 export type PerfRecord = z.output<typeof perfRecordSchema>;
 export type PerfTarget = z.output<typeof perfTargetSchema>;
 export type BenchResults = z.output<typeof benchResultsSchema>;
