@@ -40,6 +40,10 @@ describe('RDFER rows', () => {
       precision: { mean: 0, std: 0, n: 1 },
       recall: null,
       f1: null,
+      flagged: 2,
+      truePositives: 0,
+      noisy: 0,
+      samples: 20,
     });
   });
 });
@@ -71,8 +75,11 @@ describe('report of the new experiments', () => {
     expect(md).toContain('| Model | Arm | UAR @ 0 % | UAR @ 40 % |');
     expect(md).toContain('| rdfer | ce | 63.9 ± 0.0 | 27.8 ± 0.0 |');
     expect(md).toContain('| rdfer | clip_agreement | 72.2 ± 0.0 | 50.0 ± 3.9 |');
-    expect(md).toContain('| rdfer | clip_agreement | 40 % | 62.5 ± 17.7 | 62.5 ± 17.7 | 62.5 ± 17.7 |');
-    expect(md).toContain('| rdfer | clip_agreement | 0 % | 0.0 ± 0.0 | n/a | n/a |');
+    // flagged 8 + 8, TP 6 + 4, noisy 8 + 8, clips 20 + 20
+    expect(md).toContain(
+      '| rdfer | clip_agreement | 40 % | 62.5 ± 17.7 | 62.5 ± 17.7 | 62.5 ± 17.7 | 16 | 10 | 16 | 40 |',
+    );
+    expect(md).toContain('| rdfer | clip_agreement | 0 % | 0.0 ± 0.0 | n/a | n/a | 2 | 0 | 0 | 20 |');
     expect(md).toContain('| rdfer | tiny | clip_agreement (noise 40 %) | 2 |');
   });
 

@@ -44,6 +44,11 @@ export interface AggregateRow {
     readonly precision: MeanStdValue | null;
     readonly recall: MeanStdValue | null;
     readonly f1: MeanStdValue | null;
+    /** Counts summed over the folds with a detection: flagged clips, flagged and truly noisy, truly noisy, scored. */
+    readonly flagged: number;
+    readonly truePositives: number;
+    readonly noisy: number;
+    readonly samples: number;
   } | null;
 }
 
@@ -148,6 +153,10 @@ export function aggregateRuns(results: Pick<BenchResults, 'runs'>): AggregateRow
             precision: meanStdOrNull(folds.map((f) => f.noisyDetection?.precision)),
             recall: meanStdOrNull(folds.map((f) => f.noisyDetection?.recall)),
             f1: meanStdOrNull(folds.map((f) => f.noisyDetection?.f1)),
+            flagged: folds.reduce((n, f) => n + (f.noisyDetection?.flagged ?? 0), 0),
+            truePositives: folds.reduce((n, f) => n + (f.noisyDetection?.truePositives ?? 0), 0),
+            noisy: folds.reduce((n, f) => n + (f.noisyDetection?.noisy ?? 0), 0),
+            samples: folds.reduce((n, f) => n + (f.noisyDetection?.samples ?? 0), 0),
           }
         : null,
     });

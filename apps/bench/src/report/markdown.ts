@@ -65,10 +65,21 @@ export function renderRdferSection(group: readonly AggregateRow[]): string[] {
   if (detected.length) {
     out.push('### Noisy-sample detection (clip agreement, last epoch, training clips)', '');
     out.push(
-      'A training clip is flagged when clip agreement puts it in the noisy partition; it is truly noisy when its training label differs from its true label. Precision = TP / flagged, recall = TP / truly noisy; n/a where undefined (nothing flagged, or no noisy clip).',
+      'A training clip is flagged when clip agreement puts it in the noisy partition; it is truly noisy when its training label differs from its true label. Precision = TP / flagged, recall = TP / truly noisy; n/a where undefined (nothing flagged, or no noisy clip). Counts are summed over folds × seeds; Noisy / Clips is the realised training-label noise.',
       '',
       table(
-        ['Model', 'Arm', 'Noise', 'Precision', 'Recall', 'F1'],
+        [
+          'Model',
+          'Arm',
+          'Noise',
+          'Precision',
+          'Recall',
+          'F1',
+          'Flagged',
+          'Flagged & noisy',
+          'Noisy',
+          'Clips',
+        ],
         detected.map((r) => [
           r.model,
           r.method,
@@ -76,6 +87,10 @@ export function renderRdferSection(group: readonly AggregateRow[]): string[] {
           formatPercent(r.noisyDetection!.precision),
           formatPercent(r.noisyDetection!.recall),
           formatPercent(r.noisyDetection!.f1),
+          String(r.noisyDetection!.flagged),
+          String(r.noisyDetection!.truePositives),
+          String(r.noisyDetection!.noisy),
+          String(r.noisyDetection!.samples),
         ]),
       ),
       '',
