@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { AuDetectionExperimentResult, AuMtlComparisonVariant, ExperimentResult } from '@dfer/trainer';
+import { meanAndSampleStd } from '../report/aggregate';
 import type {
   AuDetectionRunRecord,
   ClassificationRunRecord,
@@ -42,11 +43,8 @@ export interface RunIdentity {
 }
 
 function meanStdOf(values: readonly (number | null)[]): MeanStdValue | null {
-  const v = values.filter((x): x is number => x !== null);
-  if (v.length === 0) return null;
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std, n: v.length };
+  const defined = values.filter((x): x is number => x !== null);
+  return defined.length ? meanAndSampleStd(defined) : null;
 }
 
 /**
