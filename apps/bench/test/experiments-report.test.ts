@@ -3,7 +3,7 @@ import { aggregateAuRuns, aggregateRuns, formatRowLabel, type AggregateRow } fro
 import { createDashboardData } from '../src/report/dashboard';
 import { renderReportMarkdown } from '../src/report/markdown';
 import { parseBenchResults, ResultsFileError } from '../src';
-import { EXPERIMENTS_FIXTURE_PATH, loadExperimentsFixture } from './helpers';
+import { EXPERIMENTS_FIXTURE_PATH, FIXTURE_PATH, loadExperimentsFixture } from './helpers';
 
 // Hand-computed from the confusion matrices and counts of fixtures/make-results-fixture.mjs (schema 2 part).
 describe('RDFER rows', () => {
@@ -103,6 +103,15 @@ describe('report of the new experiments', () => {
 });
 
 describe('schema 2 checks', () => {
+  it('reads a version-1 file (DFER runs only) as version 2 without changing its runs', () => {
+    const text = readFileSync(FIXTURE_PATH, 'utf8');
+    const raw = JSON.parse(text) as { schemaVersion: number; runs: unknown[] };
+    expect(raw.schemaVersion).toBe(1);
+    const parsed = parseBenchResults(text, FIXTURE_PATH);
+    expect(parsed.schemaVersion).toBe(2);
+    expect(parsed.runs).toEqual(raw.runs);
+  });
+
   it('refuses an AU record whose per-AU lists do not match auNames, naming the field', () => {
     const raw = JSON.parse(readFileSync(EXPERIMENTS_FIXTURE_PATH, 'utf8')) as {
       runs: { experiment: string; folds: { f1: unknown[] }[] }[];
