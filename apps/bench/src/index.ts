@@ -9,8 +9,14 @@ export {
   runRecordSchema,
   perfRecordSchema,
   perfTargetSchema,
+  isClassificationRun,
+  type AuDetectionRunRecord,
+  type AuFoldMetrics,
   type BenchResults,
+  type ClassificationRunRecord,
   type EpochHistoryRecord,
+  type LabelNoiseRecord,
+  type NoisyDetectionRecord,
   type FoldMetrics,
   type MeanStdValue,
   type PerfRecord,
@@ -27,11 +33,15 @@ export {
   type MergeReport,
 } from './results/results-file';
 export {
+  aggregateAuRuns,
   aggregateRuns,
+  formatNoiseRate,
+  formatRowLabel,
   meanAndSampleStd,
   minorityFirstOrder,
   METHOD_ORDER,
   type AggregateRow,
+  type AuAggregateRow,
 } from './report/aggregate';
 export { formatPercent, renderReportMarkdown } from './report/markdown';
 export {
@@ -48,16 +58,66 @@ export {
   METHODS,
   QUICK_DATA,
   QUICK_PROFILE,
+  datasetLabel,
+  expandDferMatrix,
   expandProfile,
   getMethod,
   getProfile,
   listProfiles,
+  type BenchCell,
   type MatrixCell,
   type MethodSpec,
   type ProfileConfig,
   type ProfileTraining,
 } from './matrix/profiles';
-export { collectVersions, createRunRecord, type RunIdentity } from './matrix/run-record';
+export {
+  collectVersions,
+  createAuDetectionRunRecord,
+  createRunRecord,
+  type AuDetectionRunIdentity,
+  type RunIdentity,
+} from './matrix/run-record';
+export {
+  RDFER_ARMS,
+  RDFER_DATA,
+  RDFER_PROFILE,
+  expandRdferBlock,
+  getRdferArm,
+  noiseLabel,
+  type RdferArm,
+  type RdferBlock,
+  type RdferCell,
+  type RdferCellContext,
+} from './matrix/rdfer-profile';
+export {
+  AU_DETECTION_BLOCK,
+  AU_DETECTION_PROFILE,
+  expandAuDetectionBlock,
+  getAuDetectionArm,
+  type AuDetectionBlock,
+  type AuDetectionCell,
+  type AuDetectionCellContext,
+} from './matrix/au-detection-profile';
+export { TRAIN_NOISE_DATA, registerTrainNoiseData } from './matrix/train-noise-data';
+export {
+  REAL_DATASETS,
+  RealDatasetLayoutError,
+  applyRealDataset,
+  createRealDatasetSelection,
+  listRealDatasets,
+  type RealDatasetName,
+  type RealDatasetOptions,
+  type RealDatasetProfile,
+  type RealDatasetSelection,
+  type RealDatasetSpec,
+} from './matrix/datasets';
+export {
+  PUBLISHED_RESULTS,
+  getPublishedResults,
+  publishedDatasetOf,
+  renderPublishedComparison,
+  type PublishedResult,
+} from './matrix/published';
 export {
   benchOutputPaths,
   runMatrix,

@@ -137,13 +137,13 @@ describe(`${TRAIN_NOISE_DATA} data node`, () => {
     expect(wrong).toBeLessThanOrEqual(24);
   });
 
-  it('refuses labelNoise, which would also change the test labels', () => {
+  it('refuses a bare labelNoise (its option is trainLabelNoise)', () => {
     expect(() =>
       buildData({ type: TRAIN_NOISE_DATA, ...options, labelNoise: { rate: 0.2 } } as { type: string }, {
         seed: 0,
         protocol: 'fixed',
       }),
-    ).toThrow(/"labelNoise" would also change the test labels; use "trainLabelNoise"/);
+    ).toThrow(/use "trainLabelNoise" instead of "labelNoise"/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createSeededRng } from '@dfer/test-utils';
-import { holdoutSplit, kFoldSplits, shuffled } from '../src';
+import type { ClipDataset } from '@dfer/datasets';
+import { buildData, holdoutSplit, kFoldSplits, shuffled } from '../src';
 
 const labels = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 3];
 
@@ -69,5 +70,27 @@ describe('kFoldSplits', () => {
     const a = shuffled([1, 2, 3, 4, 5], createSeededRng(9).next);
     expect(a.slice().sort()).toEqual([1, 2, 3, 4, 5]);
     expect(shuffled([1, 2, 3, 4, 5], createSeededRng(9).next)).toEqual(a);
+  });
+});
+
+describe('synthetic_dfer data node with labelNoise', () => {
+  const options = { numClips: 60, numIdentities: 10, size: [16, 16], numFrames: [16, 16] };
+  const ids = (d: ClipDataset): string[] => Array.from({ length: d.length }, (_, i) => d.record(i).id);
+  const labelsOf = (d: ClipDataset): number[] =>
+    Array.from({ length: d.length }, (_, i) => d.record(i).label);
+
+  it('corrupts training labels only: the test split keeps the true labels and the same clips', () => {
+    const context = { seed: 3, protocol: 'kfold', fold: 1, folds: 5 } as const;
+    const noisyNode = { type: 'synthetic_dfer', ...options, labelNoise: { rate: 0.4 } };
+    const noisy = buildData(noisyNode, context);
+    const clean = buildData({ type: 'synthetic_dfer', ...options }, context);
+    expect(ids(noisy.train)).toEqual(ids(clean.train));
+    expect(ids(noisy.test)).toEqual(ids(clean.test));
+    expect(labelsOf(noisy.test)).toEqual(labelsOf(clean.test));
+    // round(0.4 · 60) = 24 wrong labels over the whole set; the 48 training clips hold theirs
+    const wrong = labelsOf(noisy.train).filter((y, i) => y !== labelsOf(clean.train)[i]).length;
+    expect(wrong).toBeGreaterThan(0.2 * noisy.train.length);
+    expect(wrong).toBeLessThanOrEqual(24);
+    expect(noisy.description).toContain('training labels with 40 % symmetric noise, clean test labels');
   });
 });

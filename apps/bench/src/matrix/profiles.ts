@@ -93,15 +93,17 @@ export interface ProfileConfig {
 export const BASE_MODELS = ['former_dfer', 'm3dfel', 'mae_dfer'] as const;
 
 /**
- * Synthetic DFEW-like data of the quick profile: clips rendered at 32×32 (each model's transform resizes to
- * its `tiny` input), 24 identities, default class proportions and nuisances of `createSyntheticFacsDataset`.
+ * Synthetic DFEW-like data of the quick profile: 112 clips of 16 identities, 16 frames each, rendered at 32×32
+ * (each model's transform resizes to its `tiny` input), DFEW's class proportions and the default nuisances of
+ * `createSyntheticFacsDataset`. Sized so that the whole quick profile fits 10 minutes on 2 CPU cores (M3DFEL's
+ * 3-D convolutions dominate; see docs/bench.md for the measured time).
  */
 export const QUICK_DATA = {
   type: 'synthetic_dfer',
-  numClips: 168,
-  numIdentities: 24,
+  numClips: 112,
+  numIdentities: 16,
   size: [32, 32],
-  numFrames: [16, 24],
+  numFrames: [16, 16],
 } as const;
 
 /** `quick`: 3 models × {CE, CE + AU global} × 1 seed, fixed identity-disjoint split of synthetic data. */

@@ -11,6 +11,11 @@ const componentNode = z.looseObject({ type: z.string().min(1) });
 
 const positiveInt = z.number().int().min(1);
 
+/** `[min, max]` within (0, 1], min ≤ max. */
+const unitRange = z
+  .tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
+  .refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max');
+
 export const engineSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 });
@@ -65,6 +70,22 @@ export const trainSchema = z.strictObject({
   evalEvery: positiveInt.default(1),
   /** Stop after this many optimizer steps in total (for smoke runs); unset: run all epochs. */
   maxSteps: positiveInt.optional(),
+  /**
+   * Training augmentation (`createTrainTransform` of `@dfer/datasets`): random resized crop with area
+   * fraction `scale` and aspect `ratio`, then a horizontal flip with probability `flip`. Defaults: the
+   * Former-DFER / M3DFEL pipeline at mild strength (scale [0.8, 1], ratio [3/4, 4/3], flip 0.5).
+   * `{ flip: 0, scale: [1, 1], ratio: [1, 1] }` turns it off (only the resize to the model's input).
+   */
+  augment: z
+    .strictObject({
+      flip: z.number().min(0).max(1).default(0.5),
+      scale: unitRange.default([0.8, 1]),
+      ratio: z
+        .tuple([z.number().positive(), z.number().positive()])
+        .refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max')
+        .default([3 / 4, 4 / 3]),
+    })
+    .default({ flip: 0.5, scale: [0.8, 1], ratio: [3 / 4, 4 / 3] }),
 });
 
 export const evaluationSchema = z.strictObject({

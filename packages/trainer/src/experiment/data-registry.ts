@@ -72,19 +72,34 @@ export function buildData(node: { readonly type: string }, context: DataBuildCon
  * `SyntheticFacsConfig`, plus `testFolds` — the fixed protocol tests on one of that many identity-disjoint
  * folds, default 5, i.e. 20 % of the identities). k-fold protocols use identity-disjoint folds. The dataset
  * seed defaults to the experiment seed.
+ *
+ * `labelNoise` corrupts the TRAINING labels only (and the validation split carved from them): the test side
+ * comes from a clean build of the same seeded set (the noise has its own random stream, so frames, identities
+ * and folds are identical), so test clips are always scored against their true labels. round(rate · N) clips
+ * of the whole set get a wrong label, so the realised training noise fraction is close to, not exactly, `rate`.
  */
 registerData('synthetic_dfer', (options, context) => {
   const { testFolds = 5, ...rest } = options as SyntheticFacsConfig & { testFolds?: number };
-  const dataset = createSyntheticFacsDataset({ seed: context.seed, ...rest });
+  const seed = rest.seed ?? context.seed;
+  const dataset = createSyntheticFacsDataset({ ...rest, seed });
+  const { labelNoise, ...cleanConfig } = rest;
+  const clean =
+    labelNoise === undefined || labelNoise.rate === 0
+      ? dataset
+      : createSyntheticFacsDataset({ ...cleanConfig, seed });
   const k = context.protocol === 'kfold' ? context.folds! : testFolds;
   const fold = context.protocol === 'kfold' ? context.fold! : 0;
-  const folds = createIdentityFolds(dataset, k, { seed: rest.seed ?? context.seed });
+  const folds = createIdentityFolds(clean, k, { seed });
   const chosen = folds[fold]!;
+  const noise =
+    clean === dataset
+      ? ''
+      : `training labels with ${(labelNoise!.rate * 100).toFixed(0)} % ${labelNoise!.pattern === undefined || labelNoise!.pattern === 'uniform' ? 'symmetric' : 'patterned'} noise, clean test labels; `;
   return {
     train: dataset.subset(chosen.train),
-    test: dataset.subset(chosen.test),
+    test: clean.subset(chosen.test),
     description:
-      `synthetic FACS videos (${dataset.length} clips, seed ${rest.seed ?? context.seed}); identity-disjoint ` +
+      `synthetic FACS videos (${dataset.length} clips, seed ${seed}); ${noise}identity-disjoint ` +
       `fold ${fold + 1}/${k}: ${chosen.train.length} train / ${chosen.test.length} test clips`,
   };
 });

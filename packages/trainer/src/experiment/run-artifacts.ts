@@ -92,7 +92,8 @@ export async function exportRunToOnnx(
         'dfer.experiment': run.config.name,
         'dfer.fold': String(run.fold + 1),
         'dfer.normalization': JSON.stringify({ mean: s.mean, std: s.std }),
-        ...(selected === undefined ? {} : { 'dfer.selectedEpoch': String(selected) }),
+        // 1-based like `dfer.fold` and the summary table (results files keep the 0-based `selectedEpoch`).
+        ...(selected === undefined ? {} : { 'dfer.selectedEpoch': String(selected + 1) }),
       },
     });
   } finally {

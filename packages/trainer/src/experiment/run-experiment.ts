@@ -88,7 +88,7 @@ export interface FoldResult {
     readonly test: number;
     readonly testScored: number;
   };
-  /** Epoch (0-based) of the reported weights, and how it was chosen. */
+  /** Epoch (0-based; the summary table and ONNX metadata show it 1-based) of the reported weights, and how it was chosen. */
   readonly selectedEpoch: number;
   readonly selection: ExperimentConfig['evaluation']['selection'];
   readonly validation?: ClassificationReport;
@@ -423,7 +423,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     const sampler = defaultSampler(config.model.type, spec.frames);
     const trainTransform = createTrainTransform(
       { height: spec.height, width: spec.width, mean: spec.mean, std: spec.std },
-      { flip: 0.5, scale: [0.8, 1] },
+      config.train.augment,
     );
     const { labels: trainLabels } = recordsOf(train);
     const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);

@@ -10,7 +10,7 @@ export function formatSummaryTable(result: ExperimentResult): string {
   const lines = [
     `Experiment ${result.name} — engine ${result.engine.backend}; checkpoint selected on ${result.selection === 'validation' ? 'a validation split carved from the training data' : result.selection === 'test' ? 'THE TEST SPLIT (not an unbiased estimate)' : 'the last epoch'}`,
     '',
-    '| fold | test clips | WAR % | UAR % | macro-F1 % | selected epoch |',
+    '| fold | test clips | WAR % | UAR % | macro-F1 % | selected epoch (1-based) |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const f of result.folds) {
