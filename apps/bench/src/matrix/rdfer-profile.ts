@@ -145,7 +145,7 @@ export function expandRdferBlock(block: RdferBlock, context: RdferCellContext): 
   return cells;
 }
 
-/** Synthetic videos of the `rdfer` profile: as the quick profile's (32×32, 16–24 frames, 168 clips, 24 identities). */
+/** Synthetic videos of the `rdfer` profile: 168 clips of 24 identities, 16–24 frames, rendered at 32×32. */
 export const RDFER_DATA = { numClips: 168, numIdentities: 24, size: [32, 32], numFrames: [16, 24] } as const;
 
 /**
