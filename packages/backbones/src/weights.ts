@@ -21,6 +21,32 @@ export interface LoadWeightsOptions {
   layout?: StateDictLayout;
   /** Reject missing and unexpected names (default `true`); mis-shaped tensors are always rejected. */
   strict?: boolean;
+  /**
+   * A prefix removed from every tensor name that starts with it before matching, e.g. `'module.'` for a
+   * checkpoint saved from `torch.nn.DataParallel` / `DistributedDataParallel` (timm's `clean_state_dict`).
+   * Two names that become equal are an error.
+   */
+  stripPrefix?: string;
+}
+
+/** The file's tensors with `prefix` removed from the names that start with it. */
+function stripNamePrefix(
+  tensors: Readonly<Record<string, SafetensorsTensor>>,
+  prefix: string | undefined,
+  source: string,
+): Record<string, SafetensorsTensor> {
+  if (prefix === undefined || prefix === '') return { ...tensors };
+  const out: Record<string, SafetensorsTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    const stripped = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+    if (stripped in out) {
+      throw new Error(
+        `${source}: after removing the prefix '${prefix}', two tensors are named '${stripped}'`,
+      );
+    }
+    out[stripped] = t;
+  }
+  return out;
 }
 
 /** Per-call options of {@link saveWeights}. */
@@ -102,13 +128,14 @@ export function loadWeightsFromContent(
 ): LoadStateDictResult {
   const layout = options.layout ?? 'pytorch';
   const check = { layout, strict: options.strict ?? true, source };
+  const tensors = stripNamePrefix(content.tensors, options.stripPrefix, source);
   const shapes: Record<string, number[]> = {};
-  for (const [name, t] of Object.entries(content.tensors)) shapes[name] = t.shape;
+  for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
   model.checkStateDictShapes(shapes, check);
   const entries = new Map(model.stateEntries().map((e) => [e.name, e]));
   const dict: Record<string, tf.Tensor> = {};
   try {
-    for (const [name, t] of Object.entries(content.tensors)) {
+    for (const [name, t] of Object.entries(tensors)) {
       const entry = entries.get(name);
       if (entry === undefined) continue;
       const { values, dtype } = toTfjsValues(name, t, source);

@@ -112,3 +112,24 @@ it('decodes F16 and BF16 tensors to float32', async () => {
   expect(Array.from(m.weight.dataSync())).toEqual([1.5, -2]);
   m.dispose();
 });
+
+it("stripPrefix loads a DataParallel checkpoint ('module.' names); without it the names are rejected", async () => {
+  const m = new Linear(2, 1);
+  const bytes = writeSafetensors({
+    'module.weight': { dtype: 'F32', shape: [1, 2], data: new Float32Array([3, -4]) },
+    'module.bias': { dtype: 'F32', shape: [1], data: new Float32Array([0.5]) },
+  });
+  await expect(loadWeights(m, bytes)).rejects.toThrow(/module\.weight/);
+  const result = await loadWeights(m, bytes, { stripPrefix: 'module.' });
+  expect(result.loaded).toBe(2);
+  expect(Array.from(m.weight.dataSync())).toEqual([3, -4]);
+  expect(Array.from(m.bias!.dataSync())).toEqual([0.5]);
+  const clash = writeSafetensors({
+    'module.bias': { dtype: 'F32', shape: [1], data: new Float32Array([1]) },
+    bias: { dtype: 'F32', shape: [1], data: new Float32Array([2]) },
+  });
+  await expect(loadWeights(m, clash, { stripPrefix: 'module.' })).rejects.toThrow(
+    "safetensors bytes: after removing the prefix 'module.', two tensors are named 'bias'",
+  );
+  m.dispose();
+});
