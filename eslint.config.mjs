@@ -23,6 +23,7 @@ export default tseslint.config(
       '**/bench/**',
       '**/scripts/**',
       '**/src/cli.ts',
+      'docs/examples/**',
     ],
     rules: { 'no-console': 'off' },
   },
