@@ -11,7 +11,9 @@ export interface SeededRng {
 }
 
 /**
- * mulberry32 (Tommy Ettinger's 32-bit generator): 2^32 period, enough for tests and fixtures.
+ * mulberry32 (Tommy Ettinger's 32-bit generator): 2^32 period, enough for tests and fixtures. The same
+ * algorithm as `createRng` of `@dfer/backbones`, kept here on purpose: every package devDepends on this one,
+ * so importing backbones (or runtime) from it would make a workspace dependency cycle.
  * @param seed - any integer; it is reduced to 32 bits.
  */
 export function createSeededRng(seed: number): SeededRng {
