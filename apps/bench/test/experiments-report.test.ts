@@ -73,13 +73,13 @@ describe('report of the new experiments', () => {
   it('has the RDFER noise tables with hand-computed values', () => {
     expect(md).toContain('## rdfer — synthetic_dfer');
     expect(md).toContain('| Model | Arm | UAR @ 0 % | UAR @ 40 % |');
-    expect(md).toContain('| rdfer | ce | 63.9 ± 0.0 | 27.8 ± 0.0 |');
-    expect(md).toContain('| rdfer | clip_agreement | 72.2 ± 0.0 | 50.0 ± 3.9 |');
+    expect(md).toContain('| rdfer | ce | 63.9 | 27.8 |');
+    expect(md).toContain('| rdfer | clip_agreement | 72.2 | 50.0 ± 3.9 |');
     // flagged 8 + 8, TP 6 + 4, noisy 8 + 8, clips 20 + 20
     expect(md).toContain(
       '| rdfer | clip_agreement | 40 % | 62.5 ± 17.7 | 62.5 ± 17.7 | 62.5 ± 17.7 | 16 | 10 | 16 | 40 |',
     );
-    expect(md).toContain('| rdfer | clip_agreement | 0 % | 0.0 ± 0.0 | n/a | n/a | 2 | 0 | 0 | 20 |');
+    expect(md).toContain('| rdfer | clip_agreement | 0 % | 0.0 | n/a | n/a | 2 | 0 | 0 | 20 |');
     expect(md).toContain('| rdfer | tiny | clip_agreement (noise 40 %) | 2 |');
   });
 
@@ -89,8 +89,8 @@ describe('report of the new experiments', () => {
       '| au_mtl | tiny_no_gate | au_mtl_single_plain | AU only | no | plain BCE | 2 | 64.7 ± 6.7 | n/a | wasm |',
     );
     expect(md).toContain('| Arm | AU1 (9) | AU2 (6) | AU4 (1) |');
-    expect(md).toContain('| au_mtl_single_plain | 77.5 ± 3.5 | 53.3 ± 18.9 | 66.7 ± 0.0 |');
-    expect(md).toContain('| au_mtl_joint_gate_smooth | 100.0 ± 0.0 | 80.0 ± 0.0 | 66.7 ± 0.0 |');
+    expect(md).toContain('| au_mtl_single_plain | 77.5 ± 3.5 | 53.3 ± 18.9 | 66.7 |');
+    expect(md).toContain('| au_mtl_joint_gate_smooth | 100.0 | 80.0 | 66.7 |');
   });
 
   it('puts both experiments in the dashboard data', () => {

@@ -61,6 +61,9 @@ describe('helpers', () => {
 
   it('formats percentages', () => {
     expect(formatPercent({ mean: 0.569444, std: 0.137493, n: 2 })).toBe('56.9 ± 13.7');
+    // one value: no sample std exists, so the mean stands alone (std 0 with n = 2 keeps its ± 0.0)
+    expect(formatPercent({ mean: 0.161, std: 0, n: 1 })).toBe('16.1');
+    expect(formatPercent({ mean: 0.5, std: 0, n: 2 })).toBe('50.0 ± 0.0');
     expect(formatPercent(null)).toBe('n/a');
   });
 });

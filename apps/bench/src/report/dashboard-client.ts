@@ -17,7 +17,8 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  function pct(ms) { return ms ? (ms.mean * 100).toFixed(1) + ' ± ' + (ms.std * 100).toFixed(1) : 'n/a'; }
+  // the mean alone when it rests on one value (no sample std), as formatPercent of the Markdown report
+  function pct(ms) { return ms ? (ms.mean * 100).toFixed(1) + (ms.n < 2 ? '' : ' ± ' + (ms.std * 100).toFixed(1)) : 'n/a'; }
   // Draws mean ± std whiskers for datasets that carry an 'errors' array (same units as data).
   var errorBars = {
     id: 'dferErrorBars',

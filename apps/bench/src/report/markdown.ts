@@ -9,10 +9,14 @@ import {
 } from './aggregate';
 import { renderPublishedComparison } from '../matrix/published';
 
-/** `mean ± std` in percent with one decimal (`n/a` for null). */
+/**
+ * `mean ± std` in percent with one decimal; the mean alone when it rests on one value (n = 1, where a sample
+ * std does not exist); `n/a` for null.
+ */
 export function formatPercent(value: MeanStdValue | null): string {
   if (!value) return 'n/a';
-  return `${(value.mean * 100).toFixed(1)} ± ${(value.std * 100).toFixed(1)}`;
+  const mean = (value.mean * 100).toFixed(1);
+  return value.n < 2 ? mean : `${mean} ± ${(value.std * 100).toFixed(1)}`;
 }
 
 function escapeCell(text: string): string {
