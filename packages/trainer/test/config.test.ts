@@ -63,6 +63,24 @@ describe('validateConfig', () => {
     expect(issuesOf({ ...base, train: { epochs: 0, batchSize: 8 } })[0]).toMatch(/^train\.epochs: .*1/);
   });
 
+  it('train.augment: defaults to the mild Former-DFER pipeline; ranges must be ordered and in bounds', () => {
+    expect(validateConfig(base, registries).train.augment).toEqual({
+      flip: 0.5,
+      scale: [0.8, 1],
+      ratio: [3 / 4, 4 / 3],
+    });
+    const withAugment = (augment: unknown) => ({ ...base, train: { ...base.train, augment } });
+    expect(issuesOf(withAugment({ scale: [0.9, 0.5] }))).toEqual([
+      'train.augment.scale: expected [min, max] with min ≤ max',
+    ]);
+    expect(issuesOf(withAugment({ ratio: [2, 1] }))).toEqual([
+      'train.augment.ratio: expected [min, max] with min ≤ max',
+    ]);
+    expect(issuesOf(withAugment({ scale: [0, 1] }))[0]).toMatch(/^train\.augment\.scale\.0: .*0/);
+    expect(issuesOf(withAugment({ scale: [0.5, 1.5] }))[0]).toMatch(/^train\.augment\.scale\.1: .*1/);
+    expect(issuesOf(withAugment({ flip: 2 }))[0]).toMatch(/^train\.augment\.flip: .*1/);
+  });
+
   it('reports every problem at once, including unknown keys', () => {
     const issues = issuesOf({
       ...base,

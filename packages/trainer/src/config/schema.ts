@@ -11,10 +11,9 @@ const componentNode = z.looseObject({ type: z.string().min(1) });
 
 const positiveInt = z.number().int().min(1);
 
-/** `[min, max]` within (0, 1], min ≤ max. */
-const unitRange = z
-  .tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
-  .refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max');
+/** A `[min, max]` pair of `bound` numbers with min ≤ max. */
+const orderedRange = (bound: z.ZodNumber) =>
+  z.tuple([bound, bound]).refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max');
 
 export const engineSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
@@ -79,11 +78,8 @@ export const trainSchema = z.strictObject({
   augment: z
     .strictObject({
       flip: z.number().min(0).max(1).default(0.5),
-      scale: unitRange.default([0.8, 1]),
-      ratio: z
-        .tuple([z.number().positive(), z.number().positive()])
-        .refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max')
-        .default([3 / 4, 4 / 3]),
+      scale: orderedRange(z.number().gt(0).max(1)).default([0.8, 1]),
+      ratio: orderedRange(z.number().positive()).default([3 / 4, 4 / 3]),
     })
     .default({ flip: 0.5, scale: [0.8, 1], ratio: [3 / 4, 4 / 3] }),
 });
