@@ -7,6 +7,13 @@ import {
   registerKernelFixes,
   unregisterKernelFixes,
 } from '@dfer/runtime';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
+
+import {
+  createConv3dBackpropFilterIm2colKernel,
+  createConv3dBackpropInputIm2colKernel,
+  createConv3dIm2colKernel,
+} from '../src/engine/kernels/conv3d-im2col';
 
 type Shape = number[];
 type GradCase = { name: string; shapes: Shape[]; fn: (...xs: tf.Tensor[]) => tf.Tensor; distinct?: boolean };
@@ -38,7 +45,7 @@ function withTensors<T>(shapes: Shape[], data: Float32Array[], body: (xs: tf.Ten
   }
 }
 
-/** Analytic gradients of Σ fn(xs) · cos(0.7 i) on the active backend, as arrays. */
+/** fn(xs), then the analytic gradients of Σ fn(xs) · cos(0.7 i), on the active backend, as arrays. */
 function analyticGrads(c: GradCase, data: Float32Array[]): Float32Array[] {
   return withTensors(c.shapes, data, (xs) =>
     tf.tidy(() => {
@@ -47,9 +54,8 @@ function analyticGrads(c: GradCase, data: Float32Array[]): Float32Array[] {
         Float32Array.from({ length: probe.size }, (_, i) => Math.cos(0.7 * i)),
         probe.shape,
       );
-      return tf
-        .grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(c.fn(...ys), w)))(xs)
-        .map((g) => g.dataSync() as Float32Array);
+      const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(c.fn(...ys), w)))(xs);
+      return [probe, ...grads].map((g) => g.dataSync() as Float32Array);
     }),
   );
 }
@@ -192,6 +198,47 @@ const otherCases: GradCase[] = [
     fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 2], 'valid'),
   },
   {
+    name: 'conv3d 3x7x7 s(1,2,2) same (R3D stem, asymmetric padding)',
+    shapes: [
+      [1, 2, 6, 6, 2],
+      [3, 7, 7, 2, 2],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 2], 'same'),
+  },
+  {
+    name: 'conv3d 3x3x3 s2 same, odd and even sizes',
+    shapes: [
+      [1, 4, 5, 6, 2],
+      [3, 3, 3, 2, 3],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 2, 'same'),
+  },
+  {
+    name: 'conv3d 1x1x1 s2 valid (downsample)',
+    shapes: [
+      [2, 4, 4, 4, 3],
+      [1, 1, 1, 3, 2],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 2, 'valid'),
+  },
+  {
+    name: 'pad rank 5 (its gradient is a rank-5 Slice)',
+    shapes: [[2, 3, 2, 3, 2]],
+    fn: (x) =>
+      tf.pad(x as tf.Tensor5D, [
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 2],
+        [0, 0],
+      ]),
+  },
+  {
+    name: 'slice rank 6',
+    shapes: [[2, 2, 3, 2, 2, 3]],
+    fn: (x) => tf.slice(x, [1, 0, 1, 0, 1, 1], [1, 2, 2, 2, 1, 2]),
+  },
+  {
     name: 'depthwise 3x3 s1 same',
     shapes: [
       [1, 5, 5, 2],
@@ -264,6 +311,40 @@ describe('kernel fixes agree with the cpu reference kernels', () => {
       });
     },
   );
+});
+
+describe('the wasm Conv3D im2col kernels', () => {
+  it('give the same values when the patch matrix is gathered a few rows at a time', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const x = tf.tensor(makeInputs([[2, 3, 5, 4, 3]], 900)[0]!, [2, 3, 5, 4, 3]);
+    const w = tf.tensor(makeInputs([[3, 3, 3, 3, 2]], 901)[0]!, [3, 3, 3, 3, 2]);
+    const dy = tf.tidy(() => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 1], 'same'));
+    const backend = tf.backend();
+    const run = (kernel: KernelFunc, inputs: Record<string, tf.Tensor>, attrs: object): Float32Array => {
+      const info = kernel({ inputs, backend, attrs: attrs as never }) as tf.TensorInfo;
+      const out = tf.engine().makeTensorFromTensorInfo(info);
+      const values = out.dataSync() as Float32Array;
+      out.dispose();
+      return values;
+    };
+    const conv = { strides: [1, 2, 1], pad: 'same', dataFormat: 'NDHWC', dilations: 1 };
+    for (const chunkElements of [1, 7, 100]) {
+      const small = { chunkElements };
+      // chunkElements 1 and 7 are below K = 81: one row per matmul; 100: one row as well; the default: all rows.
+      expect(run(createConv3dIm2colKernel('wasm', undefined, small), { x, filter: w }, conv)).toEqual(
+        run(createConv3dIm2colKernel('wasm', undefined), { x, filter: w }, conv),
+      );
+      const filterAttrs = { strides: [1, 2, 1], pad: 'same', filterShape: w.shape };
+      const dw = run(createConv3dBackpropFilterIm2colKernel('wasm', small), { x, dy }, filterAttrs);
+      const dwAll = run(createConv3dBackpropFilterIm2colKernel('wasm'), { x, dy }, filterAttrs);
+      dw.forEach((v, i) => expect(v).toBeCloseTo(dwAll[i] as number, 4));
+      const inputAttrs = { strides: [1, 2, 1], pad: 'same', inputShape: x.shape };
+      expect(
+        run(createConv3dBackpropInputIm2colKernel('wasm', small), { dy, filter: w }, inputAttrs),
+      ).toEqual(run(createConv3dBackpropInputIm2colKernel('wasm'), { dy, filter: w }, inputAttrs));
+    }
+    tf.dispose([x, w, dy]);
+  });
 });
 
 describe('the checks can fail', () => {
@@ -408,6 +489,30 @@ describe('initEngine', () => {
     const before = [cpuBackend.numDataIds(), tf.backend().numDataIds(), tf.memory().numTensors];
     for (let i = 0; i < 5; i++) gradOnce();
     expect([cpuBackend.numDataIds(), tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    tf.dispose([x, w]);
+  });
+
+  it('the im2col Conv3D kernels and the rank-5 Slice free their wasm buffers', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const x = tf.tensor5d(makeInputs([[1, 3, 4, 4, 2]], 5)[0] as Float32Array, [1, 3, 4, 4, 2]);
+    const w = tf.tensor5d(makeInputs([[3, 3, 3, 2, 2]], 6)[0] as Float32Array, [3, 3, 3, 2, 2]);
+    const gradOnce = (): void =>
+      tf.dispose(
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => {
+          const padded = tf.pad(a as tf.Tensor5D, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ]);
+          return tf.sum(tf.conv3d(padded, b as tf.Tensor5D, [1, 2, 2], 'valid'));
+        })([x, w]),
+      );
+    gradOnce();
+    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+    for (let i = 0; i < 5; i++) gradOnce();
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
     tf.dispose([x, w]);
   });
 

@@ -68,17 +68,21 @@ export class BatchNorm extends Module {
       );
     }
     return tf.tidy(() => {
+      // Statistics and the affine map on the [values, channels] matrix: the same numbers, but every
+      // reduction (forward moments, backward broadcast gradients) is over axis 0 of a rank-2 tensor, which
+      // the wasm backend does far faster than over the leading axes of a rank-5 one (measured: 173 of
+      // 724 ms of an M3DFEL-tiny training step went to those Sum/Mean kernels).
+      const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, this.numFeatures]);
       let mean: tf.Tensor;
       let variance: tf.Tensor;
       if (this.training) {
-        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-        const n = x.size / this.numFeatures;
+        const n = x2.shape[0] as number;
         if (n < 2) {
           throw new Error(
             `BatchNorm.forward: training mode needs more than one value per channel, got input [${x.shape.join(', ')}]`,
           );
         }
-        const moments = tf.moments(x, axes);
+        const moments = tf.moments(x2, 0);
         mean = moments.mean;
         variance = moments.variance;
         const m = this.momentum;
@@ -94,7 +98,8 @@ export class BatchNorm extends Module {
       if (this.weight !== undefined) scale = tf.mul(scale, this.weight);
       let shift: tf.Tensor = tf.neg(tf.mul(mean, scale));
       if (this.bias !== undefined) shift = tf.add(shift, this.bias);
-      return tf.add(tf.mul(x, scale), shift);
+      const y = tf.add(tf.mul(x2, scale), shift);
+      return x.rank === 2 ? y : tf.reshape(y, x.shape);
     });
   }
 

@@ -1,10 +1,16 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
+import {
+  createConv3dBackpropFilterIm2colKernel,
+  createConv3dBackpropInputIm2colKernel,
+  createConv3dIm2colKernel,
+} from './kernels/conv3d-im2col';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
 import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
+import { createHighRankSliceKernel } from './kernels/slice-high-rank';
 
 /** A backend the kernel fixes apply to. */
 export type FixedBackendName = 'cpu' | 'wasm';
@@ -24,14 +30,6 @@ interface KernelFixDefinition extends KernelFix {
 }
 
 const CPU_DELEGATED: ReadonlyArray<readonly [string, string]> = [
-  [
-    'Conv3DBackpropInputV2',
-    'wrong on wasm (off by about the gradient size vs finite differences); runs the cpu kernel',
-  ],
-  [
-    'Conv3DBackpropFilterV2',
-    'wrong on wasm with unequal strides (measured: filter gradient off vs finite differences at strides [1, 2, 2]); runs the cpu kernel',
-  ],
   [
     'MaxPool3D',
     'wrong forward on wasm: windows whose values are all negative return 1.18e-38 (FLT_MIN used as the initial max; measured here); runs the cpu kernel',
@@ -88,6 +86,34 @@ const FIXES: readonly KernelFixDefinition[] = [
       'stock cpu kernel swaps height and width of the gradient and ignores halfPixelCenters (measured here); typed-array loop',
     create: () => resizeBilinearGradKernel,
   })),
+  {
+    kernelName: 'Conv3D',
+    backendName: 'wasm',
+    reason:
+      'stock kernel is a direct loop (~0.2 GMAC/s measured here); im2col + the wasm BatchMatMul (XNNPACK)',
+    create: (stock) => createConv3dIm2colKernel('wasm', stock),
+  },
+  {
+    kernelName: 'Conv3DBackpropInputV2',
+    backendName: 'wasm',
+    reason:
+      'stock kernel wrong on wasm (off by about the gradient size vs finite differences); im2col + the wasm BatchMatMul',
+    create: () => createConv3dBackpropInputIm2colKernel('wasm'),
+  },
+  {
+    kernelName: 'Conv3DBackpropFilterV2',
+    backendName: 'wasm',
+    reason:
+      'stock kernel wrong on wasm with unequal strides (filter gradient off vs finite differences at strides [1, 2, 2]); im2col + the wasm BatchMatMul',
+    create: () => createConv3dBackpropFilterIm2colKernel('wasm'),
+  },
+  {
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    reason:
+      'stock kernel copies element by element above rank 4 (260 ms of an M3DFEL-tiny step measured here); typed-array runs',
+    create: (stock) => createHighRankSliceKernel(stock),
+  },
   ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
     kernelName,
     backendName: 'wasm',
