@@ -13,9 +13,15 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  * - `former_dfer`, 4 classes (happy, surprise, angry, neutral; chance 25 %), 160 clips of 80 identities,
  *   10 epochs: test UAR 52.1 % (WAR 46.9 %, 32 test clips), 25–55 s. Asserted below: UAR ≥ 40 %.
  *   (The same setting with all 7 DFEW classes reaches only 24 % after 10 epochs, chance 14 %.)
- * - `m3dfel`, 2 classes (happy, surprise; chance 50 %), 60 clips of 12 identities, 20 epochs: test UAR
- *   83.3 % (15 test clips) in 4–9 minutes — over the one-minute budget, so it runs with
- *   `DFER_SLOW_TESTS=1` only. After 6 epochs (≈ 1 CPU-minute) it is still at chance (UAR 50 %, loss ≈ ln 2).
+ * - `m3dfel`, 2 classes (happy, surprise; chance 50 %), 120 clips of 60 identities, 15 epochs: test UAR
+ *   82.1 % (WAR 79.2 %, 24 test clips) in ≈ 106 s — over the one-minute budget, so it runs with
+ *   `DFER_SLOW_TESTS=1` only. Its training loss stays at ≈ ln 2 for the first 8 epochs (≈ 55 s) and the test
+ *   UAR is still 50 % when a minute is up. With fewer identities it memorises them instead: 60 clips of 12
+ *   identities reach a training loss of 0.06 after 30 epochs (99 s) at a test UAR of 58.3 %. The same
+ *   architecture in PyTorch (apps/bench/python, 12 runs: 3 learning rates × batch 4/8 × seeds) is just as
+ *   seed-dependent on the 12-identity set, so this is the model at this scale, not the engine.
+ *   (Timings with the im2col 3-D convolution kernels of @dfer/runtime, Dec 2026: 606 ms per batch-8 step;
+ *   before them 1841 ms, and this case took 4–9 minutes for 20 epochs.)
  * - `mae_dfer` does NOT learn this task from scratch within minutes: 2 classes, 40 epochs at lr 3·10⁻⁴
  *   (≈ 3 min): training loss 0.69 → 0.62, test UAR 50 % (one class predicted); 4 classes, 10 epochs at
  *   lr 10⁻³: loss stays at ln 4. MAE-DFER is designed to be fine-tuned from self-supervised pre-training
@@ -98,18 +104,19 @@ describe('a tiny base model learns clean synthetic expressions through the train
 
   const slow = process.env['DFER_SLOW_TESTS'] === '1' ? it : it.skip;
   slow(
-    'm3dfel: 2 classes, 20 epochs → test UAR ≥ 70 % (chance 50 %; measured 83.3 %; 4–9 min, DFER_SLOW_TESTS=1)',
+    'm3dfel: 2 classes, 15 epochs → test UAR ≥ 70 % (chance 50 %; measured 82.1 %; ≈ 2 min, DFER_SLOW_TESTS=1)',
     async () => {
       const result = await runExperiment(
         cleanTaskConfig({
           model: 'm3dfel',
           labels: ['happy', 'surprise'],
-          numClips: 60,
-          numIdentities: 12,
-          epochs: 20,
+          numClips: 120,
+          numIdentities: 60,
+          epochs: 15,
         }),
         { report: quiet },
       );
+      expect(result.folds[0]!.counts.testScored).toBe(24);
       expect(result.folds[0]!.test.report.uar).toBeGreaterThanOrEqual(0.7);
     },
     900_000,
