@@ -18,6 +18,25 @@ export interface ModelPreset {
   description: string;
 }
 
+/**
+ * How a model's weights start:
+ * - `'random'`: the model's own seeded initialisation, as its official code does it;
+ * - `'layer_defaults'`: every layer's PyTorch default (Linear and convolutions U(±1/√fanIn), norms 1/0),
+ *   skipping a model-wide re-initialisation. Only MAE-DFER has one (Linear N(0, 0.02²), head × 0.001: meant
+ *   for fine-tuning from its pre-trained checkpoint, and measured to stall training from scratch); for the
+ *   other models it equals `'random'`;
+ * - `'zeros'`: skip the random draws (every randomly initialised tensor starts at 0, norm scales at 1) — for
+ *   weights loaded right after construction, e.g. official checkpoints; much faster for `paper` presets.
+ */
+export type ModelInitialization = 'random' | 'layer_defaults' | 'zeros';
+
+/** The values of {@link ModelInitialization}. */
+export const MODEL_INITIALIZATIONS: readonly ModelInitialization[] = Object.freeze([
+  'random',
+  'layer_defaults',
+  'zeros',
+]);
+
 /** Resolved per-model build options handed to a registered factory. */
 export interface ModelBuildOptions {
   preset: string;
@@ -26,8 +45,8 @@ export interface ModelBuildOptions {
   numAus: number;
   /** Seed of the initial weights. */
   seed: number;
-  /** `'random'` (seeded) or `'zeros'` (skip random initialisation; weights are loaded next). */
-  initialization: 'random' | 'zeros';
+  /** See {@link ModelInitialization}. */
+  initialization: ModelInitialization;
 }
 
 /**
@@ -74,12 +93,8 @@ export interface CreateModelOptions {
   auHead?: boolean | number;
   /** Seed of the initial weights (default 0): same seed, same weights, bit for bit. */
   seed?: number;
-  /**
-   * `'random'` (default): seeded PyTorch-style initialisation. `'zeros'`: skip it (every randomly
-   * initialised tensor starts at 0; BatchNorm/LayerNorm scales at 1) — for weights loaded right after
-   * construction, e.g. official checkpoints; much faster for `paper` presets.
-   */
-  initialization?: 'random' | 'zeros';
+  /** `'random'` (default), `'layer_defaults'` or `'zeros'`: see {@link ModelInitialization}. */
+  initialization?: ModelInitialization;
 }
 
 /** What {@link listModels} reports per model. */
@@ -179,9 +194,9 @@ export function createModel(name: string, options: CreateModelOptions = {}): Vid
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`createModel(${name}): seed must be an integer, got ${seed}`);
   const initialization = options.initialization ?? 'random';
-  if (initialization !== 'random' && initialization !== 'zeros') {
+  if (!MODEL_INITIALIZATIONS.includes(initialization)) {
     throw new Error(
-      `createModel(${name}): initialization must be 'random' or 'zeros', got '${String(initialization)}'`,
+      `createModel(${name}): initialization must be one of ${MODEL_INITIALIZATIONS.map((v) => `'${v}'`).join(', ')}, got '${String(initialization)}'`,
     );
   }
   return entry.create({ preset, numClasses, numAus, seed, initialization });

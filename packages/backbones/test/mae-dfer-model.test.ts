@@ -96,6 +96,42 @@ describe('MaeDfer initialisation and seeding', () => {
     }
   });
 
+  it("with initialization 'layer_defaults' every Linear keeps PyTorch's U(±1/√fanIn) and the head is not scaled", () => {
+    const official = createModel('mae_dfer', { preset: 'tiny', numClasses: 3 }) as MaeDfer;
+    const defaults = createModel('mae_dfer', {
+      preset: 'tiny',
+      numClasses: 3,
+      initialization: 'layer_defaults',
+    }) as MaeDfer;
+    try {
+      const maxAbs = (v: tf.Variable): number => Math.max(...Array.from(v.dataSync(), Math.abs));
+      const std = (v: tf.Variable): number => {
+        const a = Array.from(v.dataSync());
+        return Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
+      };
+      // dim 64: bound 1/√64 = 0.125, std of U(±b) = b/√3 ≈ 0.072 (official: N(0, 0.02²) trunc ±2 → std ≈ 0.02).
+      const fc1 = defaults.blocks.get(0).mlp.fc1;
+      expect(maxAbs(fc1.weight)).toBeLessThanOrEqual(1 / Math.sqrt(64));
+      expect(std(fc1.weight)).toBeGreaterThan(0.06);
+      expect(std(fc1.weight)).toBeLessThan(0.085);
+      expect(maxAbs(fc1.bias!)).toBeGreaterThan(0); // PyTorch's default bias, not the official 0
+      expect(std(official.blocks.get(0).mlp.fc1.weight)).toBeLessThan(0.025);
+      expect(Array.from(official.blocks.get(0).mlp.fc1.bias!.dataSync()).every((v) => v === 0)).toBe(true);
+      // Head: official N(0, 0.02²) × 0.001 vs unscaled U(±0.125).
+      expect(maxAbs(official.head.weight)).toBeLessThan(1e-4);
+      expect(maxAbs(defaults.head.weight)).toBeGreaterThan(0.05);
+      expect(maxAbs(defaults.head.weight)).toBeLessThanOrEqual(1 / Math.sqrt(64));
+      // Both: LayerNorm 1/0, the same parameter names and shapes.
+      expect(Array.from(defaults.fcNorm.weight!.dataSync()).every((v) => v === 1)).toBe(true);
+      expect(defaults.namedParameters().map(([n, v]) => [n, v.shape])).toEqual(
+        official.namedParameters().map(([n, v]) => [n, v.shape]),
+      );
+    } finally {
+      official.dispose();
+      defaults.dispose();
+    }
+  });
+
   it('same seed gives the same weights bit for bit, another seed different ones', () => {
     const [a, b, c] = [0, 0, 1].map((seed) => createMaeDfer({ preset: 'tiny', seed }));
     try {

@@ -65,6 +65,22 @@ it('the registry lists the three base models and rejects unknown names, presets 
   expect(() => createModel('former_dfer', { auHead: -1 })).toThrow(
     /auHead must be a boolean or a non-negative integer/,
   );
+  expect(() => createModel('former_dfer', { initialization: 'kaiming' as never })).toThrow(
+    "initialization must be one of 'random', 'layer_defaults', 'zeros', got 'kaiming'",
+  );
+});
+
+it("'layer_defaults' equals 'random' for every model but mae_dfer (no model-wide re-initialisation)", () => {
+  for (const name of models.filter((m) => m !== 'mae_dfer')) {
+    const [a, b] = (['random', 'layer_defaults'] as const).map((initialization) =>
+      createModel(name, { preset: 'tiny', seed: 3, initialization }),
+    );
+    const bytes = (m: typeof a): Buffer =>
+      Buffer.concat(m!.parameters().map((v) => Buffer.from((v.dataSync() as Float32Array).buffer)));
+    expect([name, bytes(a).equals(bytes(b))]).toEqual([name, true]);
+    a!.dispose();
+    b!.dispose();
+  }
 });
 
 describe.each(models)('%s × tiny', (name) => {

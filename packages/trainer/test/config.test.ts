@@ -42,6 +42,15 @@ describe('validateConfig', () => {
     expect(config.evaluation).toEqual({ selection: 'validation', validationFraction: 0.1 });
     expect(config.optim).toMatchObject({ type: 'adamw', weightDecay: 0.05, betas: [0.9, 0.999] });
     expect(config.model.auHead).toBe(false);
+    expect(config.model.initialization).toBe('random');
+  });
+
+  it("model.initialization: 'random' or 'layer_defaults'; anything else is reported with its path", () => {
+    const model = { ...base.model, initialization: 'layer_defaults' };
+    expect(validateConfig({ ...base, model }, registries).model.initialization).toBe('layer_defaults');
+    const issues = issuesOf({ ...base, model: { ...base.model, initialization: 'zeros' } });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^model\.initialization: .*"random".*"layer_defaults"/);
   });
 
   it('reports a wrong type name with the registered names', () => {

@@ -22,10 +22,15 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  *   seed-dependent on the 12-identity set, so this is the model at this scale, not the engine.
  *   (Timings with the im2col 3-D convolution kernels of @dfer/runtime, Dec 2026: 606 ms per batch-8 step;
  *   before them 1841 ms, and this case took 4–9 minutes for 20 epochs.)
- * - `mae_dfer` does NOT learn this task from scratch within minutes: 2 classes, 40 epochs at lr 3·10⁻⁴
- *   (≈ 3 min): training loss 0.69 → 0.62, test UAR 50 % (one class predicted); 4 classes, 10 epochs at
- *   lr 10⁻³: loss stays at ln 4. MAE-DFER is designed to be fine-tuned from self-supervised pre-training
- *   (reference/mae-dfer.md); no test claims otherwise.
+ * - `mae_dfer` learns slowly, and only with `model.initialization: 'layer_defaults'`. Its official
+ *   initialisation (Linear N(0, 0.02²), head × 0.001) is made for fine-tuning from the VoxCeleb2 checkpoint
+ *   (reference/mae-dfer.md); from scratch it stalls: 2 classes, 120 clips of 60 identities, lr 3·10⁻⁴,
+ *   40 epochs (350 s): training loss 0.70 → 0.52, test UAR 52.9 %. In PyTorch (the same LGI-Former,
+ *   apps/bench/python) the official init likewise keeps the loss at ≈ 0.69 for 20 epochs, while PyTorch's
+ *   layer defaults reach a test UAR of 85 %, 96 % and 71 % after 20 epochs (3 seeds). Here, with
+ *   'layer_defaults', the same task gives: 20 epochs (182 s) loss 0.79 → 0.48, test UAR 61.4 %; 30 epochs
+ *   (279 s) loss → 0.36, test UAR 67.9 % (WAR 62.5 %, 24 test clips). Asserted with `DFER_SLOW_TESTS=1`.
+ *   Nowhere near a CPU-minute: one epoch of 96 clips takes ≈ 8 s and learning needs 20–30 of them.
  */
 
 const CLEAN_NUISANCE = {
@@ -47,6 +52,8 @@ function cleanTaskConfig(options: {
   numClips: number;
   numIdentities: number;
   epochs: number;
+  lr?: number;
+  initialization?: 'random' | 'layer_defaults';
 }): ExperimentConfigInput {
   return defineConfig({
     name: `learn_${options.model}`,
@@ -67,9 +74,9 @@ function cleanTaskConfig(options: {
       blinkRate: 0,
       nuisance: CLEAN_NUISANCE,
     },
-    model: { type: options.model, preset: 'tiny' },
+    model: { type: options.model, preset: 'tiny', initialization: options.initialization ?? 'random' },
     loss: { type: 'cross_entropy' },
-    optim: { type: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+    optim: { type: 'adamw', lr: options.lr ?? 1e-3, weightDecay: 0.01 },
     schedule: { type: 'constant' },
     evaluation: { selection: 'last' },
     train: {
@@ -118,6 +125,28 @@ describe('a tiny base model learns clean synthetic expressions through the train
       );
       expect(result.folds[0]!.counts.testScored).toBe(24);
       expect(result.folds[0]!.test.report.uar).toBeGreaterThanOrEqual(0.7);
+    },
+    900_000,
+  );
+  slow(
+    "mae_dfer ('layer_defaults'): 2 classes, 30 epochs → test UAR ≥ 60 % (chance 50 %; measured 67.9 %; ≈ 5 min, DFER_SLOW_TESTS=1)",
+    async () => {
+      const result = await runExperiment(
+        cleanTaskConfig({
+          model: 'mae_dfer',
+          labels: ['happy', 'surprise'],
+          numClips: 120,
+          numIdentities: 60,
+          epochs: 30,
+          lr: 3e-4,
+          initialization: 'layer_defaults',
+        }),
+        { report: quiet },
+      );
+      const fold = result.folds[0]!;
+      expect(fold.counts.testScored).toBe(24);
+      expect(fold.history[29]!.trainLoss).toBeLessThan(0.5);
+      expect(fold.test.report.uar).toBeGreaterThanOrEqual(0.6);
     },
     900_000,
   );

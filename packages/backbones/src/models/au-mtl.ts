@@ -19,7 +19,13 @@ import { Linear } from '../nn/linear';
 import { Module, ModuleList } from '../nn/module';
 import { addReshape } from '../nn/onnx';
 import type { Rng } from '../nn/rng';
-import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import {
+  createModelRng,
+  type ModelBuildOptions,
+  type ModelPreset,
+  registerModel,
+  type ModelInitialization,
+} from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput, type VideoModelOutput } from '../video-model';
 
 // ---------------------------------------------------------------------------------------------------
@@ -192,7 +198,7 @@ export interface AuMtlConfig {
   /** `'attention'` (default) or `'none'`. */
   gate?: AuMtlGate;
   seed: number;
-  initialization?: 'random' | 'zeros';
+  initialization?: ModelInitialization;
 }
 
 /** {@link AuMtl.forwardWithFrames}: the {@link VideoModelOutput} plus frame-level AU logits and gates. */

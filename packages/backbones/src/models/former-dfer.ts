@@ -20,7 +20,13 @@ import { addReshape, addTensorInitializer } from '../nn/onnx';
 import { MaxPool2d } from '../nn/pooling';
 import { normalValues, type Rng } from '../nn/rng';
 import { TransformerEncoder } from '../nn/transformer';
-import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import {
+  createModelRng,
+  type ModelBuildOptions,
+  type ModelPreset,
+  registerModel,
+  type ModelInitialization,
+} from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 // ---------------------------------------------------------------------------------------------------
@@ -260,7 +266,7 @@ export interface FormerDferConfig {
   numAus: number;
   seed: number;
   /** Skip random initialisation (weights are loaded next); default `'random'`. */
-  initialization?: 'random' | 'zeros';
+  initialization?: ModelInitialization;
 }
 
 /**

@@ -16,7 +16,13 @@ import { Conv1d } from '../nn/conv1d';
 import { Linear } from '../nn/linear';
 import { LSTM } from '../nn/lstm';
 import { addReshape, addTranspose } from '../nn/onnx';
-import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import {
+  createModelRng,
+  type ModelBuildOptions,
+  type ModelPreset,
+  registerModel,
+  type ModelInitialization,
+} from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 import { DMIN } from './m3dfel/dmin';
 import { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
@@ -53,7 +59,7 @@ export interface M3dfelConfig extends M3dfelArchitecture {
   /** Seed of the initial weights. */
   seed: number;
   /** `'random'` (default, seeded PyTorch-style) or `'zeros'` (weights are loaded next). */
-  initialization?: 'random' | 'zeros';
+  initialization?: ModelInitialization;
 }
 
 /**

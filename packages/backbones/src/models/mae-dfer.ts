@@ -24,7 +24,14 @@ import { addReshape, addTensorInitializer, addTranspose } from '../nn/onnx';
 import { createRng, normalValues, type Rng } from '../nn/rng';
 import { sinusoidPositionTable } from '../nn/sinusoidal-position';
 import { TubeletEmbedding } from '../nn/tubelet-embedding';
-import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import {
+  createModelRng,
+  MODEL_INITIALIZATIONS,
+  type ModelBuildOptions,
+  type ModelInitialization,
+  type ModelPreset,
+  registerModel,
+} from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 export { DropPath, type DropPathConfig } from '../nn/drop-path';
@@ -70,10 +77,13 @@ export interface MaeDferConfig {
   /** Seed of the parameter initialisation and drop-path masks (default 0). */
   seed?: number;
   /**
-   * `'random'` (default): the official seeded initialisation; `'zeros'`: every weight starts at 0
-   * (LayerNorm scales at 1), skipping the random draws — for weights loaded right after construction.
+   * `'random'` (default): the official seeded initialisation (Linear N(0, 0.02²), head × 0.001 — made for
+   * fine-tuning from the pre-trained checkpoint); `'layer_defaults'`: every Linear keeps PyTorch's default
+   * U(±1/√fanIn) weight and bias and the head is not scaled — for training from scratch, which the official
+   * initialisation stalls (measured: trainer README); `'zeros'`: every weight starts at 0 (LayerNorm scales
+   * at 1), skipping the random draws — for weights loaded right after construction.
    */
-  initialization?: 'random' | 'zeros';
+  initialization?: ModelInitialization;
 }
 
 /** A fully resolved {@link MaeDferConfig}. */
@@ -144,9 +154,9 @@ export function resolveMaeDferConfig(config: MaeDferConfig = {}): ResolvedMaeDfe
   if (!(c.eps > 0)) throw new Error(`MaeDfer: config.eps must be > 0, got ${c.eps}`);
   if (!Number.isFinite(c.seed))
     throw new Error(`MaeDfer: config.seed must be a finite number, got ${c.seed}`);
-  if (c.initialization !== 'random' && c.initialization !== 'zeros') {
+  if (!MODEL_INITIALIZATIONS.includes(c.initialization)) {
     throw new Error(
-      `MaeDfer: config.initialization must be 'random' or 'zeros', got '${String(c.initialization)}'`,
+      `MaeDfer: config.initialization must be one of ${MODEL_INITIALIZATIONS.map((v) => `'${v}'`).join(', ')}, got '${String(c.initialization)}'`,
     );
   }
   const grid = [c.numFrames / c.tubeletSize, c.inputSize[0] / c.patchSize, c.inputSize[1] / c.patchSize];
@@ -208,9 +218,11 @@ export class MaeDfer extends VideoModel {
     this.numAus = c.numAus;
     this.inputSpec = presetInput(c);
     const rng = createModelRng({ seed: c.seed, initialization: c.initialization });
-    // Every Linear is re-initialised by initWeights, so the layers are built without drawing their
-    // PyTorch-default weights (a zero-initialising generator; it still seeds the drop-path masks).
-    const linearRng = createRng(rng.seed(), { zeros: true });
+    // With the official initialisation every Linear is re-initialised by initWeights, so the layers are
+    // built without drawing their PyTorch-default weights (a zero-initialising generator; it still seeds the
+    // drop-path masks). With 'layer_defaults' they keep those defaults and initWeights is skipped.
+    const layerDefaults = c.initialization === 'layer_defaults';
+    const linearRng = createRng(rng.seed(), { zeros: !layerDefaults });
     const grid: [number, number, number] = [
       c.numFrames / c.tubeletSize,
       c.inputSize[0] / c.patchSize,
@@ -247,7 +259,7 @@ export class MaeDfer extends VideoModel {
       c.numAus > 0
         ? this.registerModule('au_head', new Linear(c.dim, c.numAus, { rng: linearRng }))
         : undefined;
-    this.initWeights(rng);
+    if (!layerDefaults) this.initWeights(rng);
     const numTokens = grid[0] * grid[1] * grid[2];
     this.posEmbed = tf.tensor3d(sinusoidPositionTable(numTokens, c.dim), [1, numTokens, c.dim]);
   }

@@ -25,7 +25,13 @@ import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 import { Linear } from '../nn/linear';
 import { LSTM } from '../nn/lstm';
 import { addReshape, addTensorInitializer } from '../nn/onnx';
-import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
+import {
+  createModelRng,
+  type ModelBuildOptions,
+  type ModelPreset,
+  registerModel,
+  type ModelInitialization,
+} from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 import { FrameEncoder } from './rdfer/frame-encoder';
 import { GatedSelfAttention } from './rdfer/gated-attention';
@@ -84,7 +90,7 @@ export interface RdferConfig extends RdferArchitecture {
   numAus: number;
   seed: number;
   /** `'random'` (default) or `'zeros'` (weights are loaded next). */
-  initialization?: 'random' | 'zeros';
+  initialization?: ModelInitialization;
 }
 
 /** Everything {@link Rdfer.forwardWithAux} returns (the caller owns every tensor). */
@@ -182,7 +188,7 @@ export class Rdfer extends VideoModel {
     this.localiser = this.registerModule('localiser', new Linear(longDim, c.clips, { rng }));
     this.centrePrior = this.registerParameter(
       'centre_prior',
-      (c.initialization ?? 'random') === 'random'
+      (c.initialization ?? 'random') !== 'zeros'
         ? tf.tensor2d(spreadCentrePrior(this.longFrames, c.clips), [this.longFrames, c.clips])
         : tf.zeros([this.longFrames, c.clips]),
     );

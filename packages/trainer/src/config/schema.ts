@@ -24,6 +24,12 @@ export const modelSchema = z.looseObject({
   preset: z.string().min(1).default('tiny'),
   /** Add the AU-DFER auxiliary head (true: the dataset's AU count). */
   auHead: z.boolean().default(false),
+  /**
+   * How the weights start (`@dfer/backbones` `ModelInitialization`): `'random'`, the model's official
+   * initialisation; `'layer_defaults'`, PyTorch's per-layer defaults without a model-wide re-initialisation
+   * (differs for `mae_dfer` only, whose official one is made for fine-tuning and stalls training from scratch).
+   */
+  initialization: z.enum(['random', 'layer_defaults']).default('random'),
 });
 
 export const optimSchema = z.discriminatedUnion('type', [

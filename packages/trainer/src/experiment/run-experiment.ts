@@ -221,6 +221,7 @@ export function createExperimentModel(config: ExperimentConfig, dataset: ClipDat
     numClasses: dataset.labelNames.length,
     auHead: config.model.auHead ? dataset.auNames!.length : false,
     seed: config.seed,
+    initialization: config.model.initialization,
   });
 }
 
