@@ -27,6 +27,13 @@ export interface LoadWeightsOptions {
    * Two names that become equal are an error.
    */
   stripPrefix?: string;
+  /**
+   * Tensor-name prefixes (after `stripPrefix`) that are neither loaded nor required: the file's tensors
+   * with such a name are ignored, and the model's keep their current values — e.g. `['head.']` to
+   * fine-tune a checkpoint to another number of classes. The result lists the model's names kept this way
+   * in `missingKeys` and the file's ignored names in `unexpectedKeys`.
+   */
+  exclude?: readonly string[];
 }
 
 /** The file's tensors with `prefix` removed from the names that start with it. */
@@ -127,11 +134,29 @@ export function loadWeightsFromContent(
   source = 'safetensors',
 ): LoadStateDictResult {
   const layout = options.layout ?? 'pytorch';
-  const check = { layout, strict: options.strict ?? true, source };
-  const tensors = stripNamePrefix(content.tensors, options.stripPrefix, source);
+  const exclude = options.exclude ?? [];
+  const excluded = (name: string): boolean => exclude.some((prefix) => name.startsWith(prefix));
+  const strict = options.strict ?? true;
+  const check = { layout, strict: strict && exclude.length === 0, source };
+  const named = stripNamePrefix(content.tensors, options.stripPrefix, source);
+  const ignored = Object.keys(named).filter(excluded);
+  const tensors = Object.fromEntries(Object.entries(named).filter(([name]) => !excluded(name)));
   const shapes: Record<string, number[]> = {};
   for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
-  model.checkStateDictShapes(shapes, check);
+  const { missing, unexpected } = model.checkStateDictShapes(shapes, check);
+  if (strict && exclude.length > 0) {
+    const required = missing.filter((name) => !excluded(name));
+    const problems: string[] = [];
+    if (required.length > 0) problems.push(`missing keys (${required.length}): ${required.join(', ')}`);
+    if (unexpected.length > 0) {
+      problems.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(
+        `${model.constructor.name}.loadStateDict from ${source} (excluding ${exclude.map((p) => `'${p}'`).join(', ')}): ${problems.join('. ')}`,
+      );
+    }
+  }
   const entries = new Map(model.stateEntries().map((e) => [e.name, e]));
   const dict: Record<string, tf.Tensor> = {};
   try {
@@ -150,7 +175,10 @@ export function loadWeightsFromContent(
             );
     }
     // names and shapes were checked in the file's layout above; the dict is now in tfjs layout
-    return model.loadStateDict(dict, { ...check, layout: 'tfjs' });
+    const result = model.loadStateDict(dict, { ...check, layout: 'tfjs' });
+    return exclude.length === 0
+      ? result
+      : { ...result, unexpectedKeys: [...result.unexpectedKeys, ...ignored] };
   } finally {
     tf.dispose(Object.values(dict));
   }

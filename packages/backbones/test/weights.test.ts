@@ -14,6 +14,7 @@ import {
   loadWeights,
   permuteValues,
   saveWeights,
+  stateDictToSafetensors,
 } from '@dfer/backbones';
 
 beforeAll(async () => {
@@ -111,6 +112,41 @@ it('decodes F16 and BF16 tensors to float32', async () => {
   );
   expect(Array.from(m.weight.dataSync())).toEqual([1.5, -2]);
   m.dispose();
+});
+
+it('exclude: a checkpoint for another class count loads all but the head, which keeps its values', async () => {
+  const build = (out: number) => new Sequential([new Linear(2, 3), new Linear(3, out)]);
+  const source = build(4);
+  const target = build(2);
+  const bytes = writeSafetensors(stateDictToSafetensors(source));
+  const headBefore = Array.from(
+    target
+      .namedParameters()
+      .find(([n]) => n === '1.weight')![1]
+      .dataSync(),
+  );
+  // Without exclude the differently shaped head is rejected.
+  await expect(loadWeights(target, bytes)).rejects.toThrow(/mis-shaped keys \(2\): 1\.weight/);
+  const result = await loadWeights(target, bytes, { exclude: ['1.'] });
+  expect(result.loaded).toBe(2);
+  expect(result.missingKeys).toEqual(['1.weight', '1.bias']);
+  expect(result.unexpectedKeys).toEqual(['1.bias', '1.weight']); // the file's order (safetensors sorts names)
+  const param = (m: typeof target, name: string): number[] =>
+    Array.from(
+      m
+        .namedParameters()
+        .find(([n]) => n === name)![1]
+        .dataSync(),
+    );
+  expect(param(target, '0.weight')).toEqual(param(source, '0.weight'));
+  expect(param(target, '0.bias')).toEqual(param(source, '0.bias'));
+  expect(param(target, '1.weight')).toEqual(headBefore);
+  // Excluding does not relax the rest: a tensor missing outside the excluded prefixes is still an error.
+  const partial = writeSafetensors({ '0.weight': stateDictToSafetensors(source)['0.weight']! });
+  await expect(loadWeights(target, partial, { exclude: ['1.'] })).rejects.toThrow(
+    "Sequential.loadStateDict from safetensors bytes (excluding '1.'): missing keys (1): 0.bias",
+  );
+  [source, target].forEach((m) => m.dispose());
 });
 
 it("stripPrefix loads a DataParallel checkpoint ('module.' names); without it the names are rejected", async () => {

@@ -30,6 +30,22 @@ export const modelSchema = z.looseObject({
    * (differs for `mae_dfer` only, whose official one is made for fine-tuning and stalls training from scratch).
    */
   initialization: z.enum(['random', 'layer_defaults']).default('random'),
+  /**
+   * Start from a checkpoint (safetensors, e.g. official weights converted with `dfer`'s tools, or a
+   * `best.safetensors` of another run): names and shapes are checked strictly except under `exclude`.
+   */
+  pretrained: z
+    .strictObject({
+      /** The safetensors file. */
+      path: z.string().min(1),
+      /** Layout of its tensors: `'pytorch'` (default; official checkpoints) or `'tfjs'` (this trainer's files). */
+      layout: z.enum(['pytorch', 'tfjs']).default('pytorch'),
+      /** Prefix removed from the file's names first, e.g. `'module.'` for DataParallel checkpoints. */
+      stripPrefix: z.string().min(1).optional(),
+      /** Name prefixes neither loaded nor required, e.g. `['head.']` for another class count. */
+      exclude: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
 });
 
 export const optimSchema = z.discriminatedUnion('type', [

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, listModels, type VideoModel } from '@dfer/backbones';
+import { createModel, listModels, loadWeights as loadModelWeights, type VideoModel } from '@dfer/backbones';
 import {
   createClipLoader,
   createRandomSource,
@@ -211,6 +211,33 @@ interface FoldState {
   readonly config: ExperimentConfig;
 }
 
+/** What `model.pretrained` loaded (logged at the start of each fold). */
+interface PretrainedLoad {
+  readonly path: string;
+  readonly loaded: number;
+  /** The model's tensors that kept their initialisation (under `exclude`). */
+  readonly kept: string[];
+  /** The file's tensors that were not used (under `exclude`). */
+  readonly ignored: string[];
+}
+
+/** Loads `model.pretrained` into `model` (strict names and shapes outside `exclude`); undefined without it. */
+async function loadPretrained(
+  model: VideoModel,
+  config: ExperimentConfig,
+): Promise<PretrainedLoad | undefined> {
+  const p = config.model.pretrained;
+  if (p === undefined) return undefined;
+  const path = resolve(p.path);
+  if (!existsSync(path)) throw new Error(`model.pretrained.path: no file at ${path}`);
+  const result = await loadModelWeights(model, path, {
+    layout: p.layout,
+    exclude: p.exclude,
+    ...(p.stripPrefix !== undefined ? { stripPrefix: p.stripPrefix } : {}),
+  });
+  return { path: p.path, loaded: result.loaded, kept: result.missingKeys, ignored: result.unexpectedKeys };
+}
+
 /** The model of an experiment for a dataset (classes and AU head from the dataset's label and AU names). */
 export function createExperimentModel(config: ExperimentConfig, dataset: ClipDataset): VideoModel {
   if (config.model.auHead && !dataset.auNames) {
@@ -420,6 +447,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   }
   const model = createExperimentModel(config, splits.train);
   try {
+    const pretrained = await loadPretrained(model, config);
     const spec = model.inputSpec;
     const sampler = defaultSampler(config.model.type, spec.frames);
     const trainTransform = createTrainTransform(
@@ -454,7 +482,15 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       validation: validation?.length ?? 0,
       test: splits.test.length,
       lossNotes: loss.notes,
+      ...(pretrained ? { pretrained } : {}),
     });
+    if (pretrained) {
+      report(
+        `fold ${fold + 1}: model.pretrained: ${pretrained.loaded} tensors from ${pretrained.path}; ` +
+          `initialisation kept for ${pretrained.kept.length} (${pretrained.kept.join(', ') || 'none'}); ` +
+          `${pretrained.ignored.length} of the file's tensors not used (${pretrained.ignored.join(', ') || 'none'})`,
+      );
+    }
     report(
       `fold ${fold + 1}: ${splits.description}; ${train.length} train, ${validation?.length ?? 0} validation, ${splits.test.length} test`,
     );
