@@ -104,70 +104,97 @@ function geometry(
   };
 }
 
-/** Scratch lists of the taps of one output position (see {@link tapsOfRow}). */
-interface Taps {
-  readonly xOffsets: Int32Array;
-  readonly kOffsets: Int32Array;
-}
-
-function newTaps(g: Geometry): Taps {
-  const n = g.fd * g.fh * g.fw;
-  return { xOffsets: new Int32Array(n), kOffsets: new Int32Array(n) };
-}
-
 /**
- * The filter taps (a, u, v) of output position `m` (flat over N, oD, oH, oW) whose input voxel lies inside
- * `x`: writes the flat offset of that voxel's channel 0 in `x` and of the tap's channel 0 in the patch (the C
- * channels are contiguous in both) to `taps`, and returns how many there are.
+ * The patch of every output position of one sample, as runs of values that are contiguous in both `x` and
+ * the patch: position p = (t, i, j) (flat over oD, oH, oW) owns runs `start[p]` … `start[p + 1] − 1`; run r
+ * copies `length[r]` values from `x[sample base + xOffset[r] …]` to patch column `kOffset[r] …`. Taps whose
+ * voxel lies in the padding are absent (their patch entries stay 0); neighbouring taps along W with
+ * dilation 1 merge into one run of up to fW·C values. Built once per kernel call (oD·oH·oW·fD·fH·fW entries at
+ * most), so the per-row work is plain copying.
  */
-function tapsOfRow(g: Geometry, m: number, taps: Taps): number {
-  let r = m;
-  const j = r % g.ow;
-  r = (r - j) / g.ow;
-  const i = r % g.oh;
-  r = (r - i) / g.oh;
-  const t = r % g.od;
-  const n = (r - t) / g.od;
-  let count = 0;
-  for (let a = 0; a < g.fd; a++) {
-    const z = t * g.sd - g.pf + a * g.dd;
-    if (z < 0 || z >= g.d) continue;
-    for (let u = 0; u < g.fh; u++) {
-      const y = i * g.sh - g.pt + u * g.dh;
-      if (y < 0 || y >= g.h) continue;
-      for (let v = 0; v < g.fw; v++) {
-        const x = j * g.sw - g.pl + v * g.dw;
-        if (x < 0 || x >= g.w) continue;
-        taps.xOffsets[count] = (((n * g.d + z) * g.h + y) * g.w + x) * g.c;
-        taps.kOffsets[count] = ((a * g.fh + u) * g.fw + v) * g.c;
-        count++;
+interface PatchRuns {
+  readonly start: Int32Array;
+  readonly xOffset: Int32Array;
+  readonly kOffset: Int32Array;
+  readonly length: Int32Array;
+  /** Values of one sample of `x`: D·H·W·C. */
+  readonly sampleSize: number;
+  /** Output positions per sample: oD·oH·oW. */
+  readonly positions: number;
+}
+
+function patchRuns(g: Geometry): PatchRuns {
+  const positions = g.od * g.oh * g.ow;
+  const maxRuns = positions * g.fd * g.fh * g.fw;
+  const start = new Int32Array(positions + 1);
+  const xOffset = new Int32Array(maxRuns);
+  const kOffset = new Int32Array(maxRuns);
+  const length = new Int32Array(maxRuns);
+  let runs = 0;
+  let p = 0;
+  for (let t = 0; t < g.od; t++) {
+    for (let i = 0; i < g.oh; i++) {
+      for (let j = 0; j < g.ow; j++, p++) {
+        start[p] = runs;
+        for (let a = 0; a < g.fd; a++) {
+          const z = t * g.sd - g.pf + a * g.dd;
+          if (z < 0 || z >= g.d) continue;
+          for (let u = 0; u < g.fh; u++) {
+            const y = i * g.sh - g.pt + u * g.dh;
+            if (y < 0 || y >= g.h) continue;
+            for (let v = 0; v < g.fw; v++) {
+              const x = j * g.sw - g.pl + v * g.dw;
+              if (x < 0 || x >= g.w) continue;
+              const xo = ((z * g.h + y) * g.w + x) * g.c;
+              const ko = ((a * g.fh + u) * g.fw + v) * g.c;
+              const last = runs - 1;
+              if (
+                runs > (start[p] as number) &&
+                (xOffset[last] as number) + (length[last] as number) === xo &&
+                (kOffset[last] as number) + (length[last] as number) === ko
+              ) {
+                length[last] = (length[last] as number) + g.c;
+              } else {
+                xOffset[runs] = xo;
+                kOffset[runs] = ko;
+                length[runs] = g.c;
+                runs++;
+              }
+            }
+          }
+        }
       }
     }
   }
-  return count;
+  start[positions] = runs;
+  return { start, xOffset, kOffset, length, sampleSize: g.d * g.h * g.w * g.c, positions };
 }
 
 /** Rows [m0, m0 + rows) of the patch matrix, row-major [rows, K] (`transposed`: column-major, i.e. [K, rows]). */
 function gatherPatches(
   g: Geometry,
+  runs: PatchRuns,
   xv: Float32Array,
   m0: number,
   rows: number,
   transposed: boolean,
 ): Float32Array {
   const cols = new Float32Array(rows * g.k);
-  const taps = newTaps(g);
-  const c = g.c;
+  const { start, xOffset, kOffset, length, sampleSize, positions } = runs;
   for (let row = 0; row < rows; row++) {
-    const count = tapsOfRow(g, m0 + row, taps);
+    const m = m0 + row;
+    const p = m % positions;
+    const sampleBase = ((m - p) / positions) * sampleSize;
+    const end = start[p + 1] as number;
     const base = row * g.k;
-    for (let tap = 0; tap < count; tap++) {
-      const xo = taps.xOffsets[tap] as number;
-      const ko = taps.kOffsets[tap] as number;
+    for (let r = start[p] as number; r < end; r++) {
+      const xo = sampleBase + (xOffset[r] as number);
+      const ko = kOffset[r] as number;
+      const len = length[r] as number;
       if (transposed) {
-        for (let ch = 0; ch < c; ch++) cols[(ko + ch) * rows + row] = xv[xo + ch] as number;
+        for (let e = 0; e < len; e++) cols[(ko + e) * rows + row] = xv[xo + e] as number;
       } else {
-        for (let ch = 0; ch < c; ch++) cols[base + ko + ch] = xv[xo + ch] as number;
+        for (let e = 0; e < len; e++) cols[base + ko + e] = xv[xo + e] as number;
       }
     }
   }
@@ -226,11 +253,12 @@ export function createConv3dIm2colKernel(
     const xv = asFloat32(readValues(args.backend, x));
     const wv = asFloat32(readValues(args.backend, filter));
     const y = new Float32Array(g.m * g.o);
+    const runs = patchRuns(g);
     const chunk = rowsPerChunk(g, options);
     for (let m0 = 0; m0 < g.m; m0 += chunk) {
       const rows = Math.min(chunk, g.m - m0);
       y.set(
-        matMul(args.backend, backendName, gatherPatches(g, xv, m0, rows, false), wv, rows, g.k, g.o),
+        matMul(args.backend, backendName, gatherPatches(g, runs, xv, m0, rows, false), wv, rows, g.k, g.o),
         m0 * g.o,
       );
     }
@@ -250,6 +278,7 @@ export function createConv3dBackpropFilterIm2colKernel(
     const g = geometry(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
     const xv = asFloat32(readValues(args.backend, x));
     const dyv = asFloat32(readValues(args.backend, dy));
+    const runs = patchRuns(g);
     const chunk = rowsPerChunk(g, options);
     let dw: Float32Array | undefined;
     for (let m0 = 0; m0 < g.m; m0 += chunk) {
@@ -257,7 +286,7 @@ export function createConv3dBackpropFilterIm2colKernel(
       const part = matMul(
         args.backend,
         backendName,
-        gatherPatches(g, xv, m0, rows, true),
+        gatherPatches(g, runs, xv, m0, rows, true),
         dyv.subarray(m0 * g.o, (m0 + rows) * g.o),
         g.k,
         rows,
@@ -285,7 +314,7 @@ export function createConv3dBackpropInputIm2colKernel(
     const wt = new Float32Array(g.k * g.o);
     for (let k = 0; k < g.k; k++) for (let o = 0; o < g.o; o++) wt[o * g.k + k] = wv[k * g.o + o] as number;
     const dx = new Float32Array(g.n * g.d * g.h * g.w * g.c);
-    const taps = newTaps(g);
+    const { start, xOffset, kOffset, length, sampleSize, positions } = patchRuns(g);
     const chunk = rowsPerChunk(g, options);
     for (let m0 = 0; m0 < g.m; m0 += chunk) {
       const rows = Math.min(chunk, g.m - m0);
@@ -299,12 +328,16 @@ export function createConv3dBackpropInputIm2colKernel(
         g.k,
       );
       for (let row = 0; row < rows; row++) {
-        const count = tapsOfRow(g, m0 + row, taps);
+        const m = m0 + row;
+        const p = m % positions;
+        const sampleBase = ((m - p) / positions) * sampleSize;
+        const end = start[p + 1] as number;
         const base = row * g.k;
-        for (let tap = 0; tap < count; tap++) {
-          const xo = taps.xOffsets[tap] as number;
-          const ko = base + (taps.kOffsets[tap] as number);
-          for (let ch = 0; ch < g.c; ch++) dx[xo + ch] = (dx[xo + ch] as number) + (dcols[ko + ch] as number);
+        for (let r = start[p] as number; r < end; r++) {
+          const xo = sampleBase + (xOffset[r] as number);
+          const ko = base + (kOffset[r] as number);
+          const len = length[r] as number;
+          for (let e = 0; e < len; e++) dx[xo + e] = (dx[xo + e] as number) + (dcols[ko + e] as number);
         }
       }
     }
