@@ -239,6 +239,31 @@ const otherCases: GradCase[] = [
     fn: (x) => tf.slice(x, [1, 0, 1, 0, 1, 1], [1, 2, 2, 2, 1, 2]),
   },
   {
+    name: 'matMul transposeA',
+    shapes: [
+      [2, 5, 3],
+      [2, 5, 4],
+    ],
+    fn: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, false),
+  },
+  {
+    name: 'matMul transposeB (rank 2)',
+    shapes: [
+      [3, 6],
+      [4, 6],
+    ],
+    fn: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true),
+  },
+  {
+    // (equal batch sizes: tfjs's own BatchMatMul gradient rejects broadcast batch dimensions, on cpu too)
+    name: 'matMul transposeA and transposeB',
+    shapes: [
+      [2, 4, 3],
+      [2, 5, 4],
+    ],
+    fn: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, true),
+  },
+  {
     name: 'depthwise 3x3 s1 same',
     shapes: [
       [1, 5, 5, 2],
@@ -344,6 +369,34 @@ describe('the wasm Conv3D im2col kernels', () => {
       ).toEqual(run(createConv3dBackpropInputIm2colKernel('wasm'), { dy, filter: w }, inputAttrs));
     }
     tf.dispose([x, w, dy]);
+  });
+});
+
+describe('the wasm BatchMatMul fix', () => {
+  it('broadcast batches with both transposes equal the stock cpu product and free their temporaries', async () => {
+    const [a, b] = makeInputs(
+      [
+        [1, 4, 3],
+        [3, 5, 4],
+      ],
+      950,
+    );
+    const product = (): Float32Array =>
+      tf.tidy(
+        () =>
+          tf
+            .matMul(tf.tensor(a!, [1, 4, 3]), tf.tensor(b!, [3, 5, 4]), true, true)
+            .dataSync() as Float32Array,
+      );
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = product();
+    await initEngine({ backend: 'wasm', log: false });
+    product();
+    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+    const got = product();
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    expect(got).toHaveLength(3 * 3 * 5);
+    reference.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
   });
 });
 

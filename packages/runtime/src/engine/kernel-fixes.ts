@@ -1,6 +1,7 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
+import { createTransposingBatchMatMulKernel } from './kernels/batch-matmul-transposed';
 import {
   createConv3dBackpropFilterIm2colKernel,
   createConv3dBackpropInputIm2colKernel,
@@ -108,6 +109,13 @@ const FIXES: readonly KernelFixDefinition[] = [
     create: () => createConv3dBackpropFilterIm2colKernel('wasm'),
   },
   {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    reason:
+      'stock transposeA / transposeB paths are 10–30× slower than the plain one (measured here; every matmul gradient uses them); transposes explicitly',
+    create: (stock) => createTransposingBatchMatMulKernel('wasm', stock),
+  },
+  {
     kernelName: 'Slice',
     backendName: 'wasm',
     reason:
@@ -142,7 +150,14 @@ export function registerKernelFixes(backendName: FixedBackendName): KernelFix[] 
     if (!replaced.has(key)) {
       const stock = getKernel(fix.kernelName, backendName) ?? null;
       if (stock !== null) unregisterKernel(fix.kernelName, backendName);
-      registerKernel({ kernelName: fix.kernelName, backendName, kernelFunc: fix.create(stock?.kernelFunc) });
+      // The stock kernel's setupFunc stays with the fix: wasm kernels bind their C function there when the
+      // backend initialises, and a fix that calls the stock kernel (fallbacks, BatchMatMul) needs that.
+      registerKernel({
+        kernelName: fix.kernelName,
+        backendName,
+        kernelFunc: fix.create(stock?.kernelFunc),
+        ...(stock?.setupFunc !== undefined ? { setupFunc: stock.setupFunc } : {}),
+      });
       replaced.set(key, stock);
     }
     active.push({ kernelName: fix.kernelName, backendName, reason: fix.reason });
