@@ -13,7 +13,7 @@ import {
   createConv3dBackpropFilterIm2colKernel,
   createConv3dBackpropInputIm2colKernel,
   createConv3dIm2colKernel,
-} from '../src/engine/kernels/conv3d-im2col';
+} from '../src/engine/kernels/conv-im2col';
 
 type Shape = number[];
 type GradCase = { name: string; shapes: Shape[]; fn: (...xs: tf.Tensor[]) => tf.Tensor; distinct?: boolean };

@@ -3,10 +3,11 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
 import { createTransposingBatchMatMulKernel } from './kernels/batch-matmul-transposed';
 import {
+  createConv2dBackpropFilterIm2colKernel,
   createConv3dBackpropFilterIm2colKernel,
   createConv3dBackpropInputIm2colKernel,
   createConv3dIm2colKernel,
-} from './kernels/conv3d-im2col';
+} from './kernels/conv-im2col';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
@@ -50,8 +51,12 @@ const FIXES: readonly KernelFixDefinition[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
-    reason: 'missing on wasm; typed-array loop',
-    create: () => createConv2DBackpropFilterKernel(createCpuDelegateKernel('Conv2DBackpropFilter')),
+    reason: 'missing on wasm; im2col + the wasm BatchMatMul (NHWC), the typed-array loop for NCHW',
+    create: () =>
+      createConv2dBackpropFilterIm2colKernel(
+        'wasm',
+        createConv2DBackpropFilterKernel(createCpuDelegateKernel('Conv2DBackpropFilter')),
+      ),
   },
   ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
     kernelName: 'MaxPoolGrad',

@@ -1,5 +1,6 @@
 import { backend_util, getKernel } from '@tensorflow/tfjs-core';
 import type {
+  Conv2DBackpropFilterAttrs,
   Conv3DAttrs,
   Conv3DBackpropFilterV2Attrs,
   Conv3DBackpropInputV2Attrs,
@@ -10,8 +11,8 @@ import type {
 import { makeOutput, readValues, type AnyBackend } from '../backend-io';
 
 /**
- * 3-D convolution kernels (NDHWC, float32) as im2col + the backend's own `BatchMatMul`, for the wasm
- * backend, whose `Conv3D` is a direct loop (~0.2 GMAC/s measured here) and whose two gradient kernels are
+ * 3-D convolution kernels (NDHWC, float32) — and the 2-D filter gradient as a depth-1 case — as im2col + the
+ * backend's own `BatchMatMul`, for the wasm backend, whose `Conv3D` is a direct loop (~0.2 GMAC/s measured here) and whose two gradient kernels are
  * wrong and run on the cpu backend (see `kernel-fixes.ts`). The matrix products run in XNNPACK
  * (7–13 GMAC/s measured here on M3DFEL's shapes); only the patch gathering and scattering are JS loops.
  *
@@ -276,26 +277,94 @@ export function createConv3dBackpropFilterIm2colKernel(
     const x = args.inputs.x as TensorInfo;
     const dy = args.inputs.dy as TensorInfo;
     const g = geometry(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
-    const xv = asFloat32(readValues(args.backend, x));
-    const dyv = asFloat32(readValues(args.backend, dy));
-    const runs = patchRuns(g);
-    const chunk = rowsPerChunk(g, options);
-    let dw: Float32Array | undefined;
-    for (let m0 = 0; m0 < g.m; m0 += chunk) {
-      const rows = Math.min(chunk, g.m - m0);
-      const part = matMul(
-        args.backend,
-        backendName,
-        gatherPatches(g, runs, xv, m0, rows, true),
-        dyv.subarray(m0 * g.o, (m0 + rows) * g.o),
-        g.k,
-        rows,
-        g.o,
-      );
-      if (dw === undefined) dw = part;
-      else for (let i = 0; i < part.length; i++) dw[i] = (dw[i] as number) + (part[i] as number);
-    }
-    return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw ?? new Float32Array(g.k * g.o));
+    const dw = filterGradient(g, args.backend, backendName, x, dy, options);
+    return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
+  };
+}
+
+/** dw [K, O] = colsᵀ · dy, accumulated over row chunks (shared by the 3-D and 2-D filter-gradient kernels). */
+function filterGradient(
+  g: Geometry,
+  backend: AnyBackend,
+  backendName: string,
+  x: TensorInfo,
+  dy: TensorInfo,
+  options: Im2colOptions,
+): Float32Array {
+  const xv = asFloat32(readValues(backend, x));
+  const dyv = asFloat32(readValues(backend, dy));
+  const runs = patchRuns(g);
+  const chunk = rowsPerChunk(g, options);
+  let dw: Float32Array | undefined;
+  for (let m0 = 0; m0 < g.m; m0 += chunk) {
+    const rows = Math.min(chunk, g.m - m0);
+    const part = matMul(
+      backend,
+      backendName,
+      gatherPatches(g, runs, xv, m0, rows, true),
+      dyv.subarray(m0 * g.o, (m0 + rows) * g.o),
+      g.k,
+      rows,
+      g.o,
+    );
+    if (dw === undefined) dw = part;
+    else for (let i = 0; i < part.length; i++) dw[i] = (dw[i] as number) + (part[i] as number);
+  }
+  return dw ?? new Float32Array(g.k * g.o);
+}
+
+/**
+ * `Conv2DBackpropFilter` (NHWC) by the same im2col + `BatchMatMul`, as a 3-D convolution of depth 1 (any
+ * padding tfjs accepts, including explicit pads; dilation 1 as for every conv2d gradient in tfjs). NCHW goes to
+ * `fallback`. Replaces the typed-array loop on wasm, which was the largest kernel of a Former-DFER step.
+ */
+export function createConv2dBackpropFilterIm2colKernel(
+  backendName: string,
+  fallback: KernelFunc,
+  options: Im2colOptions = {},
+): KernelFunc {
+  return (args) => {
+    const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    const x = args.inputs.x as TensorInfo;
+    const dy = args.inputs.dy as TensorInfo;
+    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return fallback(args);
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const g: Geometry = {
+      n: info.batchSize,
+      d: 1,
+      h: info.inHeight,
+      w: info.inWidth,
+      c: info.inChannels,
+      fd: 1,
+      fh: info.filterHeight,
+      fw: info.filterWidth,
+      o: info.outChannels,
+      od: 1,
+      oh: info.outHeight,
+      ow: info.outWidth,
+      sd: 1,
+      sh: info.strideHeight,
+      sw: info.strideWidth,
+      dd: 1,
+      dh: info.dilationHeight,
+      dw: info.dilationWidth,
+      pf: 0,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+      m: info.batchSize * info.outHeight * info.outWidth,
+      k: info.filterHeight * info.filterWidth * info.inChannels,
+    };
+    const dw = filterGradient(g, args.backend, backendName, x, dy, options);
+    return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
   };
 }
 
