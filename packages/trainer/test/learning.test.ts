@@ -8,19 +8,21 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  * The task: clean synthetic FACS videos (no pose, lighting, blur, occluder, speech or blink nuisances; no hard
  * or distractor clips), one expression per clip, balanced classes, rendered at 32×32, 16 frames; the test split
  * holds identities never seen in training (identity-disjoint fold 1 of 5). Augmentation is off (it slows
- * learning a lot at this budget). What was measured (wasm backend, seed 0, development machine, Dec 2026):
+ * learning a lot at this budget). What was measured (wasm backend, development machine, Dec 2026):
  *
+ * - Single runs this small are noisy (24–32 test clips, one final epoch), and they move with the last bits of
+ *   the arithmetic: any change to a kernel's summation order gives another trajectory. So every case was
+ *   measured with seeds 0–3 after the last kernel change, and its threshold sits below the worst of them;
+ *   the test itself runs seed 0.
  * - `former_dfer`, 4 classes (happy, surprise, angry, neutral; chance 25 %), 160 clips of 80 identities,
- *   10 epochs: test UAR 52.5 % (WAR 40.6 %, 32 test clips), 43 s. Asserted below: UAR ≥ 40 %.
- *   (The same setting with all 7 DFEW classes reaches only 16.0 % after 10 epochs, chance 14.3 %.)
+ *   20 epochs: test UAR 67.1 / 64.6 / 81.8 / 56.2 % (seeds 0–3; 32 test clips), 52–66 s standalone, 74 s inside this jest file. Asserted: ≥ 45 %
+ *   and a training loss below half the first epoch's. After 10 epochs (≈ 30 s) it is not reliable yet:
+ *   38.2 / 46.9 / 27.1 / 21.5 %. (With all 7 DFEW classes 10 epochs reached 16.0 %, chance 14.3 %.)
  * - `m3dfel`, 2 classes (happy, surprise; chance 50 %), 120 clips of 60 identities, 15 epochs: test UAR
- *   92.9 % (WAR 91.7 %, 24 test clips) in 56 s (68 s inside this file, after the former_dfer case). Asserted below: UAR ≥ 75 %. After 10 epochs (40 s): 74.3 %.
- *   Its training loss stays at ≈ ln 2 for the first 5 epochs. Runs this small are sensitive to the last
- *   bits: 60 clips of 12 identities, 30 epochs, gave a test UAR of 58.3 % (memorised: training loss 0.06)
- *   before the wasm BatchMatMul fix and 91.7 % after it (only the summation order of some matmul gradients
- *   changed); in PyTorch (apps/bench/python, 12 runs of lr × batch × seed) that case is as seed-dependent. The minute is reachable thanks to the wasm kernels of @dfer/runtime (im2col 3-D
- *   convolutions, rank-5 Slice, transposed BatchMatMul) and rank-2 BatchNorm statistics: a batch-8 step
- *   went from 1841 ms to 291 ms; before them this case took ≈ 5 minutes.
+ *   70.7 / 96.4 / 95.8 / 93.8 % (seeds 0–3; 24 test clips), 55–73 s standalone, 72 s inside this jest file. Asserted: ≥ 65 % and a training loss
+ *   below half the first epoch's. Its loss stays at ≈ ln 2 for the first 4–8 epochs. Before the wasm kernel
+ *   fixes of @dfer/runtime (im2col convolutions, rank-5 Slice, transposed BatchMatMul) and rank-2 BatchNorm
+ *   statistics a batch-8 step took 1841 ms instead of ≈ 290 ms, and this case ≈ 5 minutes.
  * - `mae_dfer` learns slowly, and only with `model.initialization: 'layer_defaults'`. Its official
  *   initialisation (Linear N(0, 0.02²), head × 0.001) is made for fine-tuning from the VoxCeleb2 checkpoint
  *   (reference/mae-dfer.md); from scratch it stalls: 2 classes, 120 clips of 60 identities, lr 3·10⁻⁴,
@@ -29,7 +31,7 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  *   layer defaults reach a test UAR of 85 %, 96 % and 71 % after 20 epochs (3 seeds). Here, with
  *   'layer_defaults', the same task gives: 13 epochs (≈ 1 min) at lr 3·10⁻⁴, 6·10⁻⁴ or 10⁻³: test UAR 52.9–57.9 %
  *   (not learned yet); 20 epochs (89 s) loss 0.79 → 0.48, test UAR 61.4 %; 30 epochs (124 s) loss → 0.36, test UAR
- *   67.9 % (WAR 62.5 %, 24 test clips), asserted with `DFER_SLOW_TESTS=1`. So MAE-DFER does NOT learn within
+ *   67.9 % (WAR 62.5 %, 24 test clips; seed 0 only), asserted with `DFER_SLOW_TESTS=1`. So MAE-DFER does NOT learn within
  *   a CPU-minute from scratch; a pre-trained start is what the method assumes. (Tried: 15 epochs of a
  *   SimMIM-style masked-patch pre-training in PyTorch on 512 clips of other identities, reconstruction loss
  *   1.13 → 0.51; fine-tuning from it was no faster: 43–58 % after 10 epochs.)
@@ -92,7 +94,7 @@ function cleanTaskConfig(options: {
 const quiet = (): void => undefined;
 
 describe('a tiny base model learns clean synthetic expressions through the trainer', () => {
-  it('former_dfer: 4 classes, 10 epochs → test UAR ≥ 40 % (chance 25 %; measured 52.5 %, 43–54 s)', async () => {
+  it('former_dfer: 4 classes, 20 epochs → test UAR ≥ 45 % (chance 25 %; seeds 0–3: 56–82 %; 52–74 s)', async () => {
     const before = tf.memory().numTensors;
     const result = await runExperiment(
       cleanTaskConfig({
@@ -100,19 +102,19 @@ describe('a tiny base model learns clean synthetic expressions through the train
         labels: ['happy', 'surprise', 'angry', 'neutral'],
         numClips: 160,
         numIdentities: 80,
-        epochs: 10,
+        epochs: 20,
       }),
       { report: quiet },
     );
     const fold = result.folds[0]!;
     expect(fold.counts.testScored).toBe(32);
-    expect(fold.history[9]!.trainLoss).toBeLessThan(fold.history[0]!.trainLoss * 0.75);
-    expect(fold.test.report.uar).toBeGreaterThanOrEqual(0.4);
+    expect(fold.history[19]!.trainLoss).toBeLessThan(fold.history[0]!.trainLoss * 0.5);
+    expect(fold.test.report.uar).toBeGreaterThanOrEqual(0.45);
     expect(tf.memory().numTensors).toBe(before);
   }, 240_000);
 
   const slow = process.env['DFER_SLOW_TESTS'] === '1' ? it : it.skip;
-  it('m3dfel: 2 classes, 15 epochs → test UAR ≥ 75 % (chance 50 %; measured 92.9 %, 56–68 s)', async () => {
+  it('m3dfel: 2 classes, 15 epochs → test UAR ≥ 65 % (chance 50 %; seeds 0–3: 71–96 %; 55–73 s)', async () => {
     const before = tf.memory().numTensors;
     const result = await runExperiment(
       cleanTaskConfig({
@@ -127,7 +129,7 @@ describe('a tiny base model learns clean synthetic expressions through the train
     const fold = result.folds[0]!;
     expect(fold.counts.testScored).toBe(24);
     expect(fold.history[14]!.trainLoss).toBeLessThan(fold.history[0]!.trainLoss * 0.5);
-    expect(fold.test.report.uar).toBeGreaterThanOrEqual(0.75);
+    expect(fold.test.report.uar).toBeGreaterThanOrEqual(0.65);
     expect(tf.memory().numTensors).toBe(before);
   }, 480_000);
   slow(
