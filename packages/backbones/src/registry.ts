@@ -37,6 +37,18 @@ export const MODEL_INITIALIZATIONS: readonly ModelInitialization[] = Object.free
   'zeros',
 ]);
 
+/** Throws `${what} must be one of 'random', 'layer_defaults', 'zeros', got '…'` unless `value` is one. */
+export function assertModelInitialization(
+  value: unknown,
+  what: string,
+): asserts value is ModelInitialization {
+  if (!MODEL_INITIALIZATIONS.includes(value as ModelInitialization)) {
+    throw new Error(
+      `${what} must be one of ${MODEL_INITIALIZATIONS.map((v) => `'${v}'`).join(', ')}, got '${String(value)}'`,
+    );
+  }
+}
+
 /** Resolved per-model build options handed to a registered factory. */
 export interface ModelBuildOptions {
   preset: string;
@@ -194,10 +206,6 @@ export function createModel(name: string, options: CreateModelOptions = {}): Vid
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`createModel(${name}): seed must be an integer, got ${seed}`);
   const initialization = options.initialization ?? 'random';
-  if (!MODEL_INITIALIZATIONS.includes(initialization)) {
-    throw new Error(
-      `createModel(${name}): initialization must be one of ${MODEL_INITIALIZATIONS.map((v) => `'${v}'`).join(', ')}, got '${String(initialization)}'`,
-    );
-  }
+  assertModelInitialization(initialization, `createModel(${name}): initialization`);
   return entry.create({ preset, numClasses, numAus, seed, initialization });
 }

@@ -12,7 +12,7 @@ import {
   type SafetensorsTensor,
 } from '@dfer/runtime';
 
-import type { AnyModule, LoadStateDictResult, StateDictLayout } from './nn/module';
+import type { AnyModule, LoadStateDictOptions, LoadStateDictResult, StateDictLayout } from './nn/module';
 import { permuteValues } from './nn/permute';
 
 /** Per-call options of {@link loadWeights}. */
@@ -136,27 +136,19 @@ export function loadWeightsFromContent(
   const layout = options.layout ?? 'pytorch';
   const exclude = options.exclude ?? [];
   const excluded = (name: string): boolean => exclude.some((prefix) => name.startsWith(prefix));
-  const strict = options.strict ?? true;
-  const check = { layout, strict: strict && exclude.length === 0, source };
+  const check: LoadStateDictOptions = {
+    layout,
+    strict: options.strict ?? true,
+    source:
+      exclude.length === 0 ? source : `${source} (excluding ${exclude.map((p) => `'${p}'`).join(', ')})`,
+    ...(exclude.length > 0 ? { optional: excluded } : {}),
+  };
   const named = stripNamePrefix(content.tensors, options.stripPrefix, source);
   const ignored = Object.keys(named).filter(excluded);
   const tensors = Object.fromEntries(Object.entries(named).filter(([name]) => !excluded(name)));
   const shapes: Record<string, number[]> = {};
   for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
-  const { missing, unexpected } = model.checkStateDictShapes(shapes, check);
-  if (strict && exclude.length > 0) {
-    const required = missing.filter((name) => !excluded(name));
-    const problems: string[] = [];
-    if (required.length > 0) problems.push(`missing keys (${required.length}): ${required.join(', ')}`);
-    if (unexpected.length > 0) {
-      problems.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-    }
-    if (problems.length > 0) {
-      throw new Error(
-        `${model.constructor.name}.loadStateDict from ${source} (excluding ${exclude.map((p) => `'${p}'`).join(', ')}): ${problems.join('. ')}`,
-      );
-    }
-  }
+  model.checkStateDictShapes(shapes, check);
   const entries = new Map(model.stateEntries().map((e) => [e.name, e]));
   const dict: Record<string, tf.Tensor> = {};
   try {
@@ -176,9 +168,7 @@ export function loadWeightsFromContent(
     }
     // names and shapes were checked in the file's layout above; the dict is now in tfjs layout
     const result = model.loadStateDict(dict, { ...check, layout: 'tfjs' });
-    return exclude.length === 0
-      ? result
-      : { ...result, unexpectedKeys: [...result.unexpectedKeys, ...ignored] };
+    return { ...result, unexpectedKeys: [...result.unexpectedKeys, ...ignored] };
   } finally {
     tf.dispose(Object.values(dict));
   }

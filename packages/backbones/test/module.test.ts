@@ -123,6 +123,22 @@ describe('Module', () => {
     net.dispose();
   });
 
+  it('optional: a strict load may lack those names (kept, listed as missing); other gaps still fail', () => {
+    const net = new TinyNet();
+    const dict = net.stateDict({ layout: 'pytorch' });
+    const partial = { ...dict };
+    delete partial['bn.running_var'];
+    const optional = (name: string): boolean => name.startsWith('bn.');
+    const result = net.loadStateDict(partial, { layout: 'pytorch', optional });
+    expect(result).toEqual({ loaded: 9, missingKeys: ['bn.running_var'], unexpectedKeys: [] });
+    delete partial['heads.0.bias'];
+    expect(() => net.loadStateDict(partial, { layout: 'pytorch', optional })).toThrow(
+      /: missing keys \(1\): heads\.0\.bias$/,
+    );
+    tf.dispose(Object.values(dict));
+    net.dispose();
+  });
+
   it('train()/eval() propagate to every descendant; dispose frees every variable', () => {
     const before = tf.memory().numTensors;
     const net = new TinyNet();

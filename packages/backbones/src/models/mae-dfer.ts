@@ -25,8 +25,8 @@ import { createRng, normalValues, type Rng } from '../nn/rng';
 import { sinusoidPositionTable } from '../nn/sinusoidal-position';
 import { TubeletEmbedding } from '../nn/tubelet-embedding';
 import {
+  assertModelInitialization,
   createModelRng,
-  MODEL_INITIALIZATIONS,
   type ModelBuildOptions,
   type ModelInitialization,
   type ModelPreset,
@@ -154,11 +154,7 @@ export function resolveMaeDferConfig(config: MaeDferConfig = {}): ResolvedMaeDfe
   if (!(c.eps > 0)) throw new Error(`MaeDfer: config.eps must be > 0, got ${c.eps}`);
   if (!Number.isFinite(c.seed))
     throw new Error(`MaeDfer: config.seed must be a finite number, got ${c.seed}`);
-  if (!MODEL_INITIALIZATIONS.includes(c.initialization)) {
-    throw new Error(
-      `MaeDfer: config.initialization must be one of ${MODEL_INITIALIZATIONS.map((v) => `'${v}'`).join(', ')}, got '${String(c.initialization)}'`,
-    );
-  }
+  assertModelInitialization(c.initialization, 'MaeDfer: config.initialization');
   const grid = [c.numFrames / c.tubeletSize, c.inputSize[0] / c.patchSize, c.inputSize[1] / c.patchSize];
   const axes = ['numFrames / tubeletSize', 'inputSize[0] / patchSize', 'inputSize[1] / patchSize'];
   grid.forEach((g, i) => {

@@ -67,6 +67,11 @@ export interface LoadStateDictOptions {
    * in the result. Shape mismatches are always an error.
    */
   strict?: boolean;
+  /**
+   * Names the dict may lack even when `strict`: those tensors keep their current values and are listed in
+   * the result's `missingKeys` (e.g. a classifier head when fine-tuning to another class count).
+   */
+  optional?: (name: string) => boolean;
   /** Source named in error messages (e.g. a file path). */
   source?: string;
 }
@@ -75,7 +80,7 @@ export interface LoadStateDictOptions {
 export interface LoadStateDictResult {
   /** Number of tensors loaded. */
   loaded: number;
-  /** Names the module has but the dict lacked (only non-empty with `strict: false`). */
+  /** Names the module has but the dict lacked (with `strict`, only names allowed by `optional`). */
   missingKeys: string[];
   /** Names the dict had but the module lacks (only non-empty with `strict: false`). */
   unexpectedKeys: string[];
@@ -335,9 +340,10 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
       }
     }
     const unexpected = Object.keys(shapes).filter((k) => !known.has(k));
+    const required = options.optional === undefined ? missing : missing.filter((k) => !options.optional!(k));
     const problems: string[] = [];
-    if (strict && missing.length > 0)
-      problems.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
+    if (strict && required.length > 0)
+      problems.push(`missing keys (${required.length}): ${required.join(', ')}`);
     if (strict && unexpected.length > 0) {
       problems.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
     }
@@ -383,7 +389,8 @@ export abstract class Module<I = tf.Tensor, O = tf.Tensor, P extends OnnxOutput 
       });
       loaded++;
     }
-    return { loaded, missingKeys: strict ? [] : missing, unexpectedKeys: strict ? [] : unexpected };
+    // A strict check that passed leaves only `optional` names missing and nothing unexpected.
+    return { loaded, missingKeys: missing, unexpectedKeys: strict ? [] : unexpected };
   }
 
   /** Disposes every parameter and buffer of this module and its descendants. Idempotent. */

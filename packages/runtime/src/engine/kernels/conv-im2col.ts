@@ -12,8 +12,8 @@ import { makeOutput, readValues, type AnyBackend } from '../backend-io';
 
 /**
  * 3-D convolution kernels (NDHWC, float32) — and the 2-D filter gradient as a depth-1 case — as im2col + the
- * backend's own `BatchMatMul`, for the wasm backend, whose `Conv3D` is a direct loop (~0.2 GMAC/s measured here) and whose two gradient kernels are
- * wrong and run on the cpu backend (see `kernel-fixes.ts`). The matrix products run in XNNPACK
+ * backend's own `BatchMatMul`, for the wasm backend, whose `Conv3D` is a direct loop (~0.2 GMAC/s measured
+ * here) and whose two gradient kernels are wrong (see `kernel-fixes.ts`). The matrix products run in XNNPACK
  * (7–13 GMAC/s measured here on M3DFEL's shapes); only the patch gathering and scattering are JS loops.
  *
  * With `x` [N, D, H, W, C], filter `w` [fD, fH, fW, C, O] seen as a matrix [K = fD·fH·fW·C, O], and the
@@ -33,6 +33,7 @@ export interface Im2colOptions {
   readonly chunkElements?: number;
 }
 
+/** Sizes and offsets of one convolution; {@link withSizes} derives `m` and `k`. */
 interface Geometry {
   readonly n: number;
   readonly d: number;
@@ -98,11 +99,12 @@ function geometry(
     pt: info.padInfo.top,
     pl: info.padInfo.left,
   };
-  return {
-    ...g,
-    m: g.n * g.od * g.oh * g.ow,
-    k: g.fd * g.fh * g.fw * g.c,
-  };
+  return withSizes(g);
+}
+
+/** `g` with its output-position count `m` and patch length `k`. */
+function withSizes(g: Omit<Geometry, 'm' | 'k'>): Geometry {
+  return { ...g, m: g.n * g.od * g.oh * g.ow, k: g.fd * g.fh * g.fw * g.c };
 }
 
 /**
@@ -338,7 +340,7 @@ export function createConv2dBackpropFilterIm2colKernel(
       false,
       'channelsLast',
     );
-    const g: Geometry = {
+    const g = withSizes({
       n: info.batchSize,
       d: 1,
       h: info.inHeight,
@@ -360,9 +362,7 @@ export function createConv2dBackpropFilterIm2colKernel(
       pf: 0,
       pt: info.padInfo.top,
       pl: info.padInfo.left,
-      m: info.batchSize * info.outHeight * info.outWidth,
-      k: info.filterHeight * info.filterWidth * info.inChannels,
-    };
+    });
     const dw = filterGradient(g, args.backend, backendName, x, dy, options);
     return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
   };
