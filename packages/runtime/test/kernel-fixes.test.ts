@@ -9,6 +9,7 @@ import {
 } from '@dfer/runtime';
 import type { KernelFunc } from '@tensorflow/tfjs-core';
 
+import { collapseTranspose, transposeValues } from '../src/engine/kernels/transpose-high-rank';
 import {
   createConv3dBackpropFilterIm2colKernel,
   createConv3dBackpropInputIm2colKernel,
@@ -239,6 +240,22 @@ const otherCases: GradCase[] = [
     fn: (x) => tf.slice(x, [1, 0, 1, 0, 1, 1], [1, 2, 2, 2, 1, 2]),
   },
   {
+    name: 'transpose rank 6, last axis kept (MAE-DFER tubelet layout)',
+    shapes: [[2, 2, 3, 2, 3, 2]],
+    fn: (x) => tf.transpose(x, [0, 2, 4, 1, 3, 5]),
+  },
+  {
+    // (rank 6 at most: the stock wasm element-wise kernels (XNNPACK) return garbage at rank 7)
+    name: 'transpose rank 6, last axis moved',
+    shapes: [[2, 3, 2, 2, 3, 2]],
+    fn: (x) => tf.transpose(x, [5, 2, 4, 1, 3, 0]),
+  },
+  {
+    name: 'transpose rank 6 with size-1 and merged axes (rank 3 after collapsing: stock kernel)',
+    shapes: [[2, 1, 3, 4, 1, 2]],
+    fn: (x) => tf.transpose(x, [5, 0, 1, 2, 3, 4]),
+  },
+  {
     name: 'matMul transposeA',
     shapes: [
       [2, 5, 3],
@@ -397,6 +414,116 @@ describe('the wasm BatchMatMul fix', () => {
     expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
     expect(got).toHaveLength(3 * 3 * 5);
     reference.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+  });
+
+  // Shapes chosen so that each flag combination takes both routes: transposing the flagged operands
+  // ('direct'), or computing Cᵀ from the unflagged ones and transposing it ('swapped'), whichever moves
+  // fewer values (counts in the names).
+  const routeCases: Array<[string, number[], number[], boolean, boolean]> = [
+    ['transposeA, direct (18 < 48 + 18)', [2, 3, 3], [2, 3, 8], true, false],
+    ['transposeA, swapped (54 > 36 + 12)', [2, 9, 3], [2, 9, 2], true, false],
+    ['transposeB, direct (54 < 72 + 24)', [2, 4, 9], [2, 3, 9], false, true],
+    ['transposeB, swapped (108 > 36 + 24)', [2, 2, 9], [2, 6, 9], false, true],
+    ['both, direct (12 < 36)', [1, 1, 6], [1, 6, 1], true, true],
+    ['both, swapped, broadcast batch (32 > 4)', [1, 8, 2], [3, 2, 8], true, true],
+    ['transposeA, swapped, rank 2', [9, 3], [9, 2], true, false],
+  ];
+  it.each(routeCases)('%s equals the stock cpu product and frees its temporaries', async (_n, sa, sb, ta, tb) => {
+    const [a, b] = makeInputs([sa, sb], 960);
+    const product = (): Float32Array =>
+      tf.tidy(() => tf.matMul(tf.tensor(a!, sa), tf.tensor(b!, sb), ta, tb).dataSync() as Float32Array);
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = product();
+    await initEngine({ backend: 'wasm', log: false });
+    product();
+    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+    const got = product();
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    expect(got).toHaveLength(reference.length);
+    reference.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+  });
+});
+
+/** Index-by-index transpose (the definition), for checking the run-copying one. */
+function naiveTranspose(x: ArrayLike<number>, shape: number[], perm: number[]): number[] {
+  const outShape = perm.map((a) => shape[a] as number);
+  const size = shape.reduce((p, d) => p * d, 1);
+  const out = new Array<number>(size);
+  for (let o = 0; o < size; o++) {
+    let rest = o;
+    const outIndex = new Array<number>(shape.length);
+    for (let a = shape.length - 1; a >= 0; a--) {
+      outIndex[a] = rest % (outShape[a] as number);
+      rest = Math.floor(rest / (outShape[a] as number));
+    }
+    const inIndex = new Array<number>(shape.length);
+    perm.forEach((inAxis, outAxis) => (inIndex[inAxis] = outIndex[outAxis] as number));
+    let i = 0;
+    for (let a = 0; a < shape.length; a++) i = i * (shape[a] as number) + (inIndex[a] as number);
+    out[o] = x[i] as number;
+  }
+  return out;
+}
+
+describe('the wasm Transpose fix (rank ≥ 6 after collapsing)', () => {
+  it('collapseTranspose drops size-1 axes and merges axes that stay neighbours', () => {
+    expect(collapseTranspose([64, 2, 4, 16, 4, 48], [0, 2, 4, 1, 3, 5])).toEqual({
+      shape: [64, 2, 4, 16, 4, 48],
+      perm: [0, 2, 4, 1, 3, 5],
+    });
+    // (2)(1)(3 4)(1)(2 2) → groups in output order [5 6] [0] [2 3] → input order [0] [2 3] [5 6].
+    expect(collapseTranspose([2, 1, 3, 4, 1, 2, 2], [5, 6, 0, 1, 2, 3, 4])).toEqual({
+      shape: [2, 12, 4],
+      perm: [2, 0, 1],
+    });
+    expect(collapseTranspose([3, 4], [0, 1])).toEqual({ shape: [12], perm: [0] });
+    expect(collapseTranspose([1, 1], [1, 0])).toEqual({ shape: [], perm: [] });
+  });
+
+  it('transposeValues equals the index-by-index definition (kept and moved last axis, collapsed shapes)', () => {
+    const rng = createSeededRng(41);
+    const cases: Array<[number[], number[]]> = [
+      [[2, 3, 2, 4, 3, 2], [0, 2, 4, 1, 3, 5]],
+      [[2, 3, 2, 4, 3, 2], [5, 2, 4, 1, 3, 0]],
+      [[3, 2, 2, 2, 2, 3, 2], [6, 0, 5, 1, 4, 2, 3]],
+      [[5, 4], [1, 0]],
+      [[7], [0]],
+    ];
+    for (const [shape, perm] of cases) {
+      const size = shape.reduce((p, d) => p * d, 1);
+      const x = rng.uniformArray(size, -1, 1);
+      const out = new Float32Array(size);
+      transposeValues(x, shape, perm, out);
+      expect(Array.from(out)).toEqual(naiveTranspose(x, shape, perm));
+      const c = collapseTranspose(shape, perm);
+      const viaCollapsed = new Float32Array(size);
+      transposeValues(x, c.shape, c.perm, viaCollapsed);
+      expect(viaCollapsed).toEqual(out);
+    }
+  });
+
+  it('tf.transpose on wasm equals the definition for float32, int32 and bool rank-6 tensors and frees its buffers', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const shape = [2, 3, 2, 2, 3, 2];
+    const perm = [3, 0, 5, 1, 4, 2];
+    const size = shape.reduce((p, d) => p * d, 1);
+    const values = Array.from({ length: size }, (_, i) => (i * 7) % 23);
+    const expected = naiveTranspose(values, shape, perm);
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      const x = tf.tensor(
+        dtype === 'bool' ? values.map((v) => v % 2) : values,
+        shape,
+        dtype,
+      );
+      const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+      const y = tf.transpose(x, perm);
+      expect(y.shape).toEqual(perm.map((a) => shape[a]));
+      expect(y.dtype).toBe(dtype);
+      expect(Array.from(y.dataSync())).toEqual(dtype === 'bool' ? expected.map((v) => v % 2) : expected);
+      y.dispose();
+      expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+      x.dispose();
+    }
   });
 });
 

@@ -101,6 +101,12 @@ export interface SyntheticFacsConfig {
   readonly presenceThreshold?: number;
   /** When set, rendered frames are cached in this folder (raw RGB bytes, one file per frame). */
   readonly cacheDir?: string;
+  /**
+   * Rendered frames are kept in memory up to this many MiB (least recently used dropped first), so later
+   * epochs do not render them again; shared by all subsets of the dataset. Rendering is deterministic, so
+   * the cache changes speed only. Default 64; 0 turns it off.
+   */
+  readonly memoryCacheMiB?: number;
 }
 
 /** A frame segment of a clip (frame indices, inclusive). */
@@ -229,6 +235,7 @@ interface ResolvedConfig {
   readonly noisePattern: 'uniform' | 'pair' | readonly (readonly number[])[];
   readonly presenceThreshold: number;
   readonly cacheDir?: string;
+  readonly memoryCacheBytes: number;
   readonly plan: ClipPlanConfig;
 }
 
@@ -332,6 +339,7 @@ function resolveConfig(config: SyntheticFacsConfig): ResolvedConfig {
     noisePattern,
     presenceThreshold: checkNumber('presenceThreshold', config.presenceThreshold ?? 1, 0, 5),
     ...(config.cacheDir === undefined ? {} : { cacheDir: config.cacheDir }),
+    memoryCacheBytes: checkNumber('memoryCacheMiB', config.memoryCacheMiB ?? 64, 0, 2 ** 20) * 2 ** 20,
     plan: {
       numFrames: [numFrames[0], numFrames[1]],
       fps: checkNumber('fps', config.fps ?? 25, 1, 1000),
@@ -373,6 +381,9 @@ class SyntheticCore {
   readonly profile: ExpressionProfile;
   private readonly identityCache = new Map<number, FaceIdentity>();
   private readonly cacheRoot?: string;
+  /** Rendered frames by `clip:frame:HxW`, least recently used first (Map keeps insertion order). */
+  private readonly frameMemory = new Map<string, Uint8Array>();
+  private frameMemoryBytes = 0;
   private readonly floatLut = new Float32Array(256);
 
   constructor(
@@ -443,7 +454,7 @@ class SyntheticCore {
         .update(
           JSON.stringify({
             v: RENDERER_VERSION,
-            cfg: { ...cfg, cacheDir: undefined },
+            cfg: { ...cfg, cacheDir: undefined, memoryCacheBytes: undefined },
             profile: Array.from(this.profile.weights),
           }),
         )
@@ -576,6 +587,39 @@ class SyntheticCore {
     out: Uint8Array,
   ): ReturnType<typeof planFrame> {
     const f = planFrame(plan, t, identity, this.profile, this.cfg.plan.fps);
+    const memoryKey = `${i}:${t}:${h}x${w}`;
+    const remembered = this.frameMemory.get(memoryKey);
+    if (remembered !== undefined) {
+      this.frameMemory.delete(memoryKey);
+      this.frameMemory.set(memoryKey, remembered);
+      out.set(remembered);
+      return f;
+    }
+    this.renderOrLoadFrame(i, t, plan, identity, h, w, out, f);
+    const budget = this.cfg.memoryCacheBytes;
+    if (out.length <= budget) {
+      this.frameMemory.set(memoryKey, out.slice());
+      this.frameMemoryBytes += out.length;
+      for (const [key, frame] of this.frameMemory) {
+        if (this.frameMemoryBytes <= budget) break;
+        this.frameMemory.delete(key);
+        this.frameMemoryBytes -= frame.length;
+      }
+    }
+    return f;
+  }
+
+  /** Frame `t` of clip `i` into `out`: from the disk cache when there is one, else rendered. */
+  private renderOrLoadFrame(
+    i: number,
+    t: number,
+    plan: ClipPlan,
+    identity: FaceIdentity,
+    h: number,
+    w: number,
+    out: Uint8Array,
+    f: ReturnType<typeof planFrame>,
+  ): void {
     const path = this.cachePath(i, t, h, w);
     if (path !== undefined) {
       let cached: Buffer | undefined;
@@ -586,7 +630,7 @@ class SyntheticCore {
       }
       if (cached !== undefined && cached.length === out.length) {
         out.set(cached);
-        return f;
+        return;
       }
     }
     renderFaceFrame(
@@ -610,7 +654,6 @@ class SyntheticCore {
       writeFileSync(tmp, out);
       renameSync(tmp, path);
     }
-    return f;
   }
 
   get(i: number, options: ClipGetOptions): SyntheticFacsClipSample {

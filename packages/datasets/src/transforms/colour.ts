@@ -122,9 +122,12 @@ export function normalizeClip(clip: ClipArray, spec: NormalizationSpec): ClipArr
     if (!(s > 0)) throw new RangeError(`normalizeClip: spec.std[${k}] must be > 0, got ${s}`);
   });
   const out = new Float32Array(clip.data.length);
-  for (let i = 0; i < out.length; i++) {
-    const k = i % c;
-    out[i] = ((clip.data[i] as number) - (spec.mean[k] as number)) / (spec.std[k] as number);
+  const src = clip.data;
+  // One channel at a time with its mean and std in locals (the same arithmetic as per element, faster).
+  for (let k = 0; k < c; k++) {
+    const mean = spec.mean[k] as number;
+    const std = spec.std[k] as number;
+    for (let i = k; i < out.length; i += c) out[i] = ((src[i] as number) - mean) / std;
   }
   return { data: out, shape: clip.shape };
 }

@@ -353,4 +353,29 @@ describe('subsets and caching', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('memoryCacheMiB: remembered frames equal freshly rendered ones, with room for all, for a few, or none', async () => {
+    const order = [0, 3, 0, 5, 3, 0, 7, 5];
+    const frameIndices = [0, 2, 5, 1];
+    const fresh = createSyntheticFacsDataset({ seed: 3, ...small, memoryCacheMiB: 0 });
+    const expected = await Promise.all(order.map((i) => fresh.get(i, { frameIndices })));
+    // 32·32·3 bytes a frame: 0.01 MiB holds 3 frames, so the LRU keeps evicting; 64 MiB holds them all.
+    for (const memoryCacheMiB of [64, 0.01]) {
+      const cached = createSyntheticFacsDataset({ seed: 3, ...small, memoryCacheMiB });
+      const sub = cached.subset([0, 3, 5, 7]);
+      for (const [k, i] of order.entries()) {
+        const got = await cached.get(i, { frameIndices });
+        expect(bytesEqual(got.frames, expected[k]!.frames)).toBe(true);
+        const viaSubset = await sub.get([0, 3, 5, 7].indexOf(i), { frameIndices });
+        expect(bytesEqual(viaSubset.frames, expected[k]!.frames)).toBe(true);
+      }
+      // Another size is another frame, not a remembered one.
+      const big = await cached.get(0, { frameIndices: [0], size: [40, 40] });
+      const bigFresh = await fresh.get(0, { frameIndices: [0], size: [40, 40] });
+      expect(bytesEqual(big.frames, bigFresh.frames)).toBe(true);
+    }
+    expect(() => createSyntheticFacsDataset({ ...small, memoryCacheMiB: -1 })).toThrow(
+      /memoryCacheMiB must be a number in \[0, 1048576\], got -1/,
+    );
+  });
 });

@@ -13,6 +13,7 @@ import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
 import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
 import { createHighRankSliceKernel } from './kernels/slice-high-rank';
+import { createHighRankTransposeKernel } from './kernels/transpose-high-rank';
 
 /** A backend the kernel fixes apply to. */
 export type FixedBackendName = 'cpu' | 'wasm';
@@ -126,6 +127,13 @@ const FIXES: readonly KernelFixDefinition[] = [
     reason:
       'stock kernel copies element by element above rank 4 (260 ms of an M3DFEL-tiny step measured here); typed-array runs',
     create: (stock) => createHighRankSliceKernel(stock),
+  },
+  {
+    kernelName: 'Transpose',
+    backendName: 'wasm',
+    reason:
+      'stock kernel walks index by index at rank 6 and more (108 ms for the MAE-DFER-tiny tubelet layout measured here, 40–60 % of its training step); typed-array runs',
+    create: (stock) => createHighRankTransposeKernel(stock),
   },
   ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
     kernelName,
