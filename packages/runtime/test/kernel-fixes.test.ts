@@ -428,20 +428,23 @@ describe('the wasm BatchMatMul fix', () => {
     ['both, swapped, broadcast batch (32 > 4)', [1, 8, 2], [3, 2, 8], true, true],
     ['transposeA, swapped, rank 2', [9, 3], [9, 2], true, false],
   ];
-  it.each(routeCases)('%s equals the stock cpu product and frees its temporaries', async (_n, sa, sb, ta, tb) => {
-    const [a, b] = makeInputs([sa, sb], 960);
-    const product = (): Float32Array =>
-      tf.tidy(() => tf.matMul(tf.tensor(a!, sa), tf.tensor(b!, sb), ta, tb).dataSync() as Float32Array);
-    await initEngine({ backend: 'cpu', log: false });
-    const reference = product();
-    await initEngine({ backend: 'wasm', log: false });
-    product();
-    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
-    const got = product();
-    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
-    expect(got).toHaveLength(reference.length);
-    reference.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
-  });
+  it.each(routeCases)(
+    '%s equals the stock cpu product and frees its temporaries',
+    async (_n, sa, sb, ta, tb) => {
+      const [a, b] = makeInputs([sa, sb], 960);
+      const product = (): Float32Array =>
+        tf.tidy(() => tf.matMul(tf.tensor(a!, sa), tf.tensor(b!, sb), ta, tb).dataSync() as Float32Array);
+      await initEngine({ backend: 'cpu', log: false });
+      const reference = product();
+      await initEngine({ backend: 'wasm', log: false });
+      product();
+      const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+      const got = product();
+      expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+      expect(got).toHaveLength(reference.length);
+      reference.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+    },
+  );
 });
 
 /** Index-by-index transpose (the definition), for checking the run-copying one. */
@@ -483,10 +486,22 @@ describe('the wasm Transpose fix (rank ≥ 6 after collapsing)', () => {
   it('transposeValues equals the index-by-index definition (kept and moved last axis, collapsed shapes)', () => {
     const rng = createSeededRng(41);
     const cases: Array<[number[], number[]]> = [
-      [[2, 3, 2, 4, 3, 2], [0, 2, 4, 1, 3, 5]],
-      [[2, 3, 2, 4, 3, 2], [5, 2, 4, 1, 3, 0]],
-      [[3, 2, 2, 2, 2, 3, 2], [6, 0, 5, 1, 4, 2, 3]],
-      [[5, 4], [1, 0]],
+      [
+        [2, 3, 2, 4, 3, 2],
+        [0, 2, 4, 1, 3, 5],
+      ],
+      [
+        [2, 3, 2, 4, 3, 2],
+        [5, 2, 4, 1, 3, 0],
+      ],
+      [
+        [3, 2, 2, 2, 2, 3, 2],
+        [6, 0, 5, 1, 4, 2, 3],
+      ],
+      [
+        [5, 4],
+        [1, 0],
+      ],
       [[7], [0]],
     ];
     for (const [shape, perm] of cases) {
@@ -510,11 +525,7 @@ describe('the wasm Transpose fix (rank ≥ 6 after collapsing)', () => {
     const values = Array.from({ length: size }, (_, i) => (i * 7) % 23);
     const expected = naiveTranspose(values, shape, perm);
     for (const dtype of ['float32', 'int32', 'bool'] as const) {
-      const x = tf.tensor(
-        dtype === 'bool' ? values.map((v) => v % 2) : values,
-        shape,
-        dtype,
-      );
+      const x = tf.tensor(dtype === 'bool' ? values.map((v) => v % 2) : values, shape, dtype);
       const before = [tf.backend().numDataIds(), tf.memory().numTensors];
       const y = tf.transpose(x, perm);
       expect(y.shape).toEqual(perm.map((a) => shape[a]));
@@ -524,6 +535,36 @@ describe('the wasm Transpose fix (rank ≥ 6 after collapsing)', () => {
       expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
       x.dispose();
     }
+  });
+});
+
+describe('the wasm Identity fix (shares the buffer)', () => {
+  it('a clone holds the same values, outlives its source, and frees the buffer with the last reference', async () => {
+    await initEngine({ backend: 'wasm', log: false });
+    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+    const x = tf.tensor2d([1.5, -2, 3, 4.25, 0, -7], [2, 3]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4.25, 0, -7]);
+    const z = tf.add(y, 1);
+    expect(Array.from(z.dataSync())).toEqual([2.5, -1, 4, 5.25, 1, -6]);
+    tf.dispose([y, z]);
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    // Gradients pass dy through Identity; a variable assigned from a clone keeps its own value.
+    const initial = tf.tensor1d([1, 2, 3]);
+    const v = tf.variable(initial);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clone(a), a)))(v);
+    expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+    const source = tf.tensor1d([9, 8, 7]);
+    const copy = tf.clone(source);
+    v.assign(copy);
+    tf.dispose([source, copy, initial]);
+    expect(Array.from(v.dataSync())).toEqual([9, 8, 7]);
+    tf.dispose([v, g]);
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+    expect(s.arraySync()).toEqual(['a', 'b']);
   });
 });
 

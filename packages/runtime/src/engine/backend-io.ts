@@ -12,6 +12,23 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): NumericArray;
 }
 
+/**
+ * On the wasm backend: a new output tensor of `shape` and `dtype`, and views of `input`'s and the output's
+ * memory in the wasm heap (no copies; valid until the next allocation, so fill `output` right away).
+ * `undefined` on other backends.
+ */
+export function wasmHeapViews(
+  backend: AnyBackend,
+  input: TensorInfo,
+  shape: number[],
+  dtype: DataType,
+): { info: TensorInfo; input: NumericArray; output: NumericArray } | undefined {
+  if (!isWasmBackend(backend)) return undefined;
+  const wasm = backend as unknown as WasmBackendLike;
+  const info = wasm.makeOutput(shape, dtype);
+  return { info, input: wasm.typedArrayFromHeap(input), output: wasm.typedArrayFromHeap(info) };
+}
+
 /** The member of the cpu backend that creates a tensor from values. */
 interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: DataType, values: NumericArray): TensorInfo;

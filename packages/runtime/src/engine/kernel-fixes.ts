@@ -14,6 +14,7 @@ import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads
 import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
 import { createHighRankSliceKernel } from './kernels/slice-high-rank';
 import { createHighRankTransposeKernel } from './kernels/transpose-high-rank';
+import { createSharingIdentityKernel } from './kernels/identity-shared';
 
 /** A backend the kernel fixes apply to. */
 export type FixedBackendName = 'cpu' | 'wasm';
@@ -134,6 +135,13 @@ const FIXES: readonly KernelFixDefinition[] = [
     reason:
       'stock kernel walks index by index at rank 6 and more (108 ms for the MAE-DFER-tiny tubelet layout measured here, 40–60 % of its training step); typed-array runs',
     create: (stock) => createHighRankTransposeKernel(stock),
+  },
+  {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    reason:
+      'stock kernel allocates and copies on every call (≈ 500 calls, 8 ms of an MAE-DFER-tiny training step measured here); shares the buffer, as on cpu',
+    create: (stock) => createSharingIdentityKernel(stock),
   },
   ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
     kernelName,

@@ -1,6 +1,6 @@
 import { util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs-core';
-import { makeOutput, readValues, type NumericArray } from '../backend-io';
+import { makeOutput, readValues, wasmHeapViews, type NumericArray } from '../backend-io';
 
 /** The smallest rank (after {@link collapseTranspose}) that the stock wasm kernel handles slowly. */
 const SLOW_STOCK_RANK = 6;
@@ -23,7 +23,11 @@ export function collapseTranspose(
     else groups.push([axis]);
   }
   const inputOrder = groups
-    .map((g, outputIndex) => ({ first: g[0] as number, outputIndex, size: g.reduce((p, a) => p * (shape[a] as number), 1) }))
+    .map((g, outputIndex) => ({
+      first: g[0] as number,
+      outputIndex,
+      size: g.reduce((p, a) => p * (shape[a] as number), 1),
+    }))
     .sort((a, b) => a.first - b.first);
   const inputIndexOfGroup = new Array<number>(groups.length);
   inputOrder.forEach((g, inputIndex) => (inputIndexOfGroup[g.outputIndex] = inputIndex));
@@ -86,14 +90,15 @@ export function createHighRankTransposeKernel(fallback: KernelFunc | undefined):
       if (fallback === undefined) throw new Error('Transpose: no stock kernel for ranks below 6');
       return fallback(args);
     }
+    const outShape = perm.map((axis) => x.shape[axis] as number);
+    const heap = wasmHeapViews(args.backend, x, outShape, x.dtype);
+    if (heap !== undefined) {
+      transposeValues(heap.input, collapsed.shape, collapsed.perm, heap.output);
+      return heap.info;
+    }
     const xv = readValues(args.backend, x);
     const out = new (xv.constructor as new (n: number) => NumericArray)(xv.length);
     transposeValues(xv, collapsed.shape, collapsed.perm, out);
-    return makeOutput(
-      args.backend,
-      perm.map((axis) => x.shape[axis] as number),
-      x.dtype,
-      out,
-    );
+    return makeOutput(args.backend, outShape, x.dtype, out);
   };
 }
