@@ -13,13 +13,14 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  * - Single runs this small are noisy (24–32 test clips, one final epoch), and they move with the last bits of
  *   the arithmetic: any change to a kernel's summation order gives another trajectory. So every case was
  *   measured with seeds 0–3 after the last kernel change, and its threshold sits below the worst of them;
- *   the test itself runs seed 0.
+ *   the test itself runs seed 0. (The rank-6 `Transpose`, `Identity` and transposed-`BatchMatMul` route changes
+ *   of Dec 2026 left all eight former_dfer / m3dfel results identical; only their times dropped.)
  * - `former_dfer`, 4 classes (happy, surprise, angry, neutral; chance 25 %), 160 clips of 80 identities,
- *   20 epochs: test UAR 67.1 / 64.6 / 81.8 / 56.2 % (seeds 0–3; 32 test clips), 52–66 s standalone, 74 s inside this jest file. Asserted: ≥ 45 %
+ *   20 epochs: test UAR 67.1 / 64.6 / 81.8 / 56.2 % (seeds 0–3; 32 test clips), 46–49 s standalone, 54 s inside this jest file. Asserted: ≥ 45 %
  *   and a training loss below half the first epoch's. After 10 epochs (≈ 30 s) it is not reliable yet:
  *   38.2 / 46.9 / 27.1 / 21.5 %. (With all 7 DFEW classes 10 epochs reached 16.0 %, chance 14.3 %.)
  * - `m3dfel`, 2 classes (happy, surprise; chance 50 %), 120 clips of 60 identities, 15 epochs: test UAR
- *   70.7 / 96.4 / 95.8 / 93.8 % (seeds 0–3; 24 test clips), 55–73 s standalone, 72 s inside this jest file. Asserted: ≥ 65 % and a training loss
+ *   70.7 / 96.4 / 95.8 / 93.8 % (seeds 0–3; 24 test clips), 51–57 s standalone, 60 s inside this jest file. Asserted: ≥ 65 % and a training loss
  *   below half the first epoch's. Its loss stays at ≈ ln 2 for the first 4–8 epochs. Before the wasm kernel
  *   fixes of @dfer/runtime (im2col convolutions, rank-5 Slice, transposed BatchMatMul) and rank-2 BatchNorm
  *   statistics a batch-8 step took 1841 ms instead of ≈ 290 ms, and this case ≈ 5 minutes.
@@ -30,7 +31,7 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  *   apps/bench/python) the official init likewise keeps the loss at ≈ 0.69 for 20 epochs, while PyTorch's
  *   layer defaults reach a test UAR of 85 %, 96 % and 71 % after 20 epochs (3 seeds). Here, with
  *   'layer_defaults', lr 3·10⁻⁴, 25 epochs: test UAR 67.9 / 85.7 / 91.7 / 87.5 % (seeds 0–3; 24 test clips),
- *   final training loss 0.37 / 0.06 / 0.09 / 0.08, ≈ 55–62 s. Asserted: ≥ 60 % and a final training loss
+ *   final training loss 0.37 / 0.06 / 0.09 / 0.08, 52–62 s standalone, 69 s inside this jest file. Asserted: ≥ 60 % and a final training loss
  *   below 0.5. (lr 5·10⁻⁴: 77.1 / 85.7 / 95.8 / 71.9 %, but seed 3's loss rose again at the end, 0.11 → 0.66.)
  *   It fits the minute since the rank-6 `Transpose` fix of @dfer/runtime (its tubelet patch layout took
  *   108 ms of a 236 ms batch-8 step; now ≈ 160 ms) and the in-memory frame cache of the synthetic dataset
@@ -94,7 +95,7 @@ function cleanTaskConfig(options: {
 const quiet = (): void => undefined;
 
 describe('a tiny base model learns clean synthetic expressions through the trainer', () => {
-  it('former_dfer: 4 classes, 20 epochs → test UAR ≥ 45 % (chance 25 %; seeds 0–3: 56–82 %; 52–74 s)', async () => {
+  it('former_dfer: 4 classes, 20 epochs → test UAR ≥ 45 % (chance 25 %; seeds 0–3: 56–82 %; 46–54 s)', async () => {
     const before = tf.memory().numTensors;
     const result = await runExperiment(
       cleanTaskConfig({
@@ -113,7 +114,7 @@ describe('a tiny base model learns clean synthetic expressions through the train
     expect(tf.memory().numTensors).toBe(before);
   }, 240_000);
 
-  it('m3dfel: 2 classes, 15 epochs → test UAR ≥ 65 % (chance 50 %; seeds 0–3: 71–96 %; 55–73 s)', async () => {
+  it('m3dfel: 2 classes, 15 epochs → test UAR ≥ 65 % (chance 50 %; seeds 0–3: 71–96 %; 51–60 s)', async () => {
     const before = tf.memory().numTensors;
     const result = await runExperiment(
       cleanTaskConfig({
