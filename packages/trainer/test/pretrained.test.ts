@@ -70,6 +70,42 @@ describe('model.pretrained', () => {
     fresh.dispose();
   });
 
+  it('a resumed fold takes its weights from the checkpoint and does not read the pre-trained file again', async () => {
+    const source = createModel('test_micro', { preset: 'tiny', numClasses: 4, seed: 9 });
+    const file = join(dir, 'micro-4-resume.safetensors');
+    await saveWeights(source, file);
+    source.dispose();
+    const base = configWith({ path: file, exclude: ['head.'] });
+    const config = { ...base, optim: { ...base.optim, lr: 1e-2 }, train: { epochs: 2, batchSize: 4 } };
+    const uninterrupted = await runExperiment(config, { report: () => undefined });
+    const out = join(dir, 'resume');
+    await expect(
+      runExperiment(config, {
+        outputDir: out,
+        report: () => undefined,
+        onEpochEnd: ({ epoch }) => {
+          if (epoch === 0) throw new Error('simulated kill after epoch 1');
+        },
+      }),
+    ).rejects.toThrow(/simulated kill/);
+    rmSync(file); // reading it again would now fail with "no file at"
+    const lines: string[] = [];
+    const resumed = await runExperiment(config, {
+      outputDir: out,
+      resume: true,
+      report: (l) => lines.push(l),
+    });
+    expect(lines.join('\n')).toMatch(
+      /fold 1: resumed after epoch 1 \(\d+ steps done\); model\.pretrained not read again \(the checkpoint holds the weights\)/,
+    );
+    expect(resumed.folds[0]!.history).toHaveLength(2);
+    expect(lines.some((l) => l.includes('model.pretrained: '))).toBe(false);
+    expect(resumed.folds[0]!.history.map((h) => h.trainLoss)).toEqual(
+      uninterrupted.folds[0]!.history.map((h) => h.trainLoss),
+    );
+    expect(resumed.summary).toEqual(uninterrupted.summary);
+  });
+
   it('a wrong head shape without exclude, and a missing file, are errors naming the cause', async () => {
     const source = createModel('test_micro', { preset: 'tiny', numClasses: 4, seed: 9 });
     const file = join(dir, 'micro-4b.safetensors');

@@ -447,7 +447,6 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   }
   const model = createExperimentModel(config, splits.train);
   try {
-    const pretrained = await loadPretrained(model, config);
     const spec = model.inputSpec;
     const sampler = defaultSampler(config.model.type, spec.frames);
     const trainTransform = createTrainTransform(
@@ -474,6 +473,36 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     });
     const foldDir = ctx.outputDir ? join(ctx.outputDir, `fold-${fold + 1}`) : undefined;
     const log = foldDir ? new JsonlLog(join(foldDir, 'log.jsonl')) : undefined;
+    let history: EpochRecord[] = [];
+    let best: { score: number; epoch: number; report: ClassificationReport } | undefined;
+    let bestWeights: ReturnType<typeof modelWeights> | undefined;
+    let totalSteps = 0;
+    let startEpoch = 0;
+    let trainSecondsBefore = 0;
+    let resumedNote: string | undefined;
+    if (ctx.resume && foldDir) {
+      const finished = join(foldDir, 'fold-result.json');
+      if (existsSync(finished)) {
+        report(`fold ${fold + 1}: already finished (${finished}); not repeated`);
+        return JSON.parse(readFileSync(finished, 'utf8')) as FoldResult;
+      }
+      const checkpoint = loadLatestCheckpoint<FoldState>(foldDir);
+      if (checkpoint) {
+        assignModelWeights(model, checkpoint.weights, `${foldDir} epoch ${checkpoint.epoch}`);
+        optimizer.setState(checkpoint.optimizer);
+        history = [...checkpoint.state.history];
+        totalSteps = checkpoint.state.totalSteps;
+        trainSecondsBefore = checkpoint.state.trainSeconds;
+        if (checkpoint.state.best) {
+          best = checkpoint.state.best;
+          bestWeights = loadWeights(join(foldDir, 'best.safetensors')).weights;
+        }
+        startEpoch = checkpoint.epoch + 1;
+        resumedNote = `fold ${fold + 1}: resumed after epoch ${checkpoint.epoch + 1} (${totalSteps} steps done)`;
+      }
+    }
+    // A resumed fold takes its weights from the checkpoint, so the pre-trained file is not read again.
+    const pretrained = resumedNote === undefined ? await loadPretrained(model, config) : undefined;
     log?.write({
       event: 'fold_start',
       fold: fold + 1,
@@ -495,32 +524,13 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       `fold ${fold + 1}: ${splits.description}; ${train.length} train, ${validation?.length ?? 0} validation, ${splits.test.length} test`,
     );
 
-    let history: EpochRecord[] = [];
-    let best: { score: number; epoch: number; report: ClassificationReport } | undefined;
-    let bestWeights: ReturnType<typeof modelWeights> | undefined;
-    let totalSteps = 0;
-    let startEpoch = 0;
-    let trainSecondsBefore = 0;
-    if (ctx.resume && foldDir) {
-      const finished = join(foldDir, 'fold-result.json');
-      if (existsSync(finished)) {
-        report(`fold ${fold + 1}: already finished (${finished}); not repeated`);
-        return JSON.parse(readFileSync(finished, 'utf8')) as FoldResult;
-      }
-      const checkpoint = loadLatestCheckpoint<FoldState>(foldDir);
-      if (checkpoint) {
-        assignModelWeights(model, checkpoint.weights, `${foldDir} epoch ${checkpoint.epoch}`);
-        optimizer.setState(checkpoint.optimizer);
-        history = [...checkpoint.state.history];
-        totalSteps = checkpoint.state.totalSteps;
-        trainSecondsBefore = checkpoint.state.trainSeconds;
-        if (checkpoint.state.best) {
-          best = checkpoint.state.best;
-          bestWeights = loadWeights(join(foldDir, 'best.safetensors')).weights;
-        }
-        startEpoch = checkpoint.epoch + 1;
-        report(`fold ${fold + 1}: resumed after epoch ${checkpoint.epoch + 1} (${totalSteps} steps done)`);
-      }
+    if (resumedNote !== undefined) {
+      report(
+        resumedNote +
+          (config.model.pretrained
+            ? '; model.pretrained not read again (the checkpoint holds the weights)'
+            : ''),
+      );
     }
     const started = Date.now();
     const { epochs, batchSize } = config.train;
