@@ -568,6 +568,64 @@ describe('the wasm Identity fix (shares the buffer)', () => {
   });
 });
 
+describe('wasm element-wise kernels above rank 6 (XNNPACK returns garbage there)', () => {
+  const shape = [2, 1, 3, 2, 1, 2, 2];
+  const size = shape.reduce((p, d) => p * d, 1);
+  const ops: Array<[string, (a: tf.Tensor, b: tf.Tensor, row: tf.Tensor) => tf.Tensor]> = [
+    ['add', (a, b) => tf.add(a, b)],
+    ['sub', (a, b) => tf.sub(a, b)],
+    ['mul', (a, b) => tf.mul(a, b)],
+    ['div', (a, b) => tf.div(a, b)],
+    ['squaredDifference', (a, b) => tf.squaredDifference(a, b)],
+    ['add, broadcast', (a, _b, row) => tf.add(a, row)],
+    ['mul, broadcast', (a, _b, row) => tf.mul(row, a)],
+    ['div, broadcast', (a, _b, row) => tf.div(a, row)],
+    [
+      'pad',
+      (a) =>
+        tf.pad(
+          a,
+          [
+            [0, 0],
+            [0, 0],
+            [1, 0],
+            [0, 0],
+            [0, 1],
+            [0, 0],
+            [1, 1],
+          ],
+          0.5,
+        ),
+    ],
+    ['mul gradient', (a, b) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, b)))(a)],
+  ];
+  const evaluate = (): number[][] =>
+    tf.tidy(() => {
+      const a = tf.tensor(
+        Array.from({ length: size }, (_, i) => (i % 7) + 1),
+        shape,
+      );
+      const b = tf.tensor(
+        Array.from({ length: size }, (_, i) => (i % 5) + 1),
+        shape,
+      );
+      const row = tf.tensor([2, 3], [1, 1, 1, 1, 1, 1, 2]);
+      return ops.map(([, op]) => Array.from(op(a, b, row).dataSync()));
+    });
+
+  it('add, sub, mul, div, squaredDifference (also broadcast) and pad at rank 7 equal the cpu kernels', async () => {
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = evaluate();
+    await initEngine({ backend: 'wasm', log: false });
+    const before = [tf.backend().numDataIds(), tf.memory().numTensors];
+    const got = evaluate();
+    expect([tf.backend().numDataIds(), tf.memory().numTensors]).toEqual(before);
+    ops.forEach(([name], k) => {
+      expect([name, got[k]]).toEqual([name, reference[k]]);
+    });
+  });
+});
+
 describe('the checks can fail', () => {
   it('stock avgPool "same" gradient on cpu disagrees with finite differences', async () => {
     await initEngine({ backend: 'cpu', log: false });

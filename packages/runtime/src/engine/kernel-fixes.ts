@@ -15,6 +15,7 @@ import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
 import { createHighRankSliceKernel } from './kernels/slice-high-rank';
 import { createHighRankTransposeKernel } from './kernels/transpose-high-rank';
 import { createSharingIdentityKernel } from './kernels/identity-shared';
+import { createRankLimitedKernel, XNNPACK_RANK_LIMITED_KERNELS } from './kernels/xnnpack-rank-limit';
 
 /** A backend the kernel fixes apply to. */
 export type FixedBackendName = 'cpu' | 'wasm';
@@ -143,6 +144,13 @@ const FIXES: readonly KernelFixDefinition[] = [
       'stock kernel allocates and copies on every call (≈ 500 calls, 8 ms of an MAE-DFER-tiny training step measured here); shares the buffer, as on cpu',
     create: (stock) => createSharingIdentityKernel(stock),
   },
+  ...XNNPACK_RANK_LIMITED_KERNELS.map((kernelName): KernelFixDefinition => ({
+    kernelName,
+    backendName: 'wasm',
+    reason:
+      'stock kernel (XNNPACK) returns garbage without an error above rank 6 (measured here at rank 7); runs the cpu kernel there',
+    create: (stock) => createRankLimitedKernel(kernelName, stock),
+  })),
   ...CPU_DELEGATED.map(([kernelName, reason]): KernelFixDefinition => ({
     kernelName,
     backendName: 'wasm',
