@@ -373,6 +373,39 @@ export function allocateClassCounts(n: number, proportions: readonly number[]): 
   return counts;
 }
 
+/**
+ * Frames kept in memory up to a byte budget, least recently used dropped first (a Map keeps insertion
+ * order; a recalled frame moves to the end).
+ */
+class FrameMemory {
+  private readonly frames = new Map<string, Uint8Array>();
+  private bytes = 0;
+
+  constructor(private readonly budget: number) {}
+
+  /** Copies the frame stored under `key` into `out`; false when there is none. */
+  recall(key: string, out: Uint8Array): boolean {
+    const frame = this.frames.get(key);
+    if (frame === undefined) return false;
+    this.frames.delete(key);
+    this.frames.set(key, frame);
+    out.set(frame);
+    return true;
+  }
+
+  /** Stores a copy of `frame` under `key` when it fits the budget, dropping the oldest frames as needed. */
+  remember(key: string, frame: Uint8Array): void {
+    if (frame.length > this.budget) return;
+    this.frames.set(key, frame.slice());
+    this.bytes += frame.length;
+    for (const [oldKey, old] of this.frames) {
+      if (this.bytes <= this.budget) break;
+      this.frames.delete(oldKey);
+      this.bytes -= old.length;
+    }
+  }
+}
+
 /** Shared, immutable state of a dataset and all of its subsets. */
 class SyntheticCore {
   readonly trueLabels: Int32Array;
@@ -381,9 +414,8 @@ class SyntheticCore {
   readonly profile: ExpressionProfile;
   private readonly identityCache = new Map<number, FaceIdentity>();
   private readonly cacheRoot?: string;
-  /** Rendered frames by `clip:frame:HxW`, least recently used first (Map keeps insertion order). */
-  private readonly frameMemory = new Map<string, Uint8Array>();
-  private frameMemoryBytes = 0;
+  /** Rendered frames by `clip:frame:HxW`. */
+  private readonly frameMemory: FrameMemory;
   private readonly floatLut = new Float32Array(256);
 
   constructor(
@@ -403,6 +435,7 @@ class SyntheticCore {
       );
     }
     for (let i = 0; i < 256; i++) this.floatLut[i] = i / 255;
+    this.frameMemory = new FrameMemory(cfg.memoryCacheBytes);
     const n = cfg.numClips;
     // True labels: exact counts, shuffled.
     const counts = allocateClassCounts(n, cfg.classProportions);
@@ -588,38 +621,7 @@ class SyntheticCore {
   ): ReturnType<typeof planFrame> {
     const f = planFrame(plan, t, identity, this.profile, this.cfg.plan.fps);
     const memoryKey = `${i}:${t}:${h}x${w}`;
-    const remembered = this.frameMemory.get(memoryKey);
-    if (remembered !== undefined) {
-      this.frameMemory.delete(memoryKey);
-      this.frameMemory.set(memoryKey, remembered);
-      out.set(remembered);
-      return f;
-    }
-    this.renderOrLoadFrame(i, t, plan, identity, h, w, out, f);
-    const budget = this.cfg.memoryCacheBytes;
-    if (out.length <= budget) {
-      this.frameMemory.set(memoryKey, out.slice());
-      this.frameMemoryBytes += out.length;
-      for (const [key, frame] of this.frameMemory) {
-        if (this.frameMemoryBytes <= budget) break;
-        this.frameMemory.delete(key);
-        this.frameMemoryBytes -= frame.length;
-      }
-    }
-    return f;
-  }
-
-  /** Frame `t` of clip `i` into `out`: from the disk cache when there is one, else rendered. */
-  private renderOrLoadFrame(
-    i: number,
-    t: number,
-    plan: ClipPlan,
-    identity: FaceIdentity,
-    h: number,
-    w: number,
-    out: Uint8Array,
-    f: ReturnType<typeof planFrame>,
-  ): void {
+    if (this.frameMemory.recall(memoryKey, out)) return f;
     const path = this.cachePath(i, t, h, w);
     if (path !== undefined) {
       let cached: Buffer | undefined;
@@ -630,7 +632,8 @@ class SyntheticCore {
       }
       if (cached !== undefined && cached.length === out.length) {
         out.set(cached);
-        return;
+        this.frameMemory.remember(memoryKey, out);
+        return f;
       }
     }
     renderFaceFrame(
@@ -654,6 +657,8 @@ class SyntheticCore {
       writeFileSync(tmp, out);
       renameSync(tmp, path);
     }
+    this.frameMemory.remember(memoryKey, out);
+    return f;
   }
 
   get(i: number, options: ClipGetOptions): SyntheticFacsClipSample {
