@@ -523,7 +523,6 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     report(
       `fold ${fold + 1}: ${splits.description}; ${train.length} train, ${validation?.length ?? 0} validation, ${splits.test.length} test`,
     );
-
     if (resumedNote !== undefined) {
       report(
         resumedNote +

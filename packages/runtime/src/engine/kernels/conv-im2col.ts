@@ -9,6 +9,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { makeOutput, readValues, type AnyBackend } from '../backend-io';
+import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
 
 /**
  * 3-D convolution kernels (NDHWC, float32) — and the 2-D filter gradient as a depth-1 case — as im2col + the
@@ -330,16 +331,7 @@ export function createConv2dBackpropFilterIm2colKernel(
     const x = args.inputs.x as TensorInfo;
     const dy = args.inputs.dy as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return fallback(args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dBackpropFilterInfo(x, attrs);
     const g = withSizes({
       n: info.batchSize,
       d: 1,

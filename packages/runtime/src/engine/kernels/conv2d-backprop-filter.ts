@@ -3,6 +3,26 @@ import type { Conv2DBackpropFilterAttrs, KernelFunc, TensorInfo } from '@tensorf
 import { makeOutput, readValues } from '../backend-io';
 
 /**
+ * The NHWC convolution geometry of a `Conv2DBackpropFilter` call (dilation 1, as for every conv2d gradient in
+ * tfjs), shared by this kernel and the im2col one.
+ */
+export function conv2dBackpropFilterInfo(
+  x: TensorInfo,
+  attrs: Conv2DBackpropFilterAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+/**
  * Typed-array `Conv2DBackpropFilter` (NHWC), for the cpu backend (whose stock kernel reads element by
  * element, ~80× slower) and the wasm backend (which has none; see `reference/engine-notes.md`).
  *
@@ -24,16 +44,7 @@ export function createConv2DBackpropFilterKernel(fallback: KernelFunc | undefine
         throw new Error('Conv2DBackpropFilter: NCHW is not supported by the kernel fix');
       return fallback(args);
     }
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = conv2dBackpropFilterInfo(x, attrs);
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
     const padTop = info.padInfo.top;

@@ -85,8 +85,10 @@ export function createHighRankTransposeKernel(fallback: KernelFunc | undefined):
   return (args) => {
     const x = args.inputs.x as TensorInfo;
     const { perm } = args.attrs as unknown as TransposeAttrs;
-    const collapsed = collapseTranspose(x.shape, perm);
-    if (collapsed.shape.length < SLOW_STOCK_RANK || x.dtype === 'string') {
+    // Collapsing only lowers the rank, so most calls (rank ≤ 5) go to the stock kernel without it.
+    const collapsed =
+      x.shape.length < SLOW_STOCK_RANK || x.dtype === 'string' ? undefined : collapseTranspose(x.shape, perm);
+    if (collapsed === undefined || collapsed.shape.length < SLOW_STOCK_RANK) {
       if (fallback === undefined) throw new Error('Transpose: no stock kernel for ranks below 6');
       return fallback(args);
     }
