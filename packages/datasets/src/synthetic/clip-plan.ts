@@ -36,8 +36,14 @@ export interface SyntheticNuisanceConfig {
   readonly maxPitchDeg?: number;
   /** Largest head roll, degrees. Default 8. */
   readonly maxRollDeg?: number;
-  /** Head scale in [1 − s, 1 + s]. Default 0.08. */
+  /** Head scale in [1 − s, 1 + s] times {@link SyntheticNuisanceConfig.faceScale}. Default 0.08. */
   readonly scaleJitter?: number;
+  /**
+   * Mean head size relative to the default framing (1: the whole head with hair and background around it;
+   * about 1.5: a tight face crop like the aligned crops of DFEW and MAFW, eyebrows to chin filling most of
+   * the frame). Not a jitter range: every clip uses it. Default 1.
+   */
+  readonly faceScale?: number;
   /** Face centre offset, fraction of the frame. Default 0.05. */
   readonly shiftJitter?: number;
   /** Brightness offset, 0–255 units. Default 20. */
@@ -83,6 +89,7 @@ export const DEFAULT_NUISANCE: Required<SyntheticNuisanceConfig> = {
   light: 0.5,
   blurSigma: 0.7,
   noiseStd: 5,
+  faceScale: 1,
 };
 
 /** A blink: AU45 rises to 5 and back over `duration` frames starting at `start`. */
@@ -314,7 +321,7 @@ export function sampleClipPlan(
     yaw: drift(n.maxYawDeg),
     pitch: drift(n.maxPitchDeg),
     roll: drift(n.maxRollDeg),
-    scale: randomUniform(rng, 1 - n.scaleJitter, 1 + n.scaleJitter),
+    scale: n.faceScale * randomUniform(rng, 1 - n.scaleJitter, 1 + n.scaleJitter),
     offsetX: randomUniform(rng, -n.shiftJitter, n.shiftJitter),
     offsetY: randomUniform(rng, -n.shiftJitter, n.shiftJitter),
   };

@@ -325,8 +325,10 @@ function resolveConfig(config: SyntheticFacsConfig): ResolvedConfig {
     });
   }
   const nuisance = { ...DEFAULT_NUISANCE, ...(config.nuisance ?? {}) };
-  for (const [k, v] of Object.entries(nuisance))
-    checkNumber(`nuisance.${k}`, v, 0, k === 'brightness' || k === 'noiseStd' ? 255 : 90);
+  for (const [k, v] of Object.entries(nuisance)) {
+    if (k === 'faceScale') checkNumber(`nuisance.${k}`, v, 0.25, 4);
+    else checkNumber(`nuisance.${k}`, v, 0, k === 'brightness' || k === 'noiseStd' ? 255 : 90);
+  }
   return {
     seed,
     numClips,

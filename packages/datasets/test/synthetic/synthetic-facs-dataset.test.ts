@@ -185,6 +185,69 @@ describe('ground truth', () => {
   });
 });
 
+describe('framing', () => {
+  const still = {
+    numClips: 7,
+    numIdentities: 7,
+    size: [64, 64] as const,
+    numFrames: [16, 16] as const,
+    occlusionRate: 0,
+    nuisance: {
+      maxYawDeg: 0,
+      maxPitchDeg: 0,
+      maxRollDeg: 0,
+      scaleJitter: 0,
+      shiftJitter: 0,
+      brightness: 0,
+      contrast: 0,
+      light: 0,
+      blurSigma: 0,
+      noiseStd: 0,
+    },
+  };
+  /** Pixels within 0.05 (RGB, max norm) of the median colour of the frame's central 8×8 patch: the skin. */
+  function skinPixels(frames: Float32Array, size: number): number {
+    const centre: number[][] = [[], [], []];
+    for (let y = size / 2 - 4; y < size / 2 + 4; y++)
+      for (let x = size / 2 - 4; x < size / 2 + 4; x++)
+        for (let c = 0; c < 3; c++) centre[c]!.push(frames[(y * size + x) * 3 + c]!);
+    const skin = centre.map((v) => v.sort((a, b) => a - b)[v.length >> 1]!);
+    let n = 0;
+    for (let p = 0; p < size * size; p++) {
+      if ([0, 1, 2].every((c) => Math.abs(frames[p * 3 + c]! - skin[c]!) <= 0.05)) n++;
+    }
+    return n;
+  }
+
+  it('nuisance.faceScale enlarges the face by that factor (skin area ≈ factor²); default 1 changes nothing', async () => {
+    const plain = createSyntheticFacsDataset({ seed: 4, ...still });
+    const explicit = createSyntheticFacsDataset({
+      seed: 4,
+      ...still,
+      nuisance: { ...still.nuisance, faceScale: 1 },
+    });
+    const tight = createSyntheticFacsDataset({
+      seed: 4,
+      ...still,
+      nuisance: { ...still.nuisance, faceScale: 1.4 },
+    });
+    const ratios: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const a = await plain.get(i, { frameIndices: [0] });
+      const b = await explicit.get(i, { frameIndices: [0] });
+      expect(bytesEqual(a.frames, b.frames)).toBe(true);
+      const c = await tight.get(i, { frameIndices: [0] });
+      expect(c.meta).toEqual(a.meta);
+      ratios.push(skinPixels(c.frames, 64) / skinPixels(a.frames, 64));
+    }
+    const median = ratios.sort((x, y) => x - y)[3]!;
+    // 1.4² = 1.96; features (eyes, brows, mouth) scale too, so the skin share of the face stays the same.
+    expect(median).toBeGreaterThan(1.6);
+    expect(median).toBeLessThan(2.3);
+    expect(() => createSyntheticFacsDataset({ nuisance: { faceScale: 0 } })).toThrow(/nuisance.faceScale/);
+  });
+});
+
 describe('difficulty controls', () => {
   it('class counts follow DFEW proportions exactly (largest remainder, numpy reference)', () => {
     expect(allocateClassCounts(1000, DFEW_CLASS_COUNTS)).toEqual(fixture.hamilton['1000']);
