@@ -9,6 +9,7 @@ export {
   runRecordSchema,
   perfRecordSchema,
   perfTargetSchema,
+  profileRecordSchema,
   isClassificationRun,
   type AuDetectionRunRecord,
   type AuFoldMetrics,
@@ -21,6 +22,7 @@ export {
   type MeanStdValue,
   type PerfRecord,
   type PerfTarget,
+  type ProfileRecord,
   type RunRecord,
 } from './results/schema';
 export {
@@ -43,12 +45,63 @@ export {
   type AggregateRow,
   type AuAggregateRow,
 } from './report/aggregate';
-export { formatPercent, renderReportMarkdown } from './report/markdown';
+export {
+  formatPercent,
+  renderReportMarkdown,
+  renderRunDescription,
+  renderVerdictsSection,
+} from './report/markdown';
+export {
+  VERDICT_RULE,
+  logGamma,
+  pairBySeed,
+  pairedEffect,
+  regularizedIncompleteBeta,
+  studentTCdf,
+  studentTDensity,
+  studentTQuantile,
+  verdictOf,
+  type PairedComparison,
+  type PairedEffect,
+  type PairedSeed,
+  type Verdict,
+} from './report/paired';
+export {
+  AU_DFER_METHODS,
+  EXPERIMENT_TITLES,
+  MINORITY_CLASS_COUNT,
+  evaluateClaims,
+  formatClaim,
+  formatClaimMetric,
+  formatInterval,
+  formatPairs,
+  formatPerSeed,
+  formatPoints,
+  groupClaimRows,
+  minorityClassesOf,
+  type AuF1Table,
+  type ClaimKind,
+  type ClaimMetric,
+  type ClaimRow,
+  type ClaimsReport,
+  type MinorityClasses,
+} from './report/claims';
+export {
+  SMOKE_PROFILE_PATTERN,
+  describeDataNode,
+  describeRuns,
+  type ExperimentRunDescription,
+  type ProfileRunDescription,
+} from './report/run-description';
+export { describeProfileForResults, withProfileDescription } from './results/profile-description';
 export {
   createDashboardData,
+  createDashboardEvidence,
   readChartJsBundle,
   renderDashboardHtml,
   type DashboardData,
+  type DashboardEvidence,
+  type DashboardVerdictRow,
   type DashboardOptions,
   type DashboardRow,
 } from './report/dashboard';

@@ -35,6 +35,8 @@ export interface DashboardCheck {
   readonly externalRequests: readonly string[];
   readonly charts: readonly RenderedChart[];
   readonly confusionTables: number;
+  /** Rows of the verdict tables (`table.verdicts`, header rows excluded). */
+  readonly verdictRows: number;
   readonly screenshot?: string;
 }
 
@@ -105,12 +107,14 @@ export async function checkDashboardInBrowser(
       }));
     });
     const confusionTables = await page.locator('table.confusion-matrix').count();
+    const verdictRows = await page.locator('table.verdicts tr:has(td)').count();
     if (options.screenshotPath) await page.screenshot({ path: options.screenshotPath, fullPage: true });
     return {
       consoleErrors,
       externalRequests,
       charts,
       confusionTables,
+      verdictRows,
       ...(options.screenshotPath ? { screenshot: options.screenshotPath } : {}),
     };
   } finally {

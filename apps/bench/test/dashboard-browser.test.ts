@@ -1,9 +1,15 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aggregateRuns, readBenchResults, renderDashboardHtml, type BenchResults } from '../src';
+import {
+  aggregateRuns,
+  createDashboardEvidence,
+  readBenchResults,
+  renderDashboardHtml,
+  type BenchResults,
+} from '../src';
 import { aggregateAuRuns, formatRowLabel } from '../src/report/aggregate';
 import { checkDashboardInBrowser, DEFAULT_CHROMIUM_PATH } from './browser-check';
-import { EXPERIMENTS_FIXTURE_PATH, FIXTURE_PATH, tempDir } from './helpers';
+import { CLAIMS_FIXTURE_PATH, EXPERIMENTS_FIXTURE_PATH, FIXTURE_PATH, tempDir } from './helpers';
 
 /**
  * The dashboard in headless Chromium: no console errors, no network, every chart present and holding the
@@ -27,6 +33,7 @@ const screenshotDir = resolve(
 const files: [string, string][] = [
   ['fixture', FIXTURE_PATH],
   ['experiments-fixture', EXPERIMENTS_FIXTURE_PATH],
+  ['claims-fixture', CLAIMS_FIXTURE_PATH],
 ];
 if (process.env['DFER_BENCH_RESULTS']) files.push(['results', resolve(process.env['DFER_BENCH_RESULTS'])]);
 
@@ -111,6 +118,32 @@ describeIfChromium('dashboard in headless Chromium', () => {
             else expect(perAu.datasets[i]!.data[a]).toBeNull();
           }),
         );
+      }
+      // verdicts: one interval plot per claim of each group, a point per claim × model at the mean paired difference
+      const evidence = createDashboardEvidence(results);
+      const verdictCharts = check.charts.filter((c) => c.id.startsWith('chart-verdict-'));
+      const claimCount = evidence.groups.reduce(
+        (n, g) => n + new Set(g.rows.map((r) => r.chartClaim)).size,
+        0,
+      );
+      expect(verdictCharts).toHaveLength(claimCount);
+      evidence.groups.forEach((g, gi) => {
+        [...new Set(g.rows.map((r) => r.chartClaim))].forEach((claim, ci) => {
+          const rows = g.rows.filter((r) => r.chartClaim === claim);
+          const plot = byId.get(`chart-verdict-${gi}-${ci}`)!;
+          expect(plot.labels).toEqual(rows.map((r) => r.label));
+          rows.forEach((r, i) => {
+            if (r.effect === null) expect(plot.datasets[0]!.data[i]).toBeNull();
+            else expect(plot.datasets[0]!.data[i]).toBeCloseTo(r.effect, 9);
+          });
+        });
+      });
+      expect(check.verdictRows).toBe(evidence.groups.reduce((n, g) => n + g.rows.length, 0));
+      if (name === 'claims-fixture') {
+        // hand-computed (see claims.test.ts): ce+au_global − ce in UAR points: former_dfer +20, m3dfel +15, mae_dfer -25
+        const plot = byId.get('chart-verdict-0-0')!;
+        expect(plot.labels).toEqual(['former_dfer', 'm3dfel', 'mae_dfer']);
+        expect(plot.datasets[0]!.data.map((v) => Number(v!.toFixed(9)))).toEqual([20, 15, -25]);
       }
       if (results.perf.some((p) => p.task === 'train_step')) {
         const perf = byId.get('chart-perf-train')!;

@@ -23,3 +23,11 @@ export const EXPERIMENTS_FIXTURE_PATH = join(__dirname, 'fixtures', 'results-fix
 export function loadExperimentsFixture(): BenchResults {
   return parseBenchResults(readFileSync(EXPERIMENTS_FIXTURE_PATH, 'utf8'), EXPERIMENTS_FIXTURE_PATH);
 }
+
+/** Path of the hand-made schema-2 fixture with several seeds per arm, for paired effects and verdicts (same script). */
+export const CLAIMS_FIXTURE_PATH = join(__dirname, 'fixtures', 'results-fixture-claims.json');
+
+/** The claims fixture, parsed. */
+export function loadClaimsFixture(): BenchResults {
+  return parseBenchResults(readFileSync(CLAIMS_FIXTURE_PATH, 'utf8'), CLAIMS_FIXTURE_PATH);
+}

@@ -75,7 +75,101 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
   if (data.fixture) {
     main.appendChild(el('p', { class: 'banner' }, 'Fixture data: this file was made for tests or documentation; its numbers are not results.'));
   }
+  var evidence = data.evidence;
+  evidence.notEvidence.forEach(function (line) {
+    main.appendChild(el('p', { class: 'banner not-evidence' }, 'Not evidence: ' + line));
+  });
   main.appendChild(el('p', null, 'Results created ' + data.createdAt + '; ' + data.runCount + ' run(s), ' + data.perf.length + ' timing(s).'));
+  // Draws a dashed line at y = 0 (the "no effect" line of the interval plots).
+  var zeroLine = {
+    id: 'dferZeroLine',
+    afterDatasetsDraw: function (chart) {
+      var scale = chart.scales.y;
+      var area = chart.chartArea;
+      if (!scale || !area) return;
+      var y = scale.getPixelForValue(0);
+      if (y < area.top || y > area.bottom) return;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 1;
+      ctx.setLineDash([5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(area.left, y); ctx.lineTo(area.right, y);
+      ctx.stroke();
+      ctx.restore();
+    }
+  };
+  if (evidence.runs.length) {
+    var runsSection = el('section', { class: 'group', id: 'what-was-run' });
+    runsSection.appendChild(el('h2', null, 'What was run'));
+    evidence.runs.forEach(function (profile) {
+      runsSection.appendChild(el('h3', null, profile.title));
+      var list = el('ul');
+      profile.lines.forEach(function (line) { list.appendChild(el('li', null, line)); });
+      runsSection.appendChild(list);
+    });
+    main.appendChild(runsSection);
+  }
+  if (evidence.groups.length || evidence.absent.length) {
+    var verdictSection = el('section', { class: 'group', id: 'verdicts' });
+    verdictSection.appendChild(el('h2', null, 'Verdicts'));
+    verdictSection.appendChild(el('p', { class: 'rule' }, 'Rule: ' + evidence.rule));
+    evidence.groups.forEach(function (group, g) {
+      verdictSection.appendChild(el('h3', null, group.title));
+      var t = table(verdictSection, ['Claim', 'Model', 'Effect (points)', '95 % CI', 'n', 'Verdict', 'Per-seed differences', 'Also shown'], group.rows.map(function (r) {
+        return [r.claim, r.model, r.effectText, r.intervalText, String(r.n), r.verdict, r.perSeed, r.also];
+      }), 'verdicts');
+      var cells = t.querySelectorAll('tr');
+      group.rows.forEach(function (r, i) {
+        var cell = cells[i + 1].children[5];
+        cell.setAttribute('class', 'verdict-' + r.verdict.replace(/ /g, '-'));
+      });
+      var claims = [];
+      group.rows.forEach(function (r) { if (claims.indexOf(r.chartClaim) < 0) claims.push(r.chartClaim); });
+      verdictSection.appendChild(el('p', null, 'Interval plots: the mean paired difference (arm − reference, points) per claim, 95 % CI as whiskers (none when n < 2), dashed line at 0; green = supported, red = contradicted, grey = not shown.'));
+      var plots = el('div', { class: 'grid' });
+      claims.forEach(function (claim, c) {
+        var cell = el('div', { class: 'verdict-plot' });
+        cell.appendChild(el('h4', null, claim));
+        plots.appendChild(cell);
+        var rows = group.rows.filter(function (r) { return r.chartClaim === claim; });
+        var ends = [0];
+        rows.forEach(function (r) {
+          [r.effect, r.lower, r.upper].forEach(function (v) { if (v !== null) ends.push(v); });
+        });
+        var lo = Math.min.apply(null, ends);
+        var hi = Math.max.apply(null, ends);
+        var pad = Math.max((hi - lo) * 0.1, 0.5);
+        chart(cell, 'chart-verdict-' + g + '-' + c, {
+          type: 'line',
+          data: {
+            labels: rows.map(function (r) { return r.label; }),
+            datasets: [{
+              label: 'mean paired difference (points), 95 % CI',
+              data: rows.map(function (r) { return r.effect; }),
+              errors: rows.map(function (r) { return r.upper === null || r.effect === null ? null : r.upper - r.effect; }),
+              showLine: false,
+              pointRadius: 5,
+              pointHoverRadius: 6,
+              borderColor: palette[0],
+              backgroundColor: rows.map(function (r) { return r.verdict === 'supported' ? palette[2] : r.verdict === 'contradicted' ? palette[3] : palette[7]; })
+            }]
+          },
+          options: { scales: { y: { suggestedMin: lo - pad, suggestedMax: hi + pad, title: { display: true, text: 'arm − reference (points)' } } } },
+          plugins: [errorBars, zeroLine]
+        });
+      });
+      verdictSection.appendChild(plots);
+    });
+    if (evidence.absent.length) {
+      verdictSection.appendChild(el('h3', null, 'Claims not computed (arms absent)'));
+      var absent = el('ul');
+      evidence.absent.forEach(function (line) { absent.appendChild(el('li', null, line)); });
+      verdictSection.appendChild(absent);
+    }
+    main.appendChild(verdictSection);
+  }
   if (data.groups.length === 0 && data.auGroups.length === 0) main.appendChild(el('p', null, 'No training runs in this file.'));
   data.groups.forEach(function (group, g) {
     var section = el('section', { class: 'group', id: 'group-' + g });

@@ -11,6 +11,52 @@ import {
   type AuAggregateRow,
 } from './aggregate';
 import { DASHBOARD_CLIENT_SOURCE } from './dashboard-client';
+import {
+  evaluateClaims,
+  formatClaim,
+  formatClaimMetric,
+  formatInterval,
+  formatPairs,
+  formatPoints,
+  groupClaimRows,
+} from './claims';
+import { VERDICT_RULE } from './paired';
+import { describeRuns } from './run-description';
+
+/** One claim × model of the dashboard's verdict table and interval plot (effects in percentage points). */
+export interface DashboardVerdictRow {
+  /** The claim with its setting (as in the report's table). */
+  readonly claim: string;
+  /** The claim alone: one interval plot per claim. */
+  readonly chartClaim: string;
+  /** The point's label in the plot. */
+  readonly label: string;
+  readonly model: string;
+  /** Mean paired difference in points; null when n = 0. */
+  readonly effect: number | null;
+  /** 95 % interval in points; null when n < 2. */
+  readonly lower: number | null;
+  readonly upper: number | null;
+  readonly n: number;
+  readonly verdict: string;
+  /** Formatted as in the report: effect, interval, per-seed differences and unpaired seeds, other metrics. */
+  readonly effectText: string;
+  readonly intervalText: string;
+  readonly perSeed: string;
+  readonly also: string;
+}
+
+/** The evidence part of the dashboard: what was run, the verdict rule, the verdicts and the absent claims. */
+export interface DashboardEvidence {
+  /** Why a profile's numbers are not evidence (one line per such profile). */
+  readonly notEvidence: readonly string[];
+  /** Per profile: a title and lines (description, data, training, engine, weights per experiment). */
+  readonly runs: readonly { readonly title: string; readonly lines: readonly string[] }[];
+  /** The verdict rule (plain text). */
+  readonly rule: string;
+  readonly groups: readonly { readonly title: string; readonly rows: readonly DashboardVerdictRow[] }[];
+  readonly absent: readonly string[];
+}
 
 /** One row of a dashboard group, as embedded in the HTML. */
 export interface DashboardRow extends Omit<AggregateRow, 'key'> {
@@ -40,6 +86,8 @@ export interface DashboardData {
     readonly auNames: readonly string[];
     readonly rows: readonly Omit<AuAggregateRow, 'key'>[];
   }[];
+  /** Verdicts of the claims (`evaluateClaims`) and the description of the runs (`describeRuns`). */
+  readonly evidence: DashboardEvidence;
   readonly perf: BenchResults['perf'];
   readonly perfTargets: BenchResults['perfTargets'];
   readonly perfProfile: BenchResults['perfProfile'];
@@ -109,9 +157,57 @@ export function createDashboardData(results: BenchResults): DashboardData {
     runCount: results.runs.length,
     groups,
     auGroups,
+    evidence: createDashboardEvidence(results),
     perf: results.perf,
     perfTargets: results.perfTargets,
     perfProfile: results.perfProfile,
+  };
+}
+
+function plainText(markdown: string): string {
+  return markdown.replace(/\*\*|`/g, '');
+}
+
+/** The evidence part of {@link createDashboardData}: the same verdicts, rule and run description as `report.md`. */
+export function createDashboardEvidence(results: BenchResults): DashboardEvidence {
+  const descriptions = describeRuns(results);
+  const claims = results.runs.length ? evaluateClaims(results) : null;
+  const points = (v: number) => v * 100;
+  return {
+    notEvidence: descriptions.flatMap((d) => (d.notEvidence ? [plainText(d.notEvidence)] : [])),
+    runs: descriptions.map((d) => ({
+      title: `Profile ${d.profile}`,
+      lines: [
+        d.description === null
+          ? 'Description: not recorded in this results file.'
+          : `Description: ${d.description}.`,
+        ...d.experiments.flatMap((e) => [
+          `${e.experiment}: ${e.runs} run(s); models ${e.models.join(', ')}; arms ${e.arms.join(', ')}; seeds ${e.seeds.join(', ')}`,
+          ...e.data.map((line) => `${e.experiment} data: ${plainText(line)}`),
+          `${e.experiment} training: ${e.training}; engine: ${e.engines.join(', ')}; weights: ${plainText(e.initialisation)}`,
+        ]),
+      ],
+    })),
+    rule: plainText(VERDICT_RULE),
+    groups: groupClaimRows(claims?.rows ?? []).map((g) => ({
+      title: plainText(g.title),
+      rows: g.rows.map((r) => ({
+        claim: formatClaim(r),
+        chartClaim: r.claim,
+        label: r.label,
+        model: r.model,
+        effect: r.effect.mean === null ? null : points(r.effect.mean),
+        lower: r.effect.interval ? points(r.effect.interval.lower) : null,
+        upper: r.effect.interval ? points(r.effect.interval.upper) : null,
+        n: r.effect.n,
+        verdict: r.verdict,
+        effectText: r.effect.mean === null ? 'n/a' : formatPoints(r.effect.mean),
+        intervalText: formatInterval(r.effect),
+        perSeed: formatPairs(r.comparison, r.undefinedReason),
+        also: r.also.map(formatClaimMetric).join('; '),
+      })),
+    })),
+    absent: (claims?.absent ?? []).map(plainText),
   };
 }
 
@@ -151,6 +247,9 @@ th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .confusion-matrix td { min-width: 2.5rem; text-align: center; }
 section.group { border-top: 2px solid #ddd; margin-top: 1.5rem; }
+table.verdicts td { text-align: left; }
+td.verdict-supported { background: #d4edda; }
+td.verdict-contradicted { background: #f8d7da; }
 `;
 
 /**
@@ -158,7 +257,8 @@ section.group { border-top: 2px solid #ddd; margin-top: 1.5rem; }
  * requests) with UAR/WAR per model × method with ± std whiskers, per-class recall (minority first),
  * confusion matrices, training curves, the RDFER charts (UAR against training-label noise, noisy-sample
  * detection precision / recall), the AU-detection charts (mean F1 per arm, per-AU F1) and the performance
- * table.
+ * table; first, what was run, the verdict rule, the verdict table of the claims and one interval plot per claim
+ * (mean paired difference with its 95 % interval as whiskers, and the zero line).
  */
 export function renderDashboardHtml(results: BenchResults, options: DashboardOptions = {}): string {
   const data = createDashboardData(results);

@@ -8,6 +8,20 @@ import {
   type AuAggregateRow,
 } from './aggregate';
 import { renderPublishedComparison } from '../matrix/published';
+import {
+  evaluateClaims,
+  formatClaim,
+  formatClaimMetric,
+  formatInterval,
+  formatPairs,
+  formatPoints,
+  groupClaimRows,
+  MINORITY_CLASS_COUNT,
+  type ClaimRow,
+  type ClaimsReport,
+} from './claims';
+import { VERDICT_RULE } from './paired';
+import { describeRuns, type ProfileRunDescription } from './run-description';
 
 /**
  * `mean ± std` in percent with one decimal; the mean alone when it rests on one value (n = 1, where a sample
@@ -147,6 +161,166 @@ export function renderAuDetectionSection(rows: readonly AuAggregateRow[]): strin
   return out;
 }
 
+/** The header block: per profile its description, and per experiment the data, training, engine and weights. */
+export function renderRunDescription(descriptions: readonly ProfileRunDescription[]): string[] {
+  if (descriptions.length === 0) return [];
+  const out: string[] = ['## What was run', ''];
+  for (const d of descriptions) {
+    out.push(`### Profile \`${d.profile}\``, '');
+    out.push(
+      d.description === null
+        ? 'Description: not recorded in this results file (written before results files kept profile descriptions).'
+        : `Description: ${d.description}.`,
+      '',
+    );
+    for (const e of d.experiments) {
+      out.push(
+        `- **${e.experiment}**: ${e.runs} run(s); models ${e.models.join(', ')}; arms ${e.arms.join(', ')}; seeds ${e.seeds.join(', ')} (${e.seeds.length})`,
+        ...e.data.map((line) => `  - data: ${line}`),
+        `  - training: ${e.training}`,
+        `  - engine: ${e.engines.join(', ')}`,
+        `  - weights: ${e.initialisation}`,
+      );
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** Per-AU F1 tables of the AU-detection claims: AUs × arms, the best arm per AU, AUs at F1 0 per arm. */
+function renderAuF1Tables(claims: ClaimsReport): string[] {
+  const out: string[] = [];
+  for (const t of claims.auF1Tables) {
+    out.push(
+      `#### Per-AU F1 — profile \`${t.profile}\`, ${t.dataset}, ${t.model}`,
+      '',
+      'Mean F1 over folds × seeds at threshold 0.5, in %; best arm = highest mean (ties all named; none when every arm is at 0).',
+      '',
+      table(
+        ['AU', ...t.arms, 'Best arm'],
+        [
+          ...t.auNames.map((au, a) => [
+            au,
+            ...t.f1.map((row) =>
+              row[a] === null || row[a] === undefined ? 'n/a' : (row[a]! * 100).toFixed(1),
+            ),
+            t.best[a]!.length ? t.best[a]!.join(', ') : 'none (all 0)',
+          ]),
+          ['AUs at F1 0', ...t.zeroCount.map(String), ''],
+        ],
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+/**
+ * The verdicts section: the rule, then per experiment, profile and dataset one row per claim × model with the
+ * mean paired difference (points), its 95 % interval, n, the verdict, the per-seed differences (and unpaired
+ * seeds) and the other metrics of the comparison; then the claims that could not be computed.
+ */
+export function renderVerdictsSection(claims: ClaimsReport): string[] {
+  const out: string[] = ['## Verdicts', '', `Rule: ${VERDICT_RULE}`, ''];
+  out.push(
+    "Effects are in percentage points (arm − reference); each seed's value is the mean over its folds. RDFER detection compares the precision of the clips clip agreement flags as noisy (pooled over folds: flagged and truly noisy / flagged) with the realised training-label noise rate (truly noisy / training clips), the precision a random flagger gets; only at noise > 0.",
+    '',
+  );
+  if (claims.rows.length === 0) out.push('No claim could be computed from this file.', '');
+  for (const group of groupClaimRows(claims.rows)) {
+    out.push(`### ${group.title}`, '');
+    out.push(
+      table(
+        [
+          'Claim',
+          'Model',
+          'Effect (points)',
+          '95 % CI',
+          'n',
+          'Verdict',
+          'Per-seed differences',
+          'Also shown',
+        ],
+        group.rows.map((r) => [
+          formatClaim(r),
+          r.model,
+          r.effect.mean === null ? 'n/a' : formatPoints(r.effect.mean),
+          formatInterval(r.effect),
+          String(r.effect.n),
+          r.verdict,
+          formatPairs(r.comparison, r.undefinedReason),
+          r.also.map(formatClaimMetric).join('; '),
+        ]),
+      ),
+      '',
+    );
+    if (group.rows[0]!.experiment === 'dfer') {
+      const byClasses = new Map<string, string[]>();
+      for (const model of new Set(group.rows.map((r) => r.model))) {
+        const m = claims.minority.get([group.rows[0]!.profile, group.rows[0]!.dataset, model].join('|'));
+        if (!m) continue;
+        const text = `${m.names.join(', ')} (ranked by ${m.source})`;
+        byClasses.set(text, [...(byClasses.get(text) ?? []), model]);
+      }
+      const notes = [...byClasses].map(([text, models]) => `${models.join(', ')}: ${text}`);
+      out.push(
+        `Minority classes (the ${MINORITY_CLASS_COUNT} classes with the smallest training support; per fold the mean recall over those of them with test clips, then the mean over folds): ${notes.join('; ')}.`,
+        '',
+      );
+    }
+    if (group.rows[0]!.experiment === 'au_detection') {
+      out.push(
+        ...renderAuF1Tables({
+          ...claims,
+          auF1Tables: claims.auF1Tables.filter(
+            (t) => t.profile === group.rows[0]!.profile && t.dataset === group.rows[0]!.dataset,
+          ),
+        }),
+      );
+    }
+  }
+  if (claims.absent.length) {
+    out.push('### Claims not computed (arms absent)', '', ...claims.absent.map((a) => `- ${a}`), '');
+  }
+  return out;
+}
+
+/** The DFER section's per-model paired effect of the AU loss: UAR, WAR and minority recall vs `ce`. */
+function renderAuLossEffect(claims: readonly ClaimRow[]): string[] {
+  if (claims.length === 0) return [];
+  return [
+    '### Paired effect of the AU loss (vs ce, paired by seed)',
+    '',
+    'Mean paired difference in points with its 95 % Student-t interval and the per-seed differences; verdict on test UAR (see Verdicts).',
+    '',
+    table(
+      [
+        'Model',
+        'Profile',
+        'AU method',
+        'n',
+        'UAR effect',
+        '95 % CI',
+        'Per-seed',
+        'Verdict',
+        'WAR, minority recall',
+      ],
+      claims.map((r) => [
+        r.model,
+        r.profile,
+        r.arm,
+        String(r.effect.n),
+        r.effect.mean === null ? 'n/a' : formatPoints(r.effect.mean),
+        formatInterval(r.effect),
+        formatPairs(r.comparison, r.undefinedReason),
+        r.verdict,
+        r.also.map(formatClaimMetric).join('; '),
+      ]),
+    ),
+    '',
+  ];
+}
+
 function groupsOf(rows: readonly AggregateRow[]): Map<string, AggregateRow[]> {
   const out = new Map<string, AggregateRow[]>();
   for (const row of rows) {
@@ -169,10 +343,17 @@ export function renderReportMarkdown(results: BenchResults): string {
       '',
     );
   }
+  const descriptions = describeRuns(results);
+  for (const d of descriptions) {
+    if (d.notEvidence) out.push(`> **Not evidence:** ${d.notEvidence}`, '');
+  }
   out.push(
     `Results created ${results.createdAt}; ${results.runs.length} run(s), ${results.perf.length} timing(s).`,
     '',
   );
+  const claims = results.runs.length ? evaluateClaims(results) : null;
+  out.push(...renderRunDescription(descriptions));
+  if (claims) out.push(...renderVerdictsSection(claims));
   const rows = aggregateRuns(results);
   const auRows = aggregateAuRuns(results);
   if (rows.length === 0 && auRows.length === 0) out.push('No training runs in this file.', '');
@@ -206,9 +387,16 @@ export function renderReportMarkdown(results: BenchResults): string {
         '',
       );
     }
+    const first = group[0]!;
+    if (claims && first.experiment === 'dfer') {
+      out.push(
+        ...renderAuLossEffect(
+          claims.rows.filter((c) => c.experiment === 'dfer' && c.dataset === first.dataset),
+        ),
+      );
+    }
     out.push(...renderPublishedComparison(group));
     out.push(...renderRdferSection(group));
-    const first = group[0]!;
     const totalSupport = first.classNames.map((_, c) => group.reduce((a, r) => a + r.support[c]!, 0));
     const order = minorityFirstOrder(totalSupport);
     out.push('### Per-class recall (minority classes first)', '');

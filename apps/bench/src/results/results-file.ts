@@ -158,7 +158,8 @@ function perfKey(p: PerfRecord): string {
 /**
  * Merge several results files into one: runs are keyed by `id`, timings by what they measure. When a key
  * appears in several inputs the record of the later input wins, and the report lists every replaced key
- * (nothing is dropped silently). The merged file is a fixture if any input is.
+ * (nothing is dropped silently). Profile descriptions are keyed by profile name (the later input's wins). The
+ * merged file is a fixture if any input is.
  */
 export function mergeBenchResults(
   inputs: readonly BenchResults[],
@@ -172,7 +173,9 @@ export function mergeBenchResults(
   const targets = new Map<string, BenchResults['perfTargets'][number]>();
   let profile: BenchResults['perfProfile'] = [];
   let environment: BenchResults['perfEnvironment'];
+  const profiles: NonNullable<BenchResults['profiles']> = {};
   for (const input of inputs) {
+    Object.assign(profiles, input.profiles ?? {});
     for (const run of input.runs) {
       if (runs.has(run.id)) {
         replacedRuns.push(run.id);
@@ -193,6 +196,7 @@ export function mergeBenchResults(
     ...createEmptyResults(createdAt),
     ...(inputs.some((i) => i.fixture) ? { fixture: true } : {}),
     runs: [...runs.values()],
+    ...(Object.keys(profiles).length ? { profiles } : {}),
     perf: [...perf.values()],
     perfTargets: [...targets.values()],
     perfProfile: profile,

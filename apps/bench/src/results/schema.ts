@@ -244,6 +244,20 @@ export const perfTargetSchema = z.strictObject({
   note: z.string().optional(),
 });
 
+/**
+ * What a profile of `bench run` was (optional, schema 2): its one-line description and its settings as
+ * written in the profile (`describeProfileForResults`), so that a report can say what was run. Files without
+ * it stay readable; the report then says the description was not recorded.
+ */
+export const profileRecordSchema = z.strictObject({
+  description: z.string(),
+  /**
+   * The profile's settings (`ProfileConfig` less `name` and `description`: models, preset, methods, seeds,
+   * data node, protocol, training, engine, and the RDFER and AU-detection blocks when present).
+   */
+  settings: z.record(z.string(), z.unknown()),
+});
+
 /** The whole file. */
 export const benchResultsSchema = z.strictObject({
   kind: z.literal(BENCH_RESULTS_KIND),
@@ -253,6 +267,8 @@ export const benchResultsSchema = z.strictObject({
   /** Set on files made only for tests or docs: the dashboard then shows a banner saying so. */
   fixture: z.boolean().optional(),
   runs: z.array(runRecordSchema),
+  /** Profiles whose runs the file holds, by profile name (optional; see `profileRecordSchema`). */
+  profiles: z.record(z.string().min(1), profileRecordSchema).optional(),
   perf: z.array(perfRecordSchema).default([]),
   perfTargets: z.array(perfTargetSchema).default([]),
   /** Kernel profile lines of a missed performance target (`kernel`, total ms, share). */
@@ -271,6 +287,7 @@ export type AuDetectionRunRecord = z.output<typeof auDetectionRunRecordSchema>;
 export type AuFoldMetrics = z.output<typeof auFoldMetricsSchema>;
 export type NoisyDetectionRecord = z.output<typeof noisyDetectionSchema>;
 export type LabelNoiseRecord = z.output<typeof labelNoiseSchema>;
+export type ProfileRecord = z.output<typeof profileRecordSchema>;
 
 /** Whether a run is an expression-recognition run (`dfer`, `rdfer`) rather than an AU-detection run. */
 export function isClassificationRun(run: RunRecord): run is ClassificationRunRecord {
