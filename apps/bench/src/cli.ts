@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { benchOutputPaths, runMatrix, writeReports } from './matrix/run-matrix';
@@ -8,6 +9,7 @@ import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles'
 import { applyRealDataset, createRealDatasetSelection, listRealDatasets } from './matrix/datasets';
 import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
 import { addPerfCommand } from './perf/perf-command';
+import { createPoolStatusLine } from './matrix/pool-status-line';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -70,6 +72,14 @@ export function createBenchProgram(): Command {
     .option('--fold <k>', '--dataset: one official fold only (default: every fold)', positiveInt('--fold'))
     .option('--epochs <n>', "override the profile's epochs", positiveInt('--epochs'))
     .option('--seeds <list>', "override the profile's seeds (comma-separated)")
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'cells run at once, each in its own worker process (default: os.availableParallelism())',
+      )
+        .argParser(positiveInt('--workers'))
+        .default(availableParallelism()),
+    )
     .action(
       async (opts: {
         profile: string;
@@ -83,6 +93,7 @@ export function createBenchProgram(): Command {
         fold?: number;
         epochs?: number;
         seeds?: string;
+        workers: number;
       }) => {
         let base = getProfile(opts.profile);
         if (opts.dataset === undefined && (opts.dataRoot ?? opts.splitDir ?? opts.fold) !== undefined)
@@ -130,16 +141,52 @@ export function createBenchProgram(): Command {
           seeds,
         };
         const t0 = performance.now();
-        process.stderr.write(`bench run: profile "${profile.name}" — ${profile.description}\n`);
-        const summary = await runMatrix(profile, {
-          outDir: opts.out,
-          ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
-        });
+        process.stderr.write(
+          `bench run: profile "${profile.name}" — ${profile.description}; up to ${opts.workers} worker(s)\n`,
+        );
+        // Ctrl-C / SIGTERM: stop starting cells, kill the worker processes, keep what is recorded. A second
+        // signal ends the process at once (the listeners are gone).
+        const interrupt = new AbortController();
+        let received: NodeJS.Signals | undefined;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          received = signal;
+          process.stderr.write(`\nbench run: ${signal}, stopping the worker processes\n`);
+          interrupt.abort();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const display = createPoolStatusLine();
+        let summary: Awaited<ReturnType<typeof runMatrix>>;
+        try {
+          summary = await runMatrix(profile, {
+            outDir: opts.out,
+            workers: opts.workers,
+            report: display.report,
+            onStatus: display.onStatus,
+            signal: interrupt.signal,
+            ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
+          });
+        } catch (error) {
+          if (received) process.exitCode = received === 'SIGTERM' ? 143 : 130;
+          throw error;
+        } finally {
+          display.stop();
+          process.removeListener('SIGINT', onSignal);
+          process.removeListener('SIGTERM', onSignal);
+        }
         const minutes = (performance.now() - t0) / 60000;
         process.stdout.write(
-          `bench run: ${summary.ran.length} run(s) done, ${summary.skipped.length} already done (skipped), in ${minutes.toFixed(1)} min\n` +
+          `bench run: ${summary.ran.length} run(s) done, ${summary.skipped.length} already done (skipped)` +
+            `${summary.failed.length ? `, ${summary.failed.length} FAILED` : ''}, in ${minutes.toFixed(1)} min on ${summary.workers} worker(s)\n` +
             `  results:   ${summary.paths.results}\n  report:    ${summary.paths.report}\n  dashboard: ${summary.paths.dashboard}\n`,
         );
+        if (summary.failed.length) {
+          process.stderr.write(
+            `bench run: ${summary.failed.length} run(s) failed and are not in results.json (run the same command again to retry them):\n` +
+              summary.failed.map((f) => `  ${f.id}: ${f.error}\n    log: ${f.logPath}\n`).join(''),
+          );
+          process.exitCode = 1;
+        }
       },
     );
 
@@ -179,6 +226,6 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
+      process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
     });
 }

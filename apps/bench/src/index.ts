@@ -176,9 +176,40 @@ export {
   runMatrix,
   writeReports,
   type BenchOutputPaths,
+  type FailedBenchCell,
   type RunMatrixOptions,
   type RunMatrixSummary,
 } from './matrix/run-matrix';
+export {
+  cellLogPath,
+  cellRunDir,
+  describeRunRecord,
+  runAuDetectionOnEngine,
+  runBenchCell,
+  type BenchCellJob,
+  type RunAuDetectionFunction,
+  type RunBenchCellOptions,
+  type RunExperimentFunction,
+} from './matrix/cell-job';
+export {
+  cellChildCommand,
+  createChildProcessCellExecutor,
+  createInProcessCellExecutor,
+  runBenchCellInChild,
+  type BenchCellContext,
+  type BenchCellExecutor,
+  type CellChildCommand,
+  type CellChildMessage,
+  type CellParentMessage,
+} from './matrix/cell-executor';
+export {
+  estimatePoolSeconds,
+  formatDuration,
+  formatPoolStatus,
+  type BenchPoolStatus,
+  type PendingCell,
+} from './matrix/pool-progress';
+export { createPoolStatusLine, type PoolStatusLine } from './matrix/pool-status-line';
 export { createBenchProgram } from './cli';
 export {
   clipValues,

@@ -1,21 +1,27 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initEngine } from '@dfer/runtime';
-import {
-  runAuDetectionExperiment,
-  runExperiment,
-  type AuDetectionExperimentResult,
-  type ExperimentConfigInput,
-  type ExperimentResult,
-  type RunAuDetectionOptions,
-  type RunExperimentOptions,
-} from '@dfer/trainer';
+import { atomicWriteFile } from '@dfer/trainer';
 import { renderDashboardHtml } from '../report/dashboard';
 import { renderReportMarkdown } from '../report/markdown';
 import { createEmptyResults, readBenchResults, writeBenchResults } from '../results/results-file';
-import type { BenchResults, RunRecord } from '../results/schema';
+import { runRecordSchema, type BenchResults, type RunRecord } from '../results/schema';
+import {
+  createInProcessCellExecutor,
+  runBenchCellInChild,
+  type BenchCellContext,
+  type BenchCellExecutor,
+} from './cell-executor';
+import {
+  cellLogPath,
+  cellRunDir,
+  describeRunRecord,
+  type BenchCellJob,
+  type RunAuDetectionFunction,
+  type RunExperimentFunction,
+} from './cell-job';
+import { estimatePoolSeconds, formatDuration, formatPoolStatus, type BenchPoolStatus } from './pool-progress';
 import { expandProfile, type BenchCell, type ProfileConfig } from './profiles';
-import { collectVersions, createAuDetectionRunRecord, createRunRecord } from './run-record';
 
 /** The three files a bench run writes. */
 export interface BenchOutputPaths {
@@ -34,33 +40,51 @@ export function benchOutputPaths(outDir: string): BenchOutputPaths {
   };
 }
 
-/** Write `report.md` and `dashboard.html` next to a results file (the results themselves are written by the caller). */
+/** Write `report.md` and `dashboard.html` next to a results file, each atomically (the results themselves are written by the caller). */
 export function writeReports(results: BenchResults, paths: BenchOutputPaths): void {
-  writeFileSync(paths.report, renderReportMarkdown(results));
-  writeFileSync(paths.dashboard, renderDashboardHtml(results));
+  atomicWriteFile(paths.report, renderReportMarkdown(results));
+  atomicWriteFile(paths.dashboard, renderDashboardHtml(results));
 }
 
 /** Per-call options of {@link runMatrix}. */
 export interface RunMatrixOptions {
-  /** Output folder (results.json, report.md, dashboard.html, per-run logs under `runs/`). */
+  /** Output folder (results.json, report.md, dashboard.html, per-run output and `bench.log` under `runs/`). */
   readonly outDir: string;
   /** Progress lines (default: stderr). */
   readonly report?: (line: string) => void;
   /** Run only cells whose id contains one of these substrings. */
   readonly only?: readonly string[];
-  /** The trainer entry point (tests pass a small stand-in; default `runExperiment` of `@dfer/trainer`). */
-  readonly runExperiment?: (
-    config: ExperimentConfigInput,
-    options: RunExperimentOptions,
-  ) => Promise<ExperimentResult>;
+  /**
+   * Pool size: at most this many cells run at a time, each in its own worker process (default
+   * `os.availableParallelism()`; never more than the cells to run). Ignored, and 1, when `runExperiment` or
+   * `runAuDetection` is given.
+   */
+  readonly workers?: number;
+  /**
+   * The trainer entry point (tests pass a small stand-in; default `runExperiment` of `@dfer/trainer` in a
+   * worker process). A function cannot be sent to another process, so with a stand-in the cells run in this
+   * process, one at a time.
+   */
+  readonly runExperiment?: RunExperimentFunction;
   /**
    * The AU-detection entry point (tests pass a stand-in; default `runAuDetectionExperiment` of
-   * `@dfer/trainer`, run after `initEngine` with the profile's engine).
+   * `@dfer/trainer` after `initEngine` with the profile's engine, in a worker process). Given, the cells run in
+   * this process, one at a time, as with `runExperiment`.
    */
-  readonly runAuDetection?: (
-    config: Record<string, unknown>,
-    options: RunAuDetectionOptions,
-  ) => Promise<{ result: AuDetectionExperimentResult; engine: { backend: string; reason: string } }>;
+  readonly runAuDetection?: RunAuDetectionFunction;
+  /**
+   * Runs one cell and returns its record (tests of the pool pass a stand-in; default: a fresh worker process
+   * per cell, {@link runBenchCellInChild}). Called at most `workers` times at once.
+   */
+  readonly executeCell?: BenchCellExecutor;
+  /** Called with the pool's counts and ETA whenever a cell starts or ends (e.g. a status line). */
+  readonly onStatus?: (status: BenchPoolStatus) => void;
+  /**
+   * Interrupts the run: no further cell starts, running worker processes are killed, and `runMatrix` rejects
+   * with an `AbortError` once the running cells have ended. Cells finished before stay in results.json (as
+   * does a cell of an executor that ignores the signal and finishes anyway).
+   */
+  readonly signal?: AbortSignal;
   /**
    * Folder the AU-detection data paths (e.g. `bp4d/BP4D_combine_1_2_AUOccur.txt`) are resolved against
    * (default: the `DFER_SHARED_DATA` environment variable, else the working directory).
@@ -68,25 +92,13 @@ export interface RunMatrixOptions {
   readonly dataDir?: string;
 }
 
-/** `runAuDetectionExperiment` on the profile's engine (the AU runner does not choose one itself). */
-async function runAuDetectionOnEngine(
-  backend: ProfileConfig['engine'],
-  config: Record<string, unknown>,
-  options: RunAuDetectionOptions,
-): Promise<{ result: AuDetectionExperimentResult; engine: { backend: string; reason: string } }> {
-  const engine = await initEngine({ backend });
-  const result = await runAuDetectionExperiment(config, options);
-  return { result, engine: { backend: engine.backend, reason: engine.reason } };
-}
-
-function describeRecord(record: RunRecord): string {
-  if (record.experiment === 'au_detection')
-    return `mean F1 ${(record.summary.meanF1.mean * 100).toFixed(1)} %`;
-  const base = `UAR ${(record.summary.uar.mean * 100).toFixed(1)} %, WAR ${(record.summary.war.mean * 100).toFixed(1)} %`;
-  const nd = record.summary.noisyDetection;
-  if (!nd) return base;
-  const pct = (m: { mean: number } | null) => (m ? `${(m.mean * 100).toFixed(1)} %` : 'n/a');
-  return `${base}, noisy detection P ${pct(nd.precision)} R ${pct(nd.recall)}`;
+/** A cell that failed in a {@link runMatrix} call (it is not in results.json, so the next call retries it). */
+export interface FailedBenchCell {
+  readonly id: string;
+  /** Why: the error of the trainer or of the worker process (exit code, signal, invalid record). */
+  readonly error: string;
+  /** The cell's log: its progress lines and its process's output (`<out>/runs/<id>/bench.log`). */
+  readonly logPath: string;
 }
 
 /** What {@link runMatrix} did. */
@@ -96,29 +108,74 @@ export interface RunMatrixSummary {
   readonly planned: number;
   /** Ids already in results.json, not run again. */
   readonly skipped: readonly string[];
-  /** Ids run now. */
+  /** Ids run now and recorded, in the profile's order. */
   readonly ran: readonly string[];
+  /** Cells that failed now, in the profile's order (not recorded). */
+  readonly failed: readonly FailedBenchCell[];
+  /** The pool size used. */
+  readonly workers: number;
   readonly results: BenchResults;
 }
 
+function abortError(message: string): Error {
+  const error = new Error(message);
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Throws when a record sent back for a cell is not that cell's valid run record. */
+function checkRecord(record: RunRecord, cell: BenchCell): void {
+  const parsed = runRecordSchema.safeParse(record);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`invalid run record (${issues.join('; ')})`);
+  }
+  if (record.id !== cell.id) throw new Error(`the record's id is "${record.id}", not the cell's`);
+}
+
 /**
- * Run a profile's cells (DFER matrix, RDFER noise block, AU-detection block; see `expandProfile`), resumably: `results.json` of `outDir` is read first and every run id already in it
- * is skipped (reported); after each finished run the results, report and dashboard are rewritten (results
- * atomically), so an interrupted bench loses at most the run in progress.
+ * Run a profile's cells (DFER matrix, RDFER noise block, AU-detection block; see `expandProfile`) on a local
+ * pool, resumably.
+ *
+ * - **Resume**: `results.json` of `outDir` is read first and every run id already in it is skipped (reported).
+ * - **Pool**: the remaining cells start in the profile's order, at most `workers` at a time; each runs in a
+ *   fresh worker process (`runBenchCellInChild`), so its metrics do not depend on the pool size or on the
+ *   cells run before it. With `runExperiment` / `runAuDetection` stand-ins the cells run in this process, one
+ *   at a time.
+ * - **Records**: only this process writes results.json. After each finished cell its record is checked
+ *   against the schema and merged in (runs of this call in the profile's order, after the runs already in the
+ *   file), and results.json, report.md and dashboard.html are rewritten, each atomically; so an interrupted
+ *   bench loses at most the cells in progress.
+ * - **Failures**: a failed cell (trainer error, worker exit non-zero or killed, invalid record) is reported
+ *   with its id and log path and left out of results.json (the next call retries it); the other cells go on.
+ *   The summary lists the failed cells; `runMatrix` itself resolves.
+ * - **Progress**: one line per start and end of a cell, `[bench] 5/18 done, 2 running, 11 left, ETA 4m10s —
+ *   …` (ETA: {@link estimatePoolSeconds}); the cells' own progress lines go to `runs/<id>/bench.log` and, tagged
+ *   `#<n>` (the cell's number in this call), to `report`.
  */
 export async function runMatrix(
   profile: ProfileConfig,
   options: RunMatrixOptions,
 ): Promise<RunMatrixSummary> {
   const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const run = options.runExperiment ?? runExperiment;
-  const runAu =
-    options.runAuDetection ??
-    ((config: Record<string, unknown>, o: RunAuDetectionOptions) =>
-      runAuDetectionOnEngine(profile.engine, config, o));
+  const inProcess = options.runExperiment !== undefined || options.runAuDetection !== undefined;
+  const execute: BenchCellExecutor =
+    options.executeCell ??
+    (inProcess
+      ? createInProcessCellExecutor({
+          ...(options.runExperiment ? { runExperiment: options.runExperiment } : {}),
+          ...(options.runAuDetection ? { runAuDetection: options.runAuDetection } : {}),
+        })
+      : runBenchCellInChild);
+  const requested = options.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new RangeError(`workers must be a positive integer, got ${requested}`);
+  const signal = options.signal ?? new AbortController().signal;
   const paths = benchOutputPaths(options.outDir);
   mkdirSync(resolve(options.outDir), { recursive: true });
-  let results = existsSync(paths.results) ? readBenchResults(paths.results) : createEmptyResults();
+  const initial = existsSync(paths.results) ? readBenchResults(paths.results) : createEmptyResults();
   const all: BenchCell[] = expandProfile(profile);
   const cells = options.only?.length ? all.filter((c) => options.only!.some((s) => c.id.includes(s))) : all;
   if (options.only?.length && cells.length === 0) {
@@ -126,72 +183,133 @@ export async function runMatrix(
       `--only ${options.only.join(',')}: matches none of the ${all.length} runs of profile "${profile.name}"`,
     );
   }
-  const done = new Set(results.runs.map((r) => r.id));
+  const done = new Set(initial.runs.map((r) => r.id));
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
   if (skipped.length)
     report(`resuming: ${skipped.length} of ${cells.length} run(s) already in ${paths.results}, not repeated`);
-  const versions = collectVersions();
-  const ran: string[] = [];
   const todo = cells.filter((c) => !done.has(c.id));
-  for (const [i, cell] of todo.entries()) {
-    report(`[${i + 1}/${todo.length}] ${cell.id}`);
-    const startedAt = new Date();
-    const t0 = performance.now();
-    const runDir = join(resolve(options.outDir), 'runs', cell.id.replace(/[^A-Za-z0-9_.+-]+/g, '__'));
-    let record: RunRecord;
-    if (cell.experiment === 'au_detection') {
-      const dataDir = options.dataDir ?? process.env['DFER_SHARED_DATA'] ?? process.cwd();
-      const { result, engine } = await runAu(cell.config, {
-        dataDir,
-        onEpoch: (e) => report(`  seed ${e.seed} fold ${e.fold} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}`),
-      });
-      record = createAuDetectionRunRecord(
-        result,
-        {
-          id: cell.id,
-          profile: profile.name,
-          dataset: cell.dataset,
-          model: cell.model,
-          preset: cell.preset,
-          method: cell.method,
-          seed: cell.seed,
-          arm: cell.arm,
-          engine,
-          startedAt,
-          durationSeconds: (performance.now() - t0) / 1000,
-        },
-        versions,
-      );
-    } else {
-      const result = await run(cell.config, { outputDir: runDir, report: (line) => report(`  ${line}`) });
-      record = createRunRecord(
-        result,
-        {
-          id: cell.id,
-          profile: profile.name,
-          dataset: cell.dataset,
-          model: cell.model,
-          preset: cell.preset,
-          method: cell.method,
-          seed: cell.seed,
-          experiment: cell.experiment,
-          startedAt,
-          durationSeconds: (performance.now() - t0) / 1000,
-          ...(cell.experiment === 'rdfer' ? { noise: cell.noise } : {}),
-        },
-        versions,
-      );
+  const workers = inProcess && !options.executeCell ? 1 : Math.min(requested, Math.max(1, todo.length));
+  const dataDir = resolve(options.dataDir ?? process.env['DFER_SHARED_DATA'] ?? process.cwd());
+
+  let results = initial;
+  const recorded = new Map<number, RunRecord>();
+  const failed = new Map<number, FailedBenchCell>();
+  const running = new Map<number, number>();
+  const finished: { kind: string; seconds: number }[] = [];
+  let next = 0;
+
+  const status = (): BenchPoolStatus => {
+    const now = performance.now();
+    const pending = [
+      ...[...running.entries()].map(([i, t0]) => ({
+        kind: todo[i]!.experiment,
+        elapsedSeconds: (now - t0) / 1000,
+      })),
+      ...todo.slice(next).map((c) => ({ kind: c.experiment })),
+    ];
+    return {
+      total: todo.length,
+      done: recorded.size,
+      failed: failed.size,
+      running: running.size,
+      left: todo.length - next,
+      etaSeconds: estimatePoolSeconds(finished, pending, workers),
+    };
+  };
+  const announce = (message: string): void => {
+    const s = status();
+    report(`[bench] ${formatPoolStatus(s)} — ${message}`);
+    options.onStatus?.(s);
+  };
+
+  const merge = (i: number, record: RunRecord): void => {
+    recorded.set(i, record);
+    const fresh = [...recorded.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
+    const merged: BenchResults = { ...initial, runs: [...initial.runs, ...fresh] };
+    try {
+      writeBenchResults(paths.results, merged);
+    } catch (error) {
+      recorded.delete(i);
+      throw error;
     }
-    const durationSeconds = record.durationSeconds;
-    results = { ...results, runs: [...results.runs, record] };
+    results = merged;
+    writeReports(results, paths);
+  };
+
+  const runCell = async (i: number): Promise<void> => {
+    const cell = todo[i]!;
+    const tag = `#${i + 1}`;
+    const job: BenchCellJob = {
+      cell,
+      profile: { name: profile.name, engine: profile.engine },
+      runDir: cellRunDir(options.outDir, cell.id),
+      dataDir,
+    };
+    const logPath = cellLogPath(job);
+    mkdirSync(job.runDir, { recursive: true });
+    const fd = openSync(logPath, 'a');
+    const log = (text: string): void => void writeSync(fd, text);
+    log(`# bench run: ${cell.id}, started ${new Date().toISOString()}\n`);
+    const t0 = performance.now();
+    running.set(i, t0);
+    announce(`start ${tag} ${cell.id}`);
+    const context: BenchCellContext = {
+      report: (line) => {
+        log(`${line}\n`);
+        report(`  ${tag} ${line}`);
+      },
+      log,
+      signal,
+    };
+    try {
+      const record = await execute(job, context);
+      checkRecord(record, cell);
+      merge(i, record);
+      const seconds = (performance.now() - t0) / 1000;
+      finished.push({ kind: cell.experiment, seconds });
+      running.delete(i);
+      log(`# done in ${seconds.toFixed(1)} s: ${describeRunRecord(record)}\n`);
+      announce(`done ${tag} ${cell.id} in ${formatDuration(seconds)}: ${describeRunRecord(record)}`);
+    } catch (error) {
+      running.delete(i);
+      const message = error instanceof Error ? error.message : String(error);
+      log(`# FAILED: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
+      if (signal.aborted) return;
+      failed.set(i, { id: cell.id, error: message, logPath });
+      const seconds = (performance.now() - t0) / 1000;
+      const oneLine = message.replace(/\s*\n\s*/g, ' ');
+      announce(`FAILED ${tag} ${cell.id} after ${formatDuration(seconds)}: ${oneLine} (log: ${logPath})`);
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < todo.length && !signal.aborted) {
+      const i = next;
+      next += 1;
+      await runCell(i);
+    }
+  };
+  await Promise.all(Array.from({ length: todo.length ? workers : 0 }, () => worker()));
+
+  if (recorded.size === 0) {
     writeBenchResults(paths.results, results);
     writeReports(results, paths);
-    ran.push(cell.id);
-    report(`  done in ${durationSeconds.toFixed(0)} s: ${describeRecord(record)}`);
   }
-  if (ran.length === 0) {
-    writeBenchResults(paths.results, results);
-    writeReports(results, paths);
+  if (signal.aborted) {
+    throw abortError(
+      `bench run interrupted: ${recorded.size} cell(s) of this call finished and are in ${paths.results}; run the same command again to resume`,
+    );
   }
-  return { paths, planned: cells.length, skipped, ran, results };
+  const inOrder = <T>(m: Map<number, T>): T[] => [...m.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+  return {
+    paths,
+    planned: cells.length,
+    skipped,
+    ran: inOrder(recorded).map((r) => r.id),
+    failed: inOrder(failed),
+    workers,
+    results,
+  };
 }
