@@ -6,6 +6,11 @@
  * A dual-stream hierarchical network: a long-term stream over frames spread across the whole video
  * predicts where the key expression is; a short-term stream re-samples short clips around those
  * positions and classifies. Our choices where the reference is silent or the lab's code is defective:
+ * - the per-frame CNN: a few stride-2 conv–BatchNorm–ReLU stages with torchvision's ResNet init
+ *   ({@link RdferFrameNorm}; the lab's is a torchvision ResNet). Without the BatchNorm, PyTorch's default
+ *   init shrinks each stage's output and the frame features barely differ between clips (at init their
+ *   spread across a batch is ~1 % of their mean): the tiny model then stays at the uniform prediction,
+ *   loss ln C, for 10+ epochs where with BatchNorm it learns (`frameNorm: 'none'` keeps that variant);
  * - input: T frames `[B, T, H, W, C]` spread over the video (tiny 16, paper 64 as the lab loads); the
  *   long-term stream reads every `longStride`-th of them (tiny 8, paper 16 frames), the short-term
  *   stream re-samples within all T (denser), on the per-frame CNN features (the CNN is per frame, so
@@ -33,7 +38,7 @@ import {
   type ModelInitialization,
 } from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
-import { FrameEncoder } from './rdfer/frame-encoder';
+import { FrameEncoder, type RdferFrameNorm } from './rdfer/frame-encoder';
 import { GatedSelfAttention } from './rdfer/gated-attention';
 import {
   keyCentresFromScores,
@@ -46,6 +51,7 @@ import {
 } from './rdfer/key-sampling';
 import { lstmToOnnx } from './rdfer/lstm-onnx';
 
+export { type RdferFrameNorm } from './rdfer/frame-encoder';
 export {
   keyCentresFromScores,
   keySamplingPositions,
@@ -60,6 +66,12 @@ export {
 export interface RdferArchitecture {
   /** Output widths of the per-frame CNN's stride-2 3×3 convolutions; frame features are the last wide. */
   frameWidths: readonly number[];
+  /**
+   * Normalisation of the per-frame CNN ({@link RdferFrameNorm}; default `'batch'`): `'batch'` builds
+   * conv–BatchNorm–ReLU stages with torchvision's ResNet init, as the lab's per-frame ResNet; `'none'` the
+   * unnormalised stages with PyTorch's default init of earlier versions (does not train from scratch).
+   */
+  frameNorm?: RdferFrameNorm;
   /** The long-term stream reads input frames 0, k, 2k, … (k = `longStride`; T must be a multiple). */
   longStride: number;
   /** Long-term BiLSTM hidden size per direction, and its layers (the lab: 2 layers). */
@@ -175,7 +187,7 @@ export class Rdfer extends VideoModel {
     const rng = createModelRng({ seed: c.seed, initialization: c.initialization ?? 'random' });
     this.frameEncoder = this.registerModule(
       'frame_encoder',
-      new FrameEncoder(c.input.channels, c.frameWidths, rng),
+      new FrameEncoder(c.input.channels, c.frameWidths, rng, c.frameNorm ?? 'batch'),
     );
     const d = this.frameEncoder.outDim;
     const longDim = 2 * c.longHidden;
@@ -513,7 +525,8 @@ export function rdferKeyPositionLoss(
 /**
  * Lab-sized network (`reference/rdfer.md`): 64 frames of 112×112 loaded, 16 of them (every 4th) for the
  * long-term stream, 2-layer BiLSTM, 8-head gates, 4 clips × 4 frames. The per-frame CNN (4 stride-2
- * stages, 64–512) is ours: the reference does not name the lab's CNN. Values in [0, 1], no mean/std.
+ * conv–BatchNorm–ReLU stages, 64–512) is ours: the lab's is a torchvision ResNet (its TSM wrapper), too
+ * large to train here; we keep its BatchNorm and init. Values in [0, 1], no mean/std.
  */
 export const RDFER_PAPER: Readonly<RdferArchitecture> = Object.freeze({
   frameWidths: [64, 128, 256, 512] as const,
@@ -532,7 +545,7 @@ export const RDFER_PAPER: Readonly<RdferArchitecture> = Object.freeze({
   input: { frames: 64, height: 112, width: 112, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
 });
 
-/** CPU-test size: 16 frames of 32×32 (8 in the long-term stream), CNN 8–32, BiLSTMs 16, 2 heads. */
+/** CPU-test size: 16 frames of 32×32 (8 in the long-term stream), CNN 8–32 with BatchNorm, BiLSTMs 16, 2 heads. */
 export const RDFER_TINY: Readonly<RdferArchitecture> = Object.freeze({
   frameWidths: [8, 16, 32] as const,
   longStride: 2,
@@ -558,15 +571,16 @@ const RDFER_ARCHITECTURES: Readonly<Record<string, Readonly<RdferArchitecture>>>
 const RDFER_PRESETS: Record<string, ModelPreset> = {
   paper: {
     input: RDFER_PAPER.input,
-    numParameters: 9_703_635,
+    numParameters: 9_704_595,
     description:
       'RDFER at the lab code sizes: 64 × 112 × 112 in, 16 long-term frames, 2-layer BiLSTM 256, 4 re-sampled clips × 4 frames',
   },
   tiny: {
     input: RDFER_TINY.input,
-    // CNN 6,032 + long BiLSTM 12,800 + gates 2·4,192 + localiser 132 + centre_prior 32 + stride_head 33
-    // + clip encoder 4,128 + short BiLSTM 6,400 + channel attention 1,056 + two 32→7 classifiers 2·231.
-    numParameters: 39_459,
+    // CNN 5,976 + BatchNorms 112 + long BiLSTM 12,800 + gates 2·4,192 + localiser 132 + centre_prior 32
+    // + stride_head 33 + clip encoder 4,128 + short BiLSTM 6,400 + channel attention 1,056 + two 32→7
+    // classifiers 2·231.
+    numParameters: 39_515,
     description:
       'RDFER at CPU-test size: 16 × 32 × 32 in, 8 long-term frames, BiLSTMs 16, 4 clips × 4 frames',
   },
