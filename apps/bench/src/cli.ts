@@ -9,6 +9,7 @@ import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles'
 import { applyRealDataset, createRealDatasetSelection, listRealDatasets } from './matrix/datasets';
 import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
 import { addPerfCommand } from './perf/perf-command';
+import { addPretrainCommand } from './matrix/pretrain-command';
 import { createPoolStatusLine } from './matrix/pool-status-line';
 
 function positiveInt(name: string) {
@@ -218,6 +219,7 @@ export function createBenchProgram(): Command {
     });
 
   addPerfCommand(program);
+  addPretrainCommand(program);
   return program;
 }
 

@@ -6,6 +6,7 @@ import {
   type AuDetectionBlock,
   type AuDetectionCell,
 } from './au-detection-profile';
+import { BENCH_FACE_SCALE, pretrainedNode } from './pretrained';
 import { expandRdferBlock, RDFER_PROFILE, type RdferBlock, type RdferCell } from './rdfer-profile';
 
 /**
@@ -83,6 +84,11 @@ export interface ProfileConfig {
   readonly protocol: { readonly type: 'fixed' } | { readonly type: 'kfold'; readonly folds: number };
   readonly training: ProfileTraining;
   readonly engine: 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  /**
+   * Start every model of the DFER matrix from its shipped pre-trained `tiny` backbone (`pretrained.ts`; fresh
+   * heads, the same weights for every arm). Default false (the model's own initialisation).
+   */
+  readonly pretrained?: boolean;
   /** The RDFER noise experiment (its cells use this profile's seeds, training, protocol and engine). */
   readonly rdfer?: RdferBlock;
   /** The AU-detection experiment (its cells use this profile's seeds, epochs and engine). */
@@ -93,64 +99,131 @@ export interface ProfileConfig {
 export const BASE_MODELS = ['former_dfer', 'm3dfel', 'mae_dfer'] as const;
 
 /**
- * Synthetic DFEW-like data of the quick profile: 112 clips of 16 identities, 16 frames each, rendered at 32×32
- * (each model's transform resizes to its `tiny` input), DFEW's class proportions and the default nuisances of
- * `createSyntheticFacsDataset`. Sized so that the whole quick profile fits 10 minutes on 2 CPU cores (M3DFEL's
- * 3-D convolutions dominate; see docs/bench.md for the measured time).
+ * Class proportions of the bench's synthetic data, in `LABEL_SETS.dfew` order (happy, sad, neutral, angry,
+ * surprise, disgust, fear): DFEW's clip counts ({@link DFEW_CLASS_COUNTS} of `@dfer/datasets`) with disgust
+ * raised from 145 to 600, so that the smallest class has enough clips to be measured (DFEW's ratio of largest
+ * to smallest class is 18 : 1, here 4.4 : 1). Disgust (4.9 %), fear (7.4 %) and surprise (12.1 %) stay the three
+ * minority classes the AU-DFER claim is about.
  */
-export const QUICK_DATA = {
-  type: 'synthetic_dfer',
-  numClips: 112,
-  numIdentities: 16,
-  size: [32, 32],
-  numFrames: [16, 16],
-} as const;
+export const BENCH_CLASS_PROPORTIONS: readonly number[] = [2445, 1894, 2669, 2173, 1469, 600, 902];
 
-/** `quick`: 3 models × {CE, CE + AU global} × 1 seed, fixed identity-disjoint split of synthetic data. */
+/**
+ * Synthetic DFEW-like data of the bench profiles: 16-frame clips rendered at 64 × 64 (each model's transform
+ * resizes to its `tiny` input: 32 × 32 Former-DFER, 16 × 16 M3DFEL, 64 × 64 MAE-DFER) with the face framed like
+ * an aligned face crop (`nuisance.faceScale` {@link BENCH_FACE_SCALE}), the renderer's default nuisances (pose,
+ * light, blur, noise, speech, blinks, occluders, hard and distractor clips), {@link BENCH_CLASS_PROPORTIONS},
+ * and an identity-disjoint test split of a quarter of the identities (`testFolds: 4`).
+ */
+function benchData(numClips: number, numIdentities: number) {
+  return {
+    type: 'synthetic_dfer',
+    numClips,
+    numIdentities,
+    size: [64, 64],
+    numFrames: [16, 16],
+    classProportions: BENCH_CLASS_PROPORTIONS,
+    nuisance: { faceScale: BENCH_FACE_SCALE },
+    testFolds: 4,
+    memoryCacheMiB: 512,
+  } as const;
+}
+
+/** Data of the quick profile: 336 clips of 84 identities (252 train incl. validation / 84 test). */
+export const QUICK_DATA = benchData(336, 84);
+
+/** Data of the claims profile: 560 clips of 140 identities (420 train incl. validation / 140 test). */
+export const CLAIMS_DATA = benchData(560, 140);
+
+/**
+ * `quick`: 3 models × {CE, CE + AU global} × 3 seeds, fine-tuned for 4 epochs from the shipped pre-trained
+ * backbones on {@link QUICK_DATA}; sized for `npm run bench` (≤ 10 minutes on 2 cores with 2 workers).
+ */
 export const QUICK_PROFILE: ProfileConfig = {
   name: 'quick',
-  description: 'three base models (tiny) × {CE, CE + AU-DFER global} on synthetic DFEW-like videos, one seed',
+  description:
+    'three base models (tiny, pre-trained backbones) × {CE, CE + AU-DFER global} × 3 seeds on synthetic DFEW-like videos (336 clips), 4 epochs',
   models: BASE_MODELS,
   preset: 'tiny',
   methods: ['ce', 'ce+au_global'],
-  seeds: [0],
+  seeds: [0, 1, 2],
   data: QUICK_DATA,
   protocol: { type: 'fixed' },
-  training: { epochs: 3, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupEpochs: 0, evalEvery: 1 },
+  training: { epochs: 4, batchSize: 8, lr: 5e-4, weightDecay: 0.05, warmupEpochs: 0, evalEvery: 1 },
   engine: 'auto',
+  pretrained: true,
+};
+
+/** Synthetic-video options of the claims profile's RDFER block: {@link benchData} with 420 clips of 105 identities. */
+const { type: _rdferDataType, ...CLAIMS_RDFER_DATA } = benchData(420, 105);
+
+/** Training of the claims profile's DFER matrix and RDFER block. */
+const CLAIMS_TRAINING: ProfileTraining = {
+  epochs: 6,
+  batchSize: 8,
+  lr: 5e-4,
+  weightDecay: 0.05,
+  warmupEpochs: 0,
+  evalEvery: 1,
 };
 
 /**
- * `full`: identity-disjoint 5 folds × 3 seeds × six methods on a larger synthetic set; then the RDFER noise
- * experiment (rdfer and former_dfer, CE vs clip agreement at 0 / 20 / 40 % training-label noise, same folds,
- * seeds and training) and the six-arm AU-detection experiment (shipped configs, 3 seeds, 10 epochs).
+ * `claims`: the evidence for the three methods, identity-disjoint splits, 3 seeds (one synthetic data set per
+ * seed, shared by every arm of that seed):
+ * - AU-DFER: each base model × {CE, AU global, AU distinct, AU minor} on {@link CLAIMS_DATA};
+ * - RDFER: `rdfer` and `former_dfer` × {CE, clip agreement} × training-label noise {0, 20, 40 %}, clean test labels;
+ * - expression-assisted AU detection: the six arms (AU only / joint without gate / joint with gate × plain /
+ *   smooth class-weighted BCE) on synthetic clips with BP4D AU co-occurrence.
  */
-export const FULL_PROFILE: ProfileConfig = {
-  name: 'full',
+export const CLAIMS_PROFILE: ProfileConfig = {
+  name: 'claims',
   description:
-    'three base models (tiny) × six methods × 3 seeds × identity-disjoint 5-fold CV on synthetic videos; then the RDFER noise experiment and the AU-detection experiment',
+    'AU-DFER (three base models × CE / AU global / AU distinct / AU minor), RDFER (rdfer, former_dfer × CE / clip agreement × 0 / 20 / 40 % label noise) and expression-assisted AU detection (six arms), 3 seeds, identity-disjoint splits, pre-trained tiny backbones',
   models: BASE_MODELS,
   preset: 'tiny',
-  methods: ['ce', 'ce+au_global', 'ce+au_distinct', 'ce+au_minor', 'focal', 'class_balanced'],
+  methods: ['ce', 'ce+au_global', 'ce+au_distinct', 'ce+au_minor'],
   seeds: [0, 1, 2],
-  data: { type: 'synthetic_dfer', numClips: 700, numIdentities: 70, size: [48, 48] },
-  protocol: { type: 'kfold', folds: 5 },
-  training: { epochs: 10, batchSize: 8, lr: 1e-3, weightDecay: 0.05, warmupEpochs: 1, evalEvery: 1 },
+  data: CLAIMS_DATA,
+  protocol: { type: 'fixed' },
+  training: CLAIMS_TRAINING,
   engine: 'auto',
+  pretrained: true,
   rdfer: {
     models: ['rdfer', 'former_dfer'],
     preset: 'tiny',
     arms: ['ce', 'clip_agreement'],
     noiseRates: [0, 0.2, 0.4],
-    data: { numClips: 700, numIdentities: 70, size: [48, 48] },
-    robustWarmupEpochs: 3,
+    data: CLAIMS_RDFER_DATA,
+    robustWarmupEpochs: 2,
+    pretrained: true,
   },
+  auDetection: AU_DETECTION_BLOCK,
+};
+
+/**
+ * `full`: identity-disjoint 5 folds × 3 seeds × six methods on {@link CLAIMS_DATA}, pre-trained backbones; then
+ * the claims profile's RDFER and AU-detection blocks.
+ */
+export const FULL_PROFILE: ProfileConfig = {
+  name: 'full',
+  description:
+    'three base models (tiny, pre-trained backbones) × six methods × 3 seeds × identity-disjoint 5-fold CV on synthetic videos; then the RDFER noise experiment and the AU-detection experiment',
+  models: BASE_MODELS,
+  preset: 'tiny',
+  methods: ['ce', 'ce+au_global', 'ce+au_distinct', 'ce+au_minor', 'focal', 'class_balanced'],
+  seeds: [0, 1, 2],
+  data: CLAIMS_DATA,
+  protocol: { type: 'kfold', folds: 5 },
+  training: CLAIMS_TRAINING,
+  engine: 'auto',
+  pretrained: true,
+  rdfer: CLAIMS_PROFILE.rdfer!,
   auDetection: AU_DETECTION_BLOCK,
 };
 
 /** Profiles by name. */
 export const PROFILES: Readonly<Record<string, ProfileConfig>> = {
   quick: QUICK_PROFILE,
+  claims: CLAIMS_PROFILE,
   full: FULL_PROFILE,
   rdfer: RDFER_PROFILE,
   au_detection: AU_DETECTION_PROFILE,
@@ -258,7 +331,12 @@ export function expandDferMatrix(profile: ProfileConfig): MatrixCell[] {
             seed,
             engine: { backend: profile.engine },
             data: dataNode as { type: string },
-            model: { type: model, preset: profile.preset, auHead: method.auHead },
+            model: {
+              type: model,
+              preset: profile.preset,
+              auHead: method.auHead,
+              ...(profile.pretrained ? { pretrained: pretrainedNode(model) } : {}),
+            },
             loss: { ...method.loss },
             optim: { type: 'adamw', lr: t.lr, weightDecay: t.weightDecay },
             schedule: { type: 'cosine', warmupEpochs: t.warmupEpochs },

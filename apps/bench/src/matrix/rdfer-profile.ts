@@ -1,5 +1,6 @@
 import type { ExperimentConfigInput } from '@dfer/trainer';
 import type { LabelNoiseRecord } from '../results/schema';
+import { pretrainedNode } from './pretrained';
 import { registerTrainNoiseData, TRAIN_NOISE_DATA } from './train-noise-data';
 import type { ProfileConfig, ProfileTraining } from './profiles';
 
@@ -46,6 +47,8 @@ export interface RdferBlock {
   readonly data: Readonly<Record<string, unknown>>;
   /** Epochs before clip agreement weights the loss (must be below the profile's epochs). */
   readonly robustWarmupEpochs: number;
+  /** Start each model from its shipped pre-trained `tiny` backbone (`pretrained.ts`). Default false. */
+  readonly pretrained?: boolean;
 }
 
 /** The inputs of one RDFER cell besides the block. */
@@ -125,7 +128,12 @@ export function expandRdferBlock(block: RdferBlock, context: RdferCellContext): 
               seed,
               engine: { backend: context.engine },
               data: { type: TRAIN_NOISE_DATA, ...data, trainLabelNoise: { rate, pattern: 'uniform' } },
-              model: { type: model, preset: block.preset, auHead: false },
+              model: {
+                type: model,
+                preset: block.preset,
+                auHead: false,
+                ...(block.pretrained ? { pretrained: pretrainedNode(model) } : {}),
+              },
               loss: { type: 'cross_entropy' },
               ...(arm.robust ? { robust: { ...arm.robust, warmupEpochs: block.robustWarmupEpochs } } : {}),
               optim: { type: 'adamw', lr: t.lr, weightDecay: t.weightDecay },

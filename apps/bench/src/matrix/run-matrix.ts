@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { atomicWriteFile } from '@dfer/trainer';
 import { renderDashboardHtml } from '../report/dashboard';
 import { renderReportMarkdown } from '../report/markdown';
+import { withProfileDescription } from '../results/profile-description';
 import { createEmptyResults, readBenchResults, writeBenchResults } from '../results/results-file';
 import { runRecordSchema, type BenchResults, type RunRecord } from '../results/schema';
 import {
@@ -175,7 +176,10 @@ export async function runMatrix(
   const signal = options.signal ?? new AbortController().signal;
   const paths = benchOutputPaths(options.outDir);
   mkdirSync(resolve(options.outDir), { recursive: true });
-  const initial = existsSync(paths.results) ? readBenchResults(paths.results) : createEmptyResults();
+  const initial = withProfileDescription(
+    existsSync(paths.results) ? readBenchResults(paths.results) : createEmptyResults(),
+    profile,
+  );
   const all: BenchCell[] = expandProfile(profile);
   const cells = options.only?.length ? all.filter((c) => options.only!.some((s) => c.id.includes(s))) : all;
   if (options.only?.length && cells.length === 0) {
