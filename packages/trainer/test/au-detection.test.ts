@@ -133,6 +133,9 @@ describeWithSharedData(
         expect(c.task).toBe(v.task);
         expect(c.model.preset).toBe(v.gate ? 'tiny' : 'tiny_no_gate');
         expect(c.loss.au.classWeights).toBe(v.weighting === 'smooth' ? 'power' : 'none');
+        expect((c.loss.au as Record<string, unknown>)['posWeight']).toBe(
+          v.weighting === 'smooth' ? 'global' : undefined,
+        );
         expect(c.evaluation.threshold).toBe(0.5);
       }
     });

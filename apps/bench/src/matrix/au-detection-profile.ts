@@ -7,6 +7,7 @@ import {
   validateAuDetectionConfig,
   type AuMtlComparisonVariant,
 } from '@dfer/trainer';
+import { BENCH_FACE_SCALE } from './pretrained';
 import type { ProfileConfig } from './profiles';
 
 /**
@@ -25,6 +26,8 @@ export interface AuDetectionBlock {
    * `epochs` are set by the bench (the profile's seeds, one per run; the profile's epochs).
    */
   readonly overrides: Readonly<Record<string, unknown>>;
+  /** Epochs of every arm (default: the profile's epochs). */
+  readonly epochs?: number;
 }
 
 /** The inputs of one AU-detection cell besides the block. */
@@ -77,7 +80,7 @@ export function expandAuDetectionBlock(
       const arm = getAuDetectionArm(armName);
       const merged = mergeConfigs(loadConfigFile(join(dir, `${arm.config}.json`)), {
         ...block.overrides,
-        epochs: context.epochs,
+        epochs: block.epochs ?? context.epochs,
       });
       const raw = merged as { data?: { type?: unknown }; model?: { type?: unknown } };
       const id = `${context.profileName}/${String(raw.data?.type)}/${String(raw.model?.type)}/${arm.config}/seed-${seed}`;
@@ -112,6 +115,19 @@ export function expandAuDetectionBlock(
 export const AU_DETECTION_BLOCK: AuDetectionBlock = {
   arms: AU_MTL_COMPARISON_VARIANTS.map((v) => v.config),
   overrides: {},
+};
+
+/**
+ * The AU-detection block of the `claims` and `full` profiles: all six arms on 576 synthetic clips of 96
+ * identities (BP4D AU co-occurrence; 312 train / 72 validation / 192 test clips in fold 1 of 3), rendered at
+ * 64 × 64 with the bench's face framing, 20 epochs; everything else from the shipped configs.
+ */
+export const CLAIMS_AU_DETECTION_BLOCK: AuDetectionBlock = {
+  arms: AU_MTL_COMPARISON_VARIANTS.map((v) => v.config),
+  overrides: {
+    data: { numClips: 576, numIdentities: 96, size: [64, 64], nuisance: { faceScale: BENCH_FACE_SCALE } },
+  },
+  epochs: 20,
 };
 
 /**

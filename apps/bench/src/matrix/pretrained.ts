@@ -51,14 +51,18 @@ export const PRETRAIN_STAGES = ['lab', 'wild'] as const;
 /** A stage of the pre-training. */
 export type PretrainStage = (typeof PRETRAIN_STAGES)[number];
 
-/** Per-model, per-stage training settings of the pre-training (epochs, learning rate, initialisation). */
+/** Training settings of one pre-training stage. */
+interface PretrainStageTraining {
+  readonly epochs: number;
+  readonly lr: number;
+  readonly initialization: 'random' | 'layer_defaults';
+  /** The trainer's default augmentation (flip, scale / ratio crop) when true; none otherwise. */
+  readonly augment?: boolean;
+}
+
+/** Per-model, per-stage training settings of the pre-training. */
 const PRETRAIN_TRAINING: Readonly<
-  Record<
-    PretrainedModel,
-    Readonly<
-      Record<PretrainStage, { epochs: number; lr: number; initialization: 'random' | 'layer_defaults' }>
-    >
-  >
+  Record<PretrainedModel, Readonly<Record<PretrainStage, PretrainStageTraining>>>
 > = {
   former_dfer: {
     lab: { epochs: 15, lr: 1e-3, initialization: 'random' },
@@ -70,7 +74,7 @@ const PRETRAIN_TRAINING: Readonly<
   },
   mae_dfer: {
     lab: { epochs: 15, lr: 5e-4, initialization: 'layer_defaults' },
-    wild: { epochs: 10, lr: 2.5e-4, initialization: 'layer_defaults' },
+    wild: { epochs: 15, lr: 5e-4, initialization: 'layer_defaults', augment: true },
   },
   rdfer: {
     lab: { epochs: 15, lr: 1e-3, initialization: 'random' },
@@ -209,7 +213,13 @@ export function pretrainConfig(
     optim: { type: 'adamw', lr: t.lr, weightDecay: 0.01 },
     schedule: { type: 'cosine', warmupEpochs: stage === 'lab' ? 1 : 0 },
     evaluation: { selection: 'validation', validationFraction: 0.1 },
-    train: { epochs: t.epochs, batchSize: 8, augment: { flip: 0, scale: [1, 1], ratio: [1, 1] } },
+    train: {
+      epochs: t.epochs,
+      batchSize: 8,
+      ...(t.augment
+        ? {}
+        : { augment: { flip: 0, scale: [1, 1] as [number, number], ratio: [1, 1] as [number, number] } }),
+    },
   };
 }
 

@@ -1,7 +1,8 @@
+import { DEFAULT_NUISANCE } from '@dfer/datasets';
 import type { ExperimentConfigInput } from '@dfer/trainer';
 import {
-  AU_DETECTION_BLOCK,
   AU_DETECTION_PROFILE,
+  CLAIMS_AU_DETECTION_BLOCK,
   expandAuDetectionBlock,
   type AuDetectionBlock,
   type AuDetectionCell,
@@ -128,8 +129,27 @@ function benchData(numClips: number, numIdentities: number) {
   } as const;
 }
 
-/** Data of the quick profile: 336 clips of 84 identities (252 train incl. validation / 84 test). */
-export const QUICK_DATA = benchData(336, 84);
+/**
+ * The milder in-the-wild conditions of the quick profile: every nuisance range of the renderer's defaults
+ * (`DEFAULT_NUISANCE` of `@dfer/datasets`: pose, framing jitter, brightness, contrast, light, blur, noise) and
+ * every event rate (hard, distractor, speech, occluded clips) halved; blinks as usual.
+ */
+export const QUICK_MILD_CONDITIONS = {
+  hardRate: 0.075,
+  distractorRate: 0.05,
+  speechRate: 0.1,
+  occlusionRate: 0.025,
+  nuisance: {
+    ...Object.fromEntries(Object.entries(DEFAULT_NUISANCE).map(([k, v]) => [k, v / 2])),
+    faceScale: BENCH_FACE_SCALE,
+  },
+} as const;
+
+/**
+ * Data of the quick profile: 336 clips of 84 identities (252 train incl. validation / 84 test) under
+ * {@link QUICK_MILD_CONDITIONS}.
+ */
+export const QUICK_DATA = { ...benchData(336, 84), ...QUICK_MILD_CONDITIONS } as const;
 
 /** Data of the claims profile: 560 clips of 140 identities (420 train incl. validation / 140 test). */
 export const CLAIMS_DATA = benchData(560, 140);
@@ -141,7 +161,7 @@ export const CLAIMS_DATA = benchData(560, 140);
 export const QUICK_PROFILE: ProfileConfig = {
   name: 'quick',
   description:
-    'three base models (tiny, pre-trained backbones) × {CE, CE + AU-DFER global} × 3 seeds on synthetic DFEW-like videos (336 clips), 4 epochs',
+    'three base models (tiny, pre-trained backbones) × {CE, CE + AU-DFER global} × 3 seeds on synthetic DFEW-like videos (336 clips, milder nuisances), 4 epochs',
   models: BASE_MODELS,
   preset: 'tiny',
   methods: ['ce', 'ce+au_global'],
@@ -196,7 +216,7 @@ export const CLAIMS_PROFILE: ProfileConfig = {
     robustWarmupEpochs: 2,
     pretrained: true,
   },
-  auDetection: AU_DETECTION_BLOCK,
+  auDetection: CLAIMS_AU_DETECTION_BLOCK,
 };
 
 /**
@@ -217,7 +237,7 @@ export const FULL_PROFILE: ProfileConfig = {
   engine: 'auto',
   pretrained: true,
   rdfer: CLAIMS_PROFILE.rdfer!,
-  auDetection: AU_DETECTION_BLOCK,
+  auDetection: CLAIMS_AU_DETECTION_BLOCK,
 };
 
 /** Profiles by name. */
