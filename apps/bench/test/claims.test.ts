@@ -275,9 +275,11 @@ describe('report and dashboard of the claims', () => {
   });
 
   it('says at the top that a smoke profile or a near-chance profile is not evidence', () => {
+    const smoke = { ...results, runs: results.runs.map((r) => ({ ...r, profile: 'smoke' })) };
+    const top = renderReportMarkdown(smoke).split('## What was run')[0]!;
+    expect(top).toContain('> **Not evidence:** profile `smoke` is a smoke run');
     const quick = { ...results, runs: results.runs.map((r) => ({ ...r, profile: 'quick' })) };
-    const top = renderReportMarkdown(quick).split('## What was run')[0]!;
-    expect(top).toContain('> **Not evidence:** profile `quick` is a smoke run');
+    expect(renderReportMarkdown(quick).split('## What was run')[0]!).not.toContain('smoke run');
     // mae_dfer ce+au_global alone: UAR 0.4, 0.35, 0.3 < 2 × chance = 0.5 (4 classes)
     const low = results.runs.filter((r) => r.model === 'mae_dfer' && r.method === 'ce+au_global');
     expect(renderReportMarkdown({ ...results, runs: low }).split('## What was run')[0]).toContain(

@@ -38,8 +38,8 @@ export interface ProfileRunDescription {
   readonly notEvidence: string | null;
 }
 
-/** Profile names that mark a smoke run (`quick`, `smoke`, …): their numbers are never evidence. */
-export const SMOKE_PROFILE_PATTERN = /quick|smoke/i;
+/** Profile names that mark a smoke run (containing `smoke`): their numbers are never evidence. */
+export const SMOKE_PROFILE_PATTERN = /smoke/i;
 
 function plain(value: unknown): string {
   if (Array.isArray(value)) return value.map(plain).join('×');
