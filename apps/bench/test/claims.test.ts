@@ -269,6 +269,31 @@ describe('report and dashboard of the claims', () => {
       'former_dfer: every arm starts from the same pretrained weights `weights/former_dfer.safetensors`; m3dfel, mae_dfer: no pretrained weights (initialisation: random)',
     );
     expect(md).toContain('training-label noise: 0 %, 20 %, 40 % (uniform; test labels clean)');
+    // a shipped backbone is shown from apps/ on, without the path of the machine that ran it
+    const shipped = {
+      ...results,
+      runs: results.runs.map((r) =>
+        r.model === 'former_dfer' && r.experiment === 'dfer'
+          ? {
+              ...r,
+              config: {
+                ...r.config,
+                model: {
+                  ...(r.config['model'] as object),
+                  pretrained: {
+                    path: '/home/ada/dfer/apps/bench/pretrained/former_dfer-tiny-synthetic.safetensors',
+                  },
+                },
+              },
+            }
+          : r,
+      ),
+    };
+    const shown = renderReportMarkdown(shipped);
+    expect(shown).toContain(
+      'same pretrained weights `apps/bench/pretrained/former_dfer-tiny-synthetic.safetensors`',
+    );
+    expect(shown).not.toContain('/home/ada');
     // a file written before profile descriptions were kept still renders
     const { profiles: _profiles, ...old } = results;
     expect(renderReportMarkdown(old)).toContain('Description: not recorded in this results file');

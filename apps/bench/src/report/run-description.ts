@@ -139,10 +139,17 @@ function trainingText(runs: readonly RunRecord[]): string {
   return `${list(epochs)} epochs, lr ${list(lr)}, batch ${list(batch)}`;
 }
 
+/**
+ * The run's `model.pretrained.path` as the report shows it: from `apps/` on when the file lies in the
+ * repository's apps (the shipped backbones), so published reports do not carry the path of the machine that
+ * ran them; other paths as recorded.
+ */
 function pretrainedPath(run: RunRecord): string | null {
   const model = (run.config['model'] ?? {}) as Record<string, unknown>;
   const p = model['pretrained'] as { path?: unknown } | undefined;
-  return typeof p?.path === 'string' ? p.path : null;
+  if (typeof p?.path !== 'string') return null;
+  const at = p.path.replace(/\\/g, '/').lastIndexOf('/apps/bench/pretrained/');
+  return at >= 0 ? p.path.slice(at + 1) : p.path;
 }
 
 /** One model's starting weights: the pretrained file every arm shares, different files per arm, or the initialisation. */
