@@ -12,6 +12,8 @@ import {
   type ClaimRow,
   type ClassificationRunRecord,
 } from '../src';
+import { isClassificationRun } from '../src/results/schema';
+import { aboveTwiceChanceText } from '../src/report/run-description';
 import { loadClaimsFixture, loadFixture } from './helpers';
 
 // Hand-computed from fixtures/make-results-fixture.mjs (results-fixture-claims.json): each run has one fold of
@@ -352,5 +354,28 @@ describe('profile descriptions in the results file', () => {
   it('refuses a profile block without a description', () => {
     const raw = { ...loadClaimsFixture(), profiles: { quick: { settings: {} } } };
     expect(() => parseBenchResults(JSON.stringify(raw), 'x.json')).toThrow(/profiles\.quick\.description/);
+  });
+});
+
+describe('aboveTwiceChanceText', () => {
+  it('counts the runs at or above 2 × chance (classes with test clips) and names the lowest', () => {
+    const runs = loadClaimsFixture().runs.filter(isClassificationRun).slice(0, 3);
+    const withUar = (i: number, uar: number, support: number[]) => {
+      const r = runs[i]!;
+      return {
+        ...r,
+        id: `run-${i}`,
+        summary: { ...r.summary, uar: { mean: uar, std: 0, n: 1 } },
+        folds: [{ ...r.folds[0]!, support }],
+      };
+    };
+    // chance 1/4 (4 classes with clips) → bar 50 %; chance 1/2 (2 classes with clips) → bar 100 %
+    const text = aboveTwiceChanceText([
+      withUar(0, 0.5, [3, 2, 1, 5]),
+      withUar(1, 0.49, [3, 2, 1, 5]),
+      withUar(2, 0.9, [3, 0, 0, 5]),
+    ]);
+    expect(text).toBe('1 of 3 runs (lowest: 49.0 %, run-1; chance 25.0 %)');
+    expect(aboveTwiceChanceText([])).toBeNull();
   });
 });

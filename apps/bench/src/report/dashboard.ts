@@ -185,6 +185,7 @@ export function createDashboardEvidence(results: BenchResults): DashboardEvidenc
           `${e.experiment}: ${e.runs} run(s); models ${e.models.join(', ')}; arms ${e.arms.join(', ')}; seeds ${e.seeds.join(', ')}`,
           ...e.data.map((line) => `${e.experiment} data: ${plainText(line)}`),
           `${e.experiment} training: ${e.training}; engine: ${e.engines.join(', ')}; weights: ${plainText(e.initialisation)}`,
+          ...(e.aboveTwiceChance ? [`${e.experiment} test UAR ≥ 2 × chance: ${e.aboveTwiceChance}`] : []),
         ]),
       ],
     })),

@@ -180,6 +180,7 @@ export function renderRunDescription(descriptions: readonly ProfileRunDescriptio
         `  - training: ${e.training}`,
         `  - engine: ${e.engines.join(', ')}`,
         `  - weights: ${e.initialisation}`,
+        ...(e.aboveTwiceChance ? [`  - test UAR ≥ 2 × chance: ${e.aboveTwiceChance}`] : []),
       );
     }
     out.push('');

@@ -26,6 +26,11 @@ export interface ExperimentRunDescription {
   readonly engines: readonly string[];
   /** Where the weights start: the pretrained file shared by every arm, or the initialisation. */
   readonly initialisation: string;
+  /**
+   * Expression-recognition experiments: how many runs reached test UAR ≥ 2 × chance (2 / number of classes
+   * with test clips, per run) and the lowest run; null for AU detection.
+   */
+  readonly aboveTwiceChance: string | null;
 }
 
 /** One profile of a results file. */
@@ -216,7 +221,20 @@ function describeExperiment(runs: readonly RunRecord[]): ExperimentRunDescriptio
     training: trainingText(runs),
     engines: distinct(runs.map((r) => r.engine.backend)),
     initialisation: initialisationText(runs),
+    aboveTwiceChance: aboveTwiceChanceText(runs),
   };
+}
+
+/** "18 of 18 runs (lowest: 31.2 %, quick/…/seed-1; chance 14.3 %)" for expression-recognition runs. */
+export function aboveTwiceChanceText(runs: readonly RunRecord[]): string | null {
+  const scored = runs.filter(isClassificationRun).map((r) => {
+    const present = r.folds[0]!.support.filter((s) => s > 0).length;
+    return { id: r.id, uar: r.summary.uar.mean, chance: 1 / present };
+  });
+  if (scored.length === 0) return null;
+  const above = scored.filter((r) => r.uar >= 2 * r.chance).length;
+  const lowest = scored.reduce((a, b) => (b.uar < a.uar ? b : a));
+  return `${above} of ${scored.length} runs (lowest: ${(lowest.uar * 100).toFixed(1)} %, ${lowest.id}; chance ${(lowest.chance * 100).toFixed(1)} %)`;
 }
 
 function notEvidenceReason(profile: string, runs: readonly RunRecord[]): string | null {
