@@ -139,7 +139,15 @@ function bench(extraArgs) {
   const cli = join(root, 'apps', 'bench', 'dist', 'cli.js');
   if (existsSync(cli)) {
     process.exit(
-      run(process.execPath, [cli, ...(extraArgs.length ? extraArgs : ['run'])], { allowFailure: true }),
+      // `npm run bench` and `npm run bench -- --profile claims` mean `bench run …`; a named command goes as is.
+      run(
+        process.execPath,
+        [
+          cli,
+          ...(extraArgs.length === 0 || extraArgs[0].startsWith('-') ? ['run', ...extraArgs] : extraArgs),
+        ],
+        { allowFailure: true },
+      ),
     );
   }
   log('apps/bench has no CLI yet (issue 11); nothing end-to-end to run.');

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { benchOutputPaths, runMatrix, writeReports } from './matrix/run-matrix';
 import { getProfile, listProfiles, type ProfileConfig } from './matrix/profiles';
@@ -38,14 +38,27 @@ function readDataNode(path: string): ProfileConfig['data'] {
   return raw as ProfileConfig['data'];
 }
 
-/** Build the `bench` command line (exported for tests). */
+/** The version of `@dfer/bench` (its package.json, next to `src/` and `dist/`). */
+function benchVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/**
+ * Build the `bench` command line (exported for tests). Commands must be named (`bench run …`): an unknown
+ * command or a stray argument is an error with a suggestion, never a silent training run; `npm run bench`
+ * passes `run` itself.
+ */
 export function createBenchProgram(): Command {
   const program = new Command('bench')
     .description('DFER bench: the experiment matrix, performance timings, results, report and dashboard')
-    .showHelpAfterError();
+    .version(benchVersion(), '-V, --version')
+    .showHelpAfterError()
+    .showSuggestionAfterError();
 
   program
-    .command('run', { isDefault: true })
+    .command('run')
+    .allowExcessArguments(false)
     .description('run an experiment matrix (resumable) and write results.json, report.md and dashboard.html')
     .addOption(new Option('--profile <name>', 'matrix to run').choices(listProfiles()).default('quick'))
     .option('--out <dir>', 'output folder', 'bench-results')

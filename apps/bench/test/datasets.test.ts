@@ -180,3 +180,34 @@ describe('published numbers', () => {
     expect(md).toContain(`row "Former-DFER (MM'21)"`);
   });
 });
+
+describe('bench command line', () => {
+  it('refuses an unknown command or a stray argument with a suggestion instead of starting a run', async () => {
+    const errors: string[] = [];
+    const make = () =>
+      createBenchProgram()
+        .exitOverride()
+        .configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+    await expect(make().parseAsync(['node', 'bench', 'reprot', 'results.json'])).rejects.toThrow(
+      /unknown command 'reprot'/,
+    );
+    expect(errors.join('')).toContain('(Did you mean report?)');
+    const program = make();
+    program.commands
+      .find((c) => c.name() === 'run')!
+      .exitOverride()
+      .configureOutput({ writeErr: (s) => errors.push(s) });
+    await expect(program.parseAsync(['node', 'bench', 'run', 'results.json'])).rejects.toThrow(
+      /too many arguments/,
+    );
+  });
+
+  it('prints its version', async () => {
+    let out = '';
+    const program = createBenchProgram()
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => (out += s) });
+    await expect(program.parseAsync(['node', 'bench', '--version'])).rejects.toThrow();
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
