@@ -31,6 +31,8 @@ export {
   type FfmpegSearchOptions,
   probeVideo,
   decodeVideo,
+  DEFAULT_VIDEO_FORMATS,
+  defaultVideoTimeoutMs,
   type FfmpegBinary,
   type VideoInfo,
   type VideoDecodeOptions,

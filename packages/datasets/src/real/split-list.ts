@@ -1,4 +1,5 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { resolveLabelList, type LabelList, type LabelSetName } from '@dfer/au-knowledge';
 import {
   DatasetInputError,
@@ -52,7 +53,11 @@ export interface SplitListOptions {
   readonly labels?: LabelList;
   /** How many trailing components of the authors' clip path to keep (default 1). */
   readonly keepComponents?: number;
-  /** Dataset root replacing the authors' absolute prefix: `dir = root/<kept components>`. */
+  /**
+   * Dataset root replacing the authors' absolute prefix: `dir = root/<kept components>`. Every clip dir
+   * must stay inside it: a kept component `..` that climbs out of the root, or an existing clip dir that
+   * is a symbolic link to a place outside the root, is an error naming the line.
+   */
   readonly root?: string;
   /** `throw` (default) stops at the first bad line; `skip` leaves it out and reports it. */
   readonly onError?: BadInputPolicy;
@@ -64,7 +69,8 @@ export interface SplitListOptions {
  * replaced by `options.root`, keeping the last `keepComponents` components of the clip dir.
  *
  * @throws DatasetInputError naming the file, line and field for a malformed line (wrong number of
- *   fields, non-integer or non-positive frame count, label outside `[0, labels.length − 1]`).
+ *   fields, non-integer or non-positive frame count, label outside `[0, labels.length − 1]`, a clip dir
+ *   outside `options.root`).
  */
 export function readSplitList(file: string, options: SplitListOptions = {}): SplitList {
   const format = options.format === undefined ? undefined : SPLIT_LIST_FORMATS[options.format];
@@ -82,6 +88,7 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
   }
   const policy = resolveBadInputPolicy(options.onError, 'readSplitList: options.onError');
   const root = options.root === undefined ? undefined : resolve(options.root);
+  const realRoot = root !== undefined && existsSync(root) ? realpathSync.native(root) : undefined;
   const entries: SplitEntry[] = [];
   const skipped: SkippedItem[] = [];
   const seen = new Map<string, number>();
@@ -133,6 +140,7 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
             ? path
             : resolve(path)
           : join(root, ...parts.slice(parts.length - keep));
+      if (root !== undefined) checkInsideRoot(file, line.line, path, dir, root, realRoot);
       entries.push({ id, dir, numFrames, label, line: line.line });
     } catch (error) {
       if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;
@@ -140,6 +148,39 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
     }
   }
   return { file, labelNames, entries, skipped };
+}
+
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** Throws when the clip dir resolves, or links, to a place outside the dataset root. */
+function checkInsideRoot(
+  file: string,
+  line: number,
+  written: string,
+  dir: string,
+  root: string,
+  realRoot: string | undefined,
+): void {
+  const where = { line, field: 'clip dir' };
+  if (!isInside(dir, root)) {
+    throw new DatasetInputError(
+      file,
+      `${JSON.stringify(written)} resolves to ${dir}, outside the dataset root ${root}`,
+      where,
+    );
+  }
+  if (realRoot === undefined || !existsSync(dir)) return;
+  const realDir = realpathSync.native(dir);
+  if (!isInside(realDir, realRoot)) {
+    throw new DatasetInputError(
+      file,
+      `${JSON.stringify(written)} resolves to ${dir}, which is a link to ${realDir}, outside the dataset root ${root}`,
+      where,
+    );
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { DatasetInputError } from './data-errors';
 import { bytesToUnitFloat, checkSize } from './image-decoding';
 
@@ -82,19 +82,117 @@ interface RunResult {
   readonly code: number | null;
 }
 
-function runFfmpeg(args: readonly string[], onStdout?: (chunk: Buffer) => void): Promise<RunResult> {
+/**
+ * Demuxers ffmpeg may use by default: containers and elementary streams of video files. Playlist and
+ * reference formats (`hls`, `dash`, `concat`, `image2`, …) are left out because they open other files
+ * named inside the file; ffmpeg applies the list to every nested open as well.
+ */
+export const DEFAULT_VIDEO_FORMATS: readonly string[] = [
+  'mov',
+  'matroska',
+  'avi',
+  'flv',
+  'mpeg',
+  'mpegts',
+  'mpegvideo',
+  'asf',
+  'ogg',
+  'nut',
+  'mxf',
+  'dv',
+  'rm',
+  'ivf',
+  'h264',
+  'hevc',
+  'm4v',
+  'mjpeg',
+  'gif',
+  'yuv4mpegpipe',
+];
+
+/** Default time limit of one ffmpeg run: 60 s plus 2 s per MiB of the input file. */
+export function defaultVideoTimeoutMs(fileBytes: number): number {
+  return 60_000 + Math.ceil(fileBytes / 1_048_576) * 2_000;
+}
+
+/** A checked input: the regular file's absolute path and size. */
+interface VideoInput {
+  readonly file: string;
+  readonly path: string;
+  readonly bytes: number;
+}
+
+/**
+ * Input options that keep ffmpeg on this one file: only the `file` protocol (no network, pipes,
+ * `concat:` or `subfile:` URLs), only the allowed demuxers, and the path given with an explicit
+ * `file:` prefix so that a name such as `data:…` is not read as a URL.
+ */
+function inputArgs(input: VideoInput, options: VideoDecodeOptions): string[] {
+  const formats = options.allowedFormats ?? DEFAULT_VIDEO_FORMATS;
+  if (formats.length === 0 || formats.some((f) => !/^[a-z0-9_]+$/.test(f))) {
+    throw new RangeError(
+      `video decoding: options.allowedFormats must be non-empty ffmpeg demuxer names, got ${JSON.stringify(formats)}`,
+    );
+  }
+  return ['-protocol_whitelist', 'file', '-format_whitelist', formats.join(','), '-i', `file:${input.path}`];
+}
+
+function runFfmpeg(
+  input: VideoInput,
+  options: VideoDecodeOptions,
+  args: readonly string[],
+  onStdout?: (chunk: Buffer) => void,
+): Promise<RunResult> {
   const { path } = resolveFfmpeg();
+  const timeoutMs = options.timeoutMs ?? defaultVideoTimeoutMs(input.bytes);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (onStdout === undefined ? out.push(chunk) : onStdout(chunk)));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code }),
-    );
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        const limit = options.timeoutMs === undefined ? 'the default limit' : 'options.timeoutMs';
+        reject(
+          new DatasetInputError(
+            input.file,
+            `ffmpeg did not finish within ${timeoutMs} ms (${limit}); it was stopped`,
+          ),
+        );
+        return;
+      }
+      resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code });
+    });
   });
+}
+
+/** The reason ffmpeg gave up, with a plain explanation when a demuxer was refused. */
+function decodeFailure(input: VideoInput, stderr: string): DatasetInputError {
+  if (stderr.includes('Format not on whitelist')) {
+    const demuxer = /\[([a-z0-9_,]+) @ (?:0x)?[0-9a-f]+\] Format not on whitelist/.exec(stderr)?.[1];
+    return new DatasetInputError(
+      input.file,
+      `ffmpeg detected the demuxer '${demuxer ?? 'unknown'}', which is not an allowed video format (options.allowedFormats); playlist and reference formats such as hls or concat are refused because they read other files`,
+    );
+  }
+  if (/Protocol '[^']*' not on whitelist/.test(stderr)) {
+    return new DatasetInputError(
+      input.file,
+      `the file asks ffmpeg to open another URL (only the file itself may be read): ${lastLines(stderr)}`,
+    );
+  }
+  return new DatasetInputError(input.file, `ffmpeg cannot decode the video: ${lastLines(stderr)}`);
 }
 
 /** What {@link probeVideo} found. */
@@ -113,10 +211,38 @@ export interface VideoInfo {
 export interface VideoDecodeOptions {
   /** Resample to this many frames per second (ffmpeg `fps` filter). Default: every decoded frame. */
   readonly fps?: number;
+  /**
+   * Time limit of each ffmpeg run in milliseconds; a run past it is killed and is an error naming the
+   * file and the limit. Default {@link defaultVideoTimeoutMs}: 60 s plus 2 s per MiB of the file.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * ffmpeg demuxers the file may be read with (default {@link DEFAULT_VIDEO_FORMATS}). Another format,
+   * for example an HLS playlist or a concat list saved as `clip.mp4`, is an error naming the file, so a
+   * video file never makes ffmpeg open other files.
+   */
+  readonly allowedFormats?: readonly string[];
 }
 
-function checkFile(file: string): void {
+/** Checks that `file` is a regular file (not a FIFO, device or folder, which could block ffmpeg). */
+function checkFile(file: string, options: VideoDecodeOptions): VideoInput {
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
+    throw new RangeError(`video decoding: options.timeoutMs must be > 0, got ${options.timeoutMs}`);
   if (!existsSync(file)) throw new DatasetInputError(file, 'video file not found');
+  const stat = statSync(file);
+  if (!stat.isFile()) {
+    const kind = stat.isFIFO()
+      ? 'a FIFO'
+      : stat.isDirectory()
+        ? 'a folder'
+        : stat.isCharacterDevice() || stat.isBlockDevice()
+          ? 'a device'
+          : stat.isSocket()
+            ? 'a socket'
+            : 'not a file';
+    throw new DatasetInputError(file, `not a regular file (${kind}); a video must be a regular file`);
+  }
+  return { file, path: resolve(file), bytes: stat.size };
 }
 
 function filters(options: VideoDecodeOptions, size?: readonly [number, number]): string[] {
@@ -137,12 +263,11 @@ function filters(options: VideoDecodeOptions, size?: readonly [number, number]):
  * @throws DatasetInputError naming the file when it is missing, has no video stream, or fails to decode.
  */
 export async function probeVideo(file: string, options: VideoDecodeOptions = {}): Promise<VideoInfo> {
-  checkFile(file);
-  const result = await runFfmpeg([
+  const input = checkFile(file, options);
+  const result = await runFfmpeg(input, options, [
     '-hide_banner',
     '-nostdin',
-    '-i',
-    file,
+    ...inputArgs(input, options),
     '-map',
     '0:v:0',
     '-an',
@@ -154,8 +279,7 @@ export async function probeVideo(file: string, options: VideoDecodeOptions = {})
     'null',
     '-',
   ]);
-  if (result.code !== 0)
-    throw new DatasetInputError(file, `ffmpeg cannot decode the video: ${lastLines(result.stderr)}`);
+  if (result.code !== 0) throw decodeFailure(input, result.stderr);
   const stream = /Stream #\d+:\d+[^\n]*?: Video: [^\n]*?, (\d{1,5})x(\d{1,5})[^\n]*/.exec(result.stderr);
   if (stream === null) throw new DatasetInputError(file, 'no video stream found by ffmpeg');
   const fpsMatch = /(\d+(?:\.\d+)?) fps/.exec(stream[0]) ?? /(\d+(?:\.\d+)?) tbr/.exec(stream[0]);
@@ -198,13 +322,17 @@ export interface DecodeVideoOptions extends VideoDecodeOptions {
  *   video does not have (a missing frame).
  */
 export async function decodeVideo(file: string, options: DecodeVideoOptions = {}): Promise<DecodedVideo> {
-  checkFile(file);
+  const input = checkFile(file, options);
   if (options.size !== undefined) checkSize(options.size, 'decodeVideo: options.size');
   // the native size is needed only when no output size is given
   const info =
     options.size !== undefined || options.info !== undefined
       ? options.info
-      : await probeVideo(file, options.fps === undefined ? {} : { fps: options.fps });
+      : await probeVideo(file, {
+          ...(options.fps === undefined ? {} : { fps: options.fps }),
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          ...(options.allowedFormats === undefined ? {} : { allowedFormats: options.allowedFormats }),
+        });
   const [height, width] = options.size ?? [(info as VideoInfo).height, (info as VideoInfo).width];
   const frameBytes = width * height * 3;
   const wanted = options.frameIndices;
@@ -236,7 +364,8 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
       }
     }
   };
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn'];
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...inputArgs(input, options), '-map', '0:v:0'];
+  args.push('-an', '-sn');
   // passthrough: one output frame per decoded frame (the rawvideo muxer would otherwise duplicate frames of variable-rate files)
   args.push(
     ...filters(options, [height, width]),
@@ -248,9 +377,8 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
     'rgb24',
     'pipe:1',
   );
-  const result = await runFfmpeg(args, onStdout);
-  if (result.code !== 0)
-    throw new DatasetInputError(file, `ffmpeg cannot decode the video: ${lastLines(result.stderr)}`);
+  const result = await runFfmpeg(input, options, args, onStdout);
+  if (result.code !== 0) throw decodeFailure(input, result.stderr);
   if (filled !== 0) {
     throw new DatasetInputError(
       file,
