@@ -57,6 +57,14 @@ function listConfigs(dir: string): string[] {
   return out.sort();
 }
 
+/** Options of `dfer train`. */
+interface TrainCliOptions {
+  set: string[];
+  out?: string;
+  resume: boolean;
+  configRoot?: string;
+}
+
 export function buildCli(): Command {
   const program = new Command('dfer').description('Train, evaluate and export DFER models (@dfer/trainer)');
   program
@@ -74,8 +82,13 @@ export function buildCli(): Command {
       'output folder (logs, checkpoints, results.json); default config.output.dir or runs/<name>',
     )
     .option('--resume', 'continue from the latest checkpoint in the output folder', false)
-    .action(async (file: string, opts: { set: string[]; out?: string; resume: boolean }) => {
-      const config = applyOverrides(loadConfigFile(file), opts.set);
+    .option(
+      '--config-root <dir>',
+      'folder every "_base" must lie inside (default: the config file\'s folder)',
+    )
+    .action(async (file: string, opts: TrainCliOptions) => {
+      const root = opts.configRoot === undefined ? {} : { root: opts.configRoot };
+      const config = applyOverrides(loadConfigFile(file, root), opts.set);
       const outputDir =
         opts.out ?? (config.output as { dir?: string } | undefined)?.dir ?? join('runs', String(config.name));
       const progress = progressReporter();

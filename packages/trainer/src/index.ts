@@ -69,7 +69,13 @@ export {
   type Checkpoint,
   type CheckpointableModel,
 } from './checkpoint/checkpoint';
-export { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
+export {
+  loadConfigFile,
+  SHIPPED_CONFIG_DIR,
+  CONFIG_FILE_MAX_BYTES,
+  CONFIG_FILE_MAX_DEPTH,
+  type LoadConfigFileOptions,
+} from './config/config-file';
 export { formatSummaryTable } from './experiment/summary-table';
 export { createExperimentModel, defaultSampler, type StepInfo } from './experiment/run-experiment';
 export {

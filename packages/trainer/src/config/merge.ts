@@ -8,7 +8,12 @@
  *
  * `applyOverrides(config, ['optim.lr=1e-3', 'model.preset=tiny'])`: each `path=value` sets one field; the
  * value is parsed as JSON when it parses (numbers, booleans, null, arrays, objects), else taken as a string.
+ * The path segments `__proto__`, `constructor` and `prototype` are refused (they would reach
+ * `Object.prototype`), and so is a `__proto__` key in merged configs.
  */
+
+/** Path segments an override may not name (see the module documentation). */
+const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 type Plain = Record<string, unknown>;
 
@@ -23,6 +28,8 @@ function isPlainObject(value: unknown): value is Plain {
 export function mergeConfigs<T extends Plain>(base: T, child: Plain): T {
   const out: Plain = { ...base };
   for (const [key, value] of Object.entries(child)) {
+    // JSON.parse makes "__proto__" an own key; assigning it would replace the merged object's prototype
+    if (key === '__proto__') throw new Error('config: the key "__proto__" is not allowed');
     const prev = out[key];
     if (isPlainObject(prev) && isPlainObject(value)) {
       const typeChanged = 'type' in value && 'type' in prev && value.type !== prev.type;
@@ -41,6 +48,12 @@ export function parseOverride(text: string): { path: string[]; value: unknown } 
     throw new Error(`override "${text}": expected the form path.to.field=value (e.g. optim.lr=1e-3)`);
   const path = text.slice(0, eq).split('.');
   if (path.some((p) => p.length === 0)) throw new Error(`override "${text}": empty path segment`);
+  const forbidden = path.find((p) => FORBIDDEN_SEGMENTS.has(p));
+  if (forbidden !== undefined) {
+    throw new Error(
+      `override "${text}": the path segment ${JSON.stringify(forbidden)} is not allowed (it would reach Object.prototype)`,
+    );
+  }
   const rawValue = text.slice(eq + 1);
   let value: unknown = rawValue;
   try {
@@ -58,7 +71,7 @@ export function applyOverrides<T extends Plain>(config: T, overrides: readonly s
     const { path, value } = parseOverride(text);
     let node: Plain = out;
     for (const [i, key] of path.slice(0, -1).entries()) {
-      const next = node[key];
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (next === undefined) node[key] = {};
       else if (!isPlainObject(next)) {
         throw new Error(`override "${text}": ${path.slice(0, i + 1).join('.')} is not an object`);
