@@ -27,6 +27,7 @@ export {
   writeSafetensors,
   SafetensorsError,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_HEADER_DEPTH,
 } from './tensor-files/safetensors';
 export type {
   SafetensorsArray,

@@ -59,6 +59,9 @@ const DTYPES: Record<
 /** Largest accepted header, as in the reference implementation (100 MB). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
+/** Deepest nesting of objects and arrays accepted in a header (a valid header nests 3 levels). */
+export const SAFETENSORS_MAX_HEADER_DEPTH = 64;
+
 /** Error for a malformed safetensors file; the message names the file and the field. */
 export class SafetensorsError extends Error {
   override readonly name = 'SafetensorsError';
@@ -68,13 +71,58 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+interface ScanFrame {
+  readonly object: boolean;
+  readonly path: readonly string[];
+  readonly keys: Set<string>;
+  expectKey: boolean;
+  lastKey: string;
+}
+
+/**
+ * Walks the text of a header that JSON.parse accepted, without recursion, and returns why it is
+ * refused: objects/arrays nested deeper than `maxDepth`, or a key repeated in one object (JSON.parse
+ * would silently keep the last one). Keys are compared after unescaping.
+ */
+function scanHeader(text: string, maxDepth: number): string | undefined {
+  const stack: ScanFrame[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === 34) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      if (top?.object === true && top.expectKey) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (top.keys.has(key)) {
+          const where =
+            top.path.length === 0
+              ? 'at the top level'
+              : `in ${top.path.map((k) => JSON.stringify(k)).join('.')}`;
+          return `header has the key ${JSON.stringify(key)} twice (${where})`;
+        }
+        top.keys.add(key);
+        top.lastKey = key;
+        top.expectKey = false;
+      }
+    } else if (c === 123 || c === 91) {
+      if (stack.length >= maxDepth) return `header nests deeper than ${maxDepth} levels`;
+      const path = top === undefined ? [] : [...top.path, top.object ? top.lastKey : '[]'];
+      stack.push({ object: c === 123, path, keys: new Set(), expectKey: c === 123, lastKey: '' });
+    } else if (c === 125 || c === 93) stack.pop();
+    else if (c === 44 && top?.object === true) top.expectKey = true;
+  }
+  return undefined;
+}
+
 /**
  * Parses and validates a safetensors file. Throws {@link SafetensorsError} (message prefixed by
  * `label`) when: the file is shorter than 8 bytes; the header length exceeds the file or 100 MB; the
  * header is not UTF-8 JSON of an object; `__metadata__` is not a string→string object; a tensor entry
  * has unknown keys, an unknown dtype, a shape that is not a list of non-negative integers, or
  * `data_offsets` that are not `[begin, end]` integers inside the buffer; `end − begin ≠ shape product ×
- * dtype size`; two tensors overlap; or bytes of the buffer belong to no tensor.
+ * dtype size`; two tensors overlap; bytes of the buffer belong to no tensor; a key appears twice in
+ * one object of the header; or the header nests deeper than {@link SAFETENSORS_MAX_HEADER_DEPTH}.
  */
 export function readSafetensors(bytes: Uint8Array, label = 'safetensors'): SafetensorsContent {
   const fail = (message: string): never => {
@@ -104,6 +152,8 @@ export function readSafetensors(bytes: Uint8Array, label = 'safetensors'): Safet
     return fail(`header is not valid JSON (${(error as Error).message})`);
   }
   if (!isPlainObject(header)) return fail('header is not a JSON object');
+  const refused = scanHeader(headerText, SAFETENSORS_MAX_HEADER_DEPTH);
+  if (refused !== undefined) fail(refused);
   const bufferLength = bytes.length - 8 - n;
   const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const rawMetadata = header.__metadata__;
