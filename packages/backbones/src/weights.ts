@@ -34,6 +34,28 @@ export interface LoadWeightsOptions {
    * in `missingKeys` and the file's ignored names in `unexpectedKeys`.
    */
   exclude?: readonly string[];
+  /**
+   * Load float tensors holding NaN or ±Infinity (default `false`: such a tensor is an error naming it and
+   * the first bad value, since non-finite weights make every output NaN).
+   */
+  allowNonFinite?: boolean;
+}
+
+/** Throws when a float tensor holds NaN or ±Infinity (see {@link LoadWeightsOptions.allowNonFinite}). */
+function checkFinite(name: string, values: Float32Array, source: string): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i] as number)) {
+      count++;
+      if (first < 0) first = i;
+    }
+  }
+  if (count > 0) {
+    throw new Error(
+      `${source}: tensor '${name}' holds ${count} non-finite value${count === 1 ? '' : 's'} (first: ${values[first]} at index ${first}); pass allowNonFinite: true to load it anyway`,
+    );
+  }
 }
 
 /** The file's tensors with `prefix` removed from the names that start with it. */
@@ -125,7 +147,10 @@ function toTfjsValues(
 /**
  * Assigns the tensors of a parsed safetensors file to `model` by name. Names and shapes are checked
  * first (one error lists every missing, unexpected and mis-shaped tensor, naming `source`), so a rejected
- * file leaves the model unchanged and allocates nothing.
+ * file leaves the model unchanged and allocates nothing. Then each tensor's values: NaN or ±Infinity in
+ * a float tensor (unless `options.allowNonFinite`) and an integer tensor (I64, I32, …) for a float
+ * variable are errors naming the tensor; the model is unchanged then too. Integer tensors stay allowed
+ * for integer variables such as BatchNorm's `num_batches_tracked`.
  */
 export function loadWeightsFromContent(
   model: AnyModule,
@@ -156,6 +181,15 @@ export function loadWeightsFromContent(
       const entry = entries.get(name);
       if (entry === undefined) continue;
       const { values, dtype } = toTfjsValues(name, t, source);
+      if (dtype === 'int32' && entry.variable.dtype !== 'int32') {
+        // e.g. a float tensor whose header dtype was edited to I32: its bit patterns would load as values
+        throw new Error(
+          `${source}: tensor '${name}' has the integer dtype ${t.dtype} but the model's '${name}' is ${entry.variable.dtype}; a float tensor (F32, F64, F16, BF16) is expected`,
+        );
+      }
+      if (dtype === 'float32' && options.allowNonFinite !== true) {
+        checkFinite(name, values as Float32Array, source);
+      }
       const perm = layout === 'pytorch' ? entry.torchToTfjs : undefined;
       dict[name] =
         perm === undefined
