@@ -4,7 +4,7 @@
  * clip dirs that climb out of the dataset root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeVideo, probeVideo, readSplitList, resolveFfmpeg } from '@dfer/datasets';
@@ -14,6 +14,7 @@ const outside = join(tmp, 'outside');
 const given = join(tmp, 'given');
 mkdirSync(outside);
 mkdirSync(given);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A 5-frame 32×24 test pattern made with the bundled ffmpeg. */
 function makeVideo(file: string, format: 'mp4' | 'mpegts'): string {
