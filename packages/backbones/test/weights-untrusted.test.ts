@@ -1,5 +1,5 @@
 /**
- * Garbage weights are refused (issue 21): NaN / ±Inf in float tensors unless `allowNonFinite`, and
+ * Garbage weights are refused: NaN / ±Inf in float tensors unless `allowNonFinite`, and
  * integer-typed tensors (e.g. an F32 tensor whose header dtype was edited to I32) for float variables.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,5 +1,5 @@
 /**
- * Malformed safetensors headers that JSON.parse would accept (issue 21): duplicate keys (the last would
+ * Malformed safetensors headers that JSON.parse would accept: duplicate keys (the last would
  * silently win) and deep nesting (a stack overflow without a file name).
  */
 import { readSafetensors, SafetensorsError } from '@dfer/runtime';

@@ -1,5 +1,5 @@
 /**
- * Untrusted config files (issue 21): `_base` stays inside the config's folder or the shipped configs,
+ * Untrusted config files: `_base` stays inside the config's folder or the shipped configs,
  * non-regular and oversized files are refused before reading, file content is never echoed, deep
  * nesting is an error naming the file, and overrides cannot reach `Object.prototype`.
  */

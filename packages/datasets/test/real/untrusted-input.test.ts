@@ -1,5 +1,5 @@
 /**
- * Untrusted files stay inside their roots and never hang (issue 21): playlists disguised as videos,
+ * Untrusted files stay inside their roots and never hang: playlists disguised as videos,
  * FIFOs and other non-regular files given to ffmpeg, ffmpeg runs past their time limit, and split-list
  * clip dirs that climb out of the dataset root.
  */
