@@ -7,9 +7,9 @@
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
 import { applyOverrides } from './config/merge';
@@ -65,8 +65,25 @@ interface TrainCliOptions {
   configRoot?: string;
 }
 
+/** The version of `@dfer/trainer` (its package.json, next to `src/` and `dist/`). */
+function trainerVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** `--weights best|latest`: anything else is refused with the choices. */
+function weightsOption(): Option {
+  return new Option('--weights <which>', 'best (selected) or latest')
+    .choices(['best', 'latest'])
+    .default('best');
+}
+
+/** The `dfer` command line (exported for tests): train, eval, export-onnx, configs; `--version`. */
 export function buildCli(): Command {
-  const program = new Command('dfer').description('Train, evaluate and export DFER models (@dfer/trainer)');
+  const program = new Command('dfer')
+    .description('Train, evaluate and export DFER models (@dfer/trainer)')
+    .version(trainerVersion(), '-V, --version')
+    .showSuggestionAfterError();
   program
     .command('train')
     .description('run the experiment of a config file (JSON, may inherit with "_base")')
@@ -109,7 +126,7 @@ export function buildCli(): Command {
     .command('eval')
     .description('score the saved weights of a fold folder (runs/<name>/fold-1) on its test split')
     .argument('<fold-dir>', 'a fold folder written by `dfer train`')
-    .option('--weights <which>', 'best (selected) or latest', 'best')
+    .addOption(weightsOption())
     .action(async (dir: string, opts: { weights: 'best' | 'latest' }) => {
       const { report } = await evaluateRun(dir, { weights: opts.weights });
       console.log(
@@ -126,7 +143,7 @@ export function buildCli(): Command {
     .description('export the saved weights of a fold folder to an ONNX file (through @dfer/runtime)')
     .argument('<fold-dir>', 'a fold folder written by `dfer train`')
     .requiredOption('--out <file>', 'the .onnx file to write')
-    .option('--weights <which>', 'best (selected) or latest', 'best')
+    .addOption(weightsOption())
     .action(async (dir: string, opts: { out: string; weights: 'best' | 'latest' }) => {
       const exported = await exportRunToOnnx(dir, { path: opts.out, weights: opts.weights });
       console.log(
