@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { NO_NUISANCE } from '@dfer/datasets';
 import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src';
 
 /**
@@ -38,19 +39,6 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  *   (an epoch went from 4.0 s to 2.1 s); before, 13 epochs filled the minute and gave 52.9–57.9 %.
  */
 
-const CLEAN_NUISANCE = {
-  maxYawDeg: 0,
-  maxPitchDeg: 0,
-  maxRollDeg: 0,
-  scaleJitter: 0,
-  shiftJitter: 0,
-  brightness: 0,
-  contrast: 0,
-  light: 0,
-  blurSigma: 0,
-  noiseStd: 0,
-};
-
 function cleanTaskConfig(options: {
   model: string;
   labels: readonly string[];
@@ -77,7 +65,7 @@ function cleanTaskConfig(options: {
       speechRate: 0,
       occlusionRate: 0,
       blinkRate: 0,
-      nuisance: CLEAN_NUISANCE,
+      nuisance: NO_NUISANCE,
     },
     model: { type: options.model, preset: 'tiny', initialization: options.initialization ?? 'random' },
     loss: { type: 'cross_entropy' },

@@ -86,6 +86,16 @@ export async function runBenchCell(job: BenchCellJob, options: RunBenchCellOptio
   const versions = options.versions ?? collectVersions();
   const startedAt = new Date();
   const t0 = performance.now();
+  /** The record fields every experiment shares. */
+  const cellFields = {
+    id: cell.id,
+    profile: profile.name,
+    dataset: cell.dataset,
+    model: cell.model,
+    preset: cell.preset,
+    method: cell.method,
+    seed: cell.seed,
+  };
   if (cell.experiment === 'au_detection') {
     const runAu =
       options.runAuDetection ??
@@ -98,13 +108,7 @@ export async function runBenchCell(job: BenchCellJob, options: RunBenchCellOptio
     return createAuDetectionRunRecord(
       result,
       {
-        id: cell.id,
-        profile: profile.name,
-        dataset: cell.dataset,
-        model: cell.model,
-        preset: cell.preset,
-        method: cell.method,
-        seed: cell.seed,
+        ...cellFields,
         arm: cell.arm,
         engine,
         startedAt,
@@ -120,13 +124,7 @@ export async function runBenchCell(job: BenchCellJob, options: RunBenchCellOptio
   return createRunRecord(
     result,
     {
-      id: cell.id,
-      profile: profile.name,
-      dataset: cell.dataset,
-      model: cell.model,
-      preset: cell.preset,
-      method: cell.method,
-      seed: cell.seed,
+      ...cellFields,
       experiment: cell.experiment,
       startedAt,
       durationSeconds: (performance.now() - t0) / 1000,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { NO_NUISANCE } from '@dfer/datasets';
 import { runExperiment, type ExperimentConfigInput, type ExperimentResult } from '@dfer/trainer';
 
 /**
@@ -87,26 +88,10 @@ const PRETRAIN_TRAINING: Readonly<
  * bench's face framing. From scratch the tiny models do not leave ln 7 within 15 epochs on the bench's
  * in-the-wild-like data (measured for M3DFEL and MAE-DFER); on these lab-like clips they do.
  */
-export const PRETRAIN_NUISANCE = {
-  faceScale: BENCH_FACE_SCALE,
-  maxYawDeg: 0,
-  maxPitchDeg: 0,
-  maxRollDeg: 0,
-  scaleJitter: 0,
-  shiftJitter: 0,
-  brightness: 0,
-  contrast: 0,
-  light: 0,
-  blurSigma: 0,
-  noiseStd: 0,
-} as const;
+export const PRETRAIN_NUISANCE = { ...NO_NUISANCE, faceScale: BENCH_FACE_SCALE } as const;
 
-/**
- * The data of the pre-training's lab stage: 672 class-balanced clips of 168 identities (data seed {@link PRETRAIN_DATA_SEED}),
- * 16 frames at 64 × 64, "lab-controlled": no hard, distractor, speech or occluded clips and no pose or photometric
- * nuisances ({@link PRETRAIN_NUISANCE}); blinks stay. Fold 1 of 8 (21 identities) is held out.
- */
-export const PRETRAIN_LAB_DATA = {
+/** The clips both pre-training stages use (the stages differ in conditions only). */
+const PRETRAIN_CLIPS = {
   type: 'synthetic_dfer',
   seed: PRETRAIN_DATA_SEED,
   numClips: 672,
@@ -117,6 +102,15 @@ export const PRETRAIN_LAB_DATA = {
   classProportions: [1, 1, 1, 1, 1, 1, 1],
   memoryCacheMiB: 512,
   testFolds: 8,
+} as const;
+
+/**
+ * The data of the pre-training's lab stage: 672 class-balanced clips of 168 identities (data seed {@link PRETRAIN_DATA_SEED}),
+ * 16 frames at 64 × 64, "lab-controlled": no hard, distractor, speech or occluded clips and no pose or photometric
+ * nuisances ({@link PRETRAIN_NUISANCE}); blinks stay. Fold 1 of 8 (21 identities) is held out.
+ */
+export const PRETRAIN_LAB_DATA = {
+  ...PRETRAIN_CLIPS,
   hardRate: 0,
   distractorRate: 0,
   speechRate: 0,
@@ -130,19 +124,7 @@ export const PRETRAIN_LAB_DATA = {
  * occluded clips, like the bench data. A model fine-tuned from the lab stage alone stays near chance on the
  * bench data within a cell's epochs (`results/pilot/`).
  */
-export const PRETRAIN_WILD_DATA = {
-  type: 'synthetic_dfer',
-  seed: PRETRAIN_DATA_SEED,
-  numClips: 672,
-  numIdentities: 168,
-  size: [64, 64],
-  numFrames: [16, 16],
-  labels: 'dfew',
-  classProportions: [1, 1, 1, 1, 1, 1, 1],
-  memoryCacheMiB: 512,
-  testFolds: 8,
-  nuisance: { faceScale: BENCH_FACE_SCALE },
-} as const;
+export const PRETRAIN_WILD_DATA = { ...PRETRAIN_CLIPS, nuisance: { faceScale: BENCH_FACE_SCALE } } as const;
 
 /** Folder of the shipped files (`apps/bench/pretrained`, from `src/matrix` and `dist/matrix` alike). */
 export function pretrainedDir(): string {

@@ -92,6 +92,24 @@ export const DEFAULT_NUISANCE: Required<SyntheticNuisanceConfig> = {
   faceScale: 1,
 };
 
+/**
+ * No nuisance: frontal, centred faces of the default size without photometric jitter, blur or sensor noise
+ * (every range 0, `faceScale` 1). Spread it and override what you need, e.g. `{ ...NO_NUISANCE, faceScale: 1.4 }`.
+ */
+export const NO_NUISANCE: Required<SyntheticNuisanceConfig> = {
+  maxYawDeg: 0,
+  maxPitchDeg: 0,
+  maxRollDeg: 0,
+  scaleJitter: 0,
+  shiftJitter: 0,
+  brightness: 0,
+  contrast: 0,
+  light: 0,
+  blurSigma: 0,
+  noiseStd: 0,
+  faceScale: 1,
+};
+
 /** A blink: AU45 rises to 5 and back over `duration` frames starting at `start`. */
 export interface Blink {
   readonly start: number;

@@ -35,6 +35,7 @@ export {
 } from './expression-profile';
 export {
   DEFAULT_NUISANCE,
+  NO_NUISANCE,
   segmentActivation,
   type ClipDifficulty,
   type SyntheticNuisanceConfig,

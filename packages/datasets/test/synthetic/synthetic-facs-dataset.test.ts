@@ -6,6 +6,7 @@ import {
   allocateClassCounts,
   createSyntheticFacsDataset,
   DFEW_CLASS_COUNTS,
+  NO_NUISANCE,
   type SyntheticFacsClipMeta,
 } from '@dfer/datasets';
 
@@ -192,18 +193,7 @@ describe('framing', () => {
     size: [64, 64] as const,
     numFrames: [16, 16] as const,
     occlusionRate: 0,
-    nuisance: {
-      maxYawDeg: 0,
-      maxPitchDeg: 0,
-      maxRollDeg: 0,
-      scaleJitter: 0,
-      shiftJitter: 0,
-      brightness: 0,
-      contrast: 0,
-      light: 0,
-      blurSigma: 0,
-      noiseStd: 0,
-    },
+    nuisance: NO_NUISANCE,
   };
   /** Pixels within 0.05 (RGB, max norm) of the median colour of the frame's central 8×8 patch: the skin. */
   function skinPixels(frames: Float32Array, size: number): number {
