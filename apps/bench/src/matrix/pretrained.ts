@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NO_NUISANCE } from '@dfer/datasets';
-import { runExperiment, type ExperimentConfigInput, type ExperimentResult } from '@dfer/trainer';
+import {
+  atomicWriteFile,
+  runExperiment,
+  type ExperimentConfigInput,
+  type ExperimentResult,
+} from '@dfer/trainer';
 
 /**
  * Tiny backbones pre-trained once on synthetic faces, shipped with the bench (`apps/bench/pretrained/`).
@@ -329,7 +334,7 @@ export async function pretrainBackbones(
       createdAt: new Date().toISOString(),
     };
     const manifest = { ...readManifest(manifestPath), [model]: entry };
-    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    atomicWriteFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     report(`pretrain ${model}: ${join(outDir, file)}`);
     entries.push(entry);
   }

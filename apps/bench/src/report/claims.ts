@@ -8,7 +8,7 @@ import {
   type BenchResults,
   type ClassificationRunRecord,
 } from '../results/schema';
-import { formatNoiseRate, minorityFirstOrder } from './aggregate';
+import { formatNoiseRate, meanAndSampleStd, minorityFirstOrder } from './aggregate';
 import {
   pairBySeed,
   pairedEffect,
@@ -119,7 +119,7 @@ export interface ClaimsReport {
 
 function meanOf(values: readonly (number | null | undefined)[]): number | null {
   const defined = values.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
-  return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : null;
+  return defined.length ? meanAndSampleStd(defined).mean : null;
 }
 
 /** A run's value of a metric: mean over its folds (folds where it is undefined left out); null if never defined. */

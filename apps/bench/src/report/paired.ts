@@ -5,6 +5,8 @@
  * not read from a table.
  */
 
+import { meanAndSampleStd } from './aggregate';
+
 /**
  * Natural log of the gamma function for x > 0: Lanczos' approximation with g = 7 and 9 coefficients
  * (Press et al., Numerical Recipes, 3rd ed., §6.1; relative error below 1e-15 on x > 0), with the reflection
@@ -228,9 +230,8 @@ export function pairedEffect(differences: readonly number[], level = 0.95): Pair
   }
   const n = differences.length;
   if (n === 0) return { n, mean: null, std: null, level, tQuantile: null, interval: null };
-  const mean = differences.reduce((a, b) => a + b, 0) / n;
+  const { mean, std } = meanAndSampleStd(differences);
   if (n === 1) return { n, mean, std: null, level, tQuantile: null, interval: null };
-  const std = Math.sqrt(differences.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1));
   const tQuantile = studentTQuantile(1 - (1 - level) / 2, n - 1);
   const half = (tQuantile * std) / Math.sqrt(n);
   return { n, mean, std, level, tQuantile, interval: { lower: mean - half, upper: mean + half } };

@@ -225,11 +225,18 @@ function describeExperiment(runs: readonly RunRecord[]): ExperimentRunDescriptio
   };
 }
 
+/** Chance UAR: 1 / the number of classes with test clips (`support` summed over folds); null when none has any. */
+function chanceUar(support: readonly number[]): number | null {
+  const present = support.filter((s) => s > 0).length;
+  return present > 0 ? 1 / present : null;
+}
+
 /** "18 of 18 runs (lowest: 31.2 %, quick/…/seed-1; chance 14.3 %)" for expression-recognition runs. */
 export function aboveTwiceChanceText(runs: readonly RunRecord[]): string | null {
-  const scored = runs.filter(isClassificationRun).map((r) => {
-    const present = r.folds[0]!.support.filter((s) => s > 0).length;
-    return { id: r.id, uar: r.summary.uar.mean, chance: 1 / present };
+  const scored = runs.filter(isClassificationRun).flatMap((r) => {
+    const support = r.folds[0]!.support.map((_, c) => r.folds.reduce((n, f) => n + f.support[c]!, 0));
+    const chance = chanceUar(support);
+    return chance === null ? [] : [{ id: r.id, uar: r.summary.uar.mean, chance }];
   });
   if (scored.length === 0) return null;
   const above = scored.filter((r) => r.uar >= 2 * r.chance).length;
@@ -244,8 +251,8 @@ function notEvidenceReason(profile: string, runs: readonly RunRecord[]): string 
   const rows = aggregateRuns({ runs: runs.filter(isClassificationRun) });
   if (rows.length === 0) return null;
   const nearChance = rows.every((r) => {
-    const present = r.support.filter((s) => s > 0).length;
-    return present > 0 && r.uar.mean < 2 / present;
+    const chance = chanceUar(r.support);
+    return chance !== null && r.uar.mean < 2 * chance;
   });
   if (!nearChance) return null;
   return `every expression-recognition cell of profile \`${profile}\` has test UAR below 2 × chance (2 / number of classes with test clips): the models did not learn the task, so its numbers are not evidence for or against any claim.`;
