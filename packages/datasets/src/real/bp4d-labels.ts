@@ -1,6 +1,6 @@
 import { AU_SETS, type AuId } from '@dfer/au-knowledge';
 import { DatasetInputError } from './data-errors';
-import { readNumberedLines } from './text-lines';
+import { readNumberedLines, type TextFileOptions } from './text-lines';
 
 /** Frame-level BP4D AU occurrence labels. */
 export interface Bp4dAuLabels {
@@ -19,10 +19,10 @@ export interface Bp4dAuLabels {
  *
  * @throws DatasetInputError naming the file, line and AU for a wrong value count or a value other than 0/1.
  */
-export function readBp4dAuLabels(file: string): Bp4dAuLabels {
+export function readBp4dAuLabels(file: string, options: TextFileOptions = {}): Bp4dAuLabels {
   const auNames = AU_SETS.bp4d12;
   const width = auNames.length;
-  const lines = readNumberedLines(file);
+  const lines = readNumberedLines(file, options);
   const labels = new Uint8Array(lines.length * width);
   lines.forEach((line, t) => {
     const fields = line.text.trim().split(/\s+/);

@@ -5,7 +5,7 @@ import {
   type BadInputPolicy,
   type SkippedItem,
 } from './data-errors';
-import { parseIntegerField, readNumberedLines, splitCsvLine } from './text-lines';
+import { parseIntegerField, readNumberedLines, splitCsvLine, type TextFileOptions } from './text-lines';
 
 /** One row of a DFEW label CSV. */
 export interface DfewLabelEntry {
@@ -18,7 +18,7 @@ export interface DfewLabelEntry {
 }
 
 /** Per-call options of {@link readDfewLabelCsv}. */
-export interface DfewLabelCsvOptions {
+export interface DfewLabelCsvOptions extends TextFileOptions {
   /** Zero-padding of numeric video names (default 5, DFEW's folder names). */
   readonly idWidth?: number;
   /** `throw` (default) or `skip` bad rows and report them. */
@@ -39,7 +39,8 @@ export interface DfewLabelCsv {
  * converts labels to 0-based `LABEL_SETS.dfew` indices: `label = csvLabel − 1`.
  *
  * @throws DatasetInputError naming the file and line for a missing column, a wrong field count, a
- *   non-numeric video name or a label outside 1–7.
+ *   non-numeric video name, a label outside 1–7, or a clip listed twice (`2522` and `02522` are the same
+ *   clip); and for a file that is not UTF-8 text, not a regular file or larger than `options.maxBytes`.
  */
 export function readDfewLabelCsv(file: string, options: DfewLabelCsvOptions = {}): DfewLabelCsv {
   const idWidth = options.idWidth ?? 5;
@@ -47,7 +48,7 @@ export function readDfewLabelCsv(file: string, options: DfewLabelCsvOptions = {}
     throw new RangeError(`readDfewLabelCsv: options.idWidth must be an integer ≥ 0, got ${idWidth}`);
   const policy = resolveBadInputPolicy(options.onError, 'readDfewLabelCsv: options.onError');
   const labelNames = LABEL_SETS.dfew;
-  const lines = readNumberedLines(file);
+  const lines = readNumberedLines(file, options);
   const header = lines[0];
   if (header === undefined)
     throw new DatasetInputError(file, 'the file is empty; expected a header "video_name,label"');
@@ -63,6 +64,7 @@ export function readDfewLabelCsv(file: string, options: DfewLabelCsvOptions = {}
   }
   const entries: DfewLabelEntry[] = [];
   const skipped: SkippedItem[] = [];
+  const seen = new Map<string, number>();
   for (const line of lines.slice(1)) {
     try {
       const fields = splitCsvLine(file, line);
@@ -79,7 +81,20 @@ export function readDfewLabelCsv(file: string, options: DfewLabelCsvOptions = {}
         });
       const label =
         parseIntegerField(file, line.line, 'label', fields[labelCol] as string, 1, labelNames.length) - 1;
-      entries.push({ id: name.padStart(idWidth, '0'), label, line: line.line });
+      const id = name.padStart(idWidth, '0');
+      const previous = seen.get(id);
+      if (previous !== undefined) {
+        throw new DatasetInputError(
+          file,
+          `clip ${id} (written ${JSON.stringify(name)}) already listed on line ${previous}`,
+          {
+            line: line.line,
+            field: 'video_name',
+          },
+        );
+      }
+      seen.set(id, line.line);
+      entries.push({ id, label, line: line.line });
     } catch (error) {
       if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;
       skipped.push({ file, line: line.line, reason: error.message });

@@ -1,4 +1,6 @@
 export { DatasetInputError, type BadInputPolicy, type SkippedItem } from './data-errors';
+export { isPathInside } from './path-inside';
+export { TEXT_FILE_MAX_BYTES, type TextFileOptions } from './text-lines';
 export {
   readSplitList,
   countLabels,

@@ -5,7 +5,7 @@ import {
   type BadInputPolicy,
   type SkippedItem,
 } from './data-errors';
-import { parseNumberField, readNumberedLines, splitCsvLine } from './text-lines';
+import { parseNumberField, readNumberedLines, splitCsvLine, type TextFileOptions } from './text-lines';
 
 /** Per-frame output of OpenFace FeatureExtraction for one video. */
 export interface OpenFaceTrack {
@@ -37,12 +37,15 @@ export interface OpenFaceTrack {
 }
 
 /** Per-call options of {@link readOpenFaceCsv}. */
-export interface OpenFaceCsvOptions {
+export interface OpenFaceCsvOptions extends TextFileOptions {
   /** `throw` (default) stops at the first bad row; `skip` leaves bad rows out and reports them. */
   readonly onError?: BadInputPolicy;
 }
 
 const REQUIRED = ['frame', 'timestamp', 'confidence', 'success'] as const;
+
+/** Largest AU intensity OpenFace writes (its regressors' outputs are clipped to [0, 5]). */
+const MAX_INTENSITY = 5;
 
 /**
  * Reads an OpenFace FeatureExtraction CSV (older files without `face_id` and with ", " between header
@@ -51,12 +54,16 @@ const REQUIRED = ['frame', 'timestamp', 'confidence', 'success'] as const;
  * `confidence` and `success`.
  *
  * @throws DatasetInputError naming the file, line and column for a missing required column, a row
- *   with the wrong number of fields, a non-numeric value, a presence other than 0/1, or a file
- *   without any AU column.
+ *   with the wrong number of fields, a value that is not a finite decimal number (`0x10`, `1e400`), a
+ *   value outside OpenFace's contract (`frame` not an integer ≥ 1, `face_id` not an integer ≥ 0,
+ *   `timestamp` < 0, `confidence` outside [0, 1], an intensity outside [0, 5], a presence or
+ *   `success` other than 0/1), a frame number that repeats or decreases (per face), or a file without
+ *   any AU column; and for a file that is not UTF-8 text, not a regular file or larger than
+ *   `options.maxBytes`.
  */
 export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}): OpenFaceTrack {
   const policy = resolveBadInputPolicy(options.onError, 'readOpenFaceCsv: options.onError');
-  const lines = readNumberedLines(file);
+  const lines = readNumberedLines(file, options);
   const header = lines[0];
   if (header === undefined)
     throw new DatasetInputError(file, 'the file is empty; expected an OpenFace header line');
@@ -105,6 +112,8 @@ export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}):
   }
   const parsed: ParsedRow[] = [];
   const skipped: SkippedItem[] = [];
+  /** Last frame number read per face, to require increasing frames. */
+  const lastFrame = new Map<number, { frame: number; line: number }>();
   for (const row of lines.slice(1)) {
     try {
       const fields = splitCsvLine(file, row);
@@ -129,15 +138,42 @@ export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}):
         }
         return v;
       };
-      parsed.push({
-        frame: num(col('frame')),
-        faceId: faceCol === undefined ? 0 : num(faceCol),
-        timestamp: num(col('timestamp')),
-        confidence: num(col('confidence')),
+      const ranged = (c: number, min: number, max: number, integer = false): number => {
+        const v = num(c);
+        if (v < min || v > max || (integer && !Number.isInteger(v))) {
+          const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+          throw new DatasetInputError(
+            file,
+            `expected ${integer ? 'an integer' : 'a value'} ${range}, got ${fields[c]}`,
+            {
+              line: row.line,
+              field: columns[c],
+            },
+          );
+        }
+        return v;
+      };
+      const frame = ranged(col('frame'), 1, 2 ** 31 - 1, true);
+      const faceId = faceCol === undefined ? 0 : ranged(faceCol, 0, 2 ** 31 - 1, true);
+      const previous = lastFrame.get(faceId);
+      if (previous !== undefined && frame <= previous.frame) {
+        throw new DatasetInputError(
+          file,
+          `frame ${frame}${faceCol === undefined ? '' : ` of face ${faceId}`} ${frame === previous.frame ? 'repeats' : 'comes after'} frame ${previous.frame} of line ${previous.line}; frames must increase`,
+          { line: row.line, field: 'frame' },
+        );
+      }
+      const values: ParsedRow = {
+        frame,
+        faceId,
+        timestamp: ranged(col('timestamp'), 0, Number.MAX_SAFE_INTEGER),
+        confidence: ranged(col('confidence'), 0, 1),
         success: binary(col('success')),
-        intensities: rCols.map(num),
+        intensities: rCols.map((c) => ranged(c, 0, MAX_INTENSITY)),
         presences: cCols.map(binary),
-      });
+      };
+      lastFrame.set(faceId, { frame, line: row.line });
+      parsed.push(values);
     } catch (error) {
       if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;
       skipped.push({ file, line: row.line, reason: error.message });

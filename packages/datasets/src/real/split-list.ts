@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { resolveLabelList, type LabelList, type LabelSetName } from '@dfer/au-knowledge';
 import {
   DatasetInputError,
@@ -7,7 +7,8 @@ import {
   type BadInputPolicy,
   type SkippedItem,
 } from './data-errors';
-import { readNumberedLines, parseIntegerField } from './text-lines';
+import { isPathInside } from './path-inside';
+import { readNumberedLines, parseIntegerField, type TextFileOptions } from './text-lines';
 
 /** One clip of a split list. */
 export interface SplitEntry {
@@ -46,7 +47,7 @@ export const SPLIT_LIST_FORMATS = {
 export type SplitListFormat = keyof typeof SPLIT_LIST_FORMATS;
 
 /** Per-call options of {@link readSplitList}. */
-export interface SplitListOptions {
+export interface SplitListOptions extends TextFileOptions {
   /** A known layout; sets `labels` and `keepComponents` unless they are given. */
   readonly format?: SplitListFormat;
   /** Label names (or a label-set name of `@dfer/au-knowledge`) indexed by the 0-based label column. */
@@ -70,7 +71,8 @@ export interface SplitListOptions {
  *
  * @throws DatasetInputError naming the file, line and field for a malformed line (wrong number of
  *   fields, non-integer or non-positive frame count, label outside `[0, labels.length − 1]`, a clip dir
- *   outside `options.root`).
+ *   outside `options.root`), and for a file that is not UTF-8 text (invalid bytes, control characters), is not
+ *   a regular file, or is larger than `options.maxBytes`.
  */
 export function readSplitList(file: string, options: SplitListOptions = {}): SplitList {
   const format = options.format === undefined ? undefined : SPLIT_LIST_FORMATS[options.format];
@@ -92,7 +94,7 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
   const entries: SplitEntry[] = [];
   const skipped: SkippedItem[] = [];
   const seen = new Map<string, number>();
-  for (const line of readNumberedLines(file)) {
+  for (const line of readNumberedLines(file, options)) {
     try {
       const fields = line.text.trim().split(/\s+/);
       if (fields.length !== 3) {
@@ -150,11 +152,6 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
   return { file, labelNames, entries, skipped };
 }
 
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
 /** Throws when the clip dir resolves, or links, to a place outside the dataset root. */
 function checkInsideRoot(
   file: string,
@@ -165,7 +162,7 @@ function checkInsideRoot(
   realRoot: string | undefined,
 ): void {
   const where = { line, field: 'clip dir' };
-  if (!isInside(dir, root)) {
+  if (!isPathInside(dir, root)) {
     throw new DatasetInputError(
       file,
       `${JSON.stringify(written)} resolves to ${dir}, outside the dataset root ${root}`,
@@ -174,7 +171,7 @@ function checkInsideRoot(
   }
   if (realRoot === undefined || !existsSync(dir)) return;
   const realDir = realpathSync.native(dir);
-  if (!isInside(realDir, realRoot)) {
+  if (!isPathInside(realDir, realRoot)) {
     throw new DatasetInputError(
       file,
       `${JSON.stringify(written)} resolves to ${dir}, which is a link to ${realDir}, outside the dataset root ${root}`,
