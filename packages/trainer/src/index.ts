@@ -52,9 +52,12 @@ export {
 export {
   buildData,
   listData,
+  listDataOptions,
   registerData,
+  SYNTHETIC_DFER_OPTIONS,
   type DataBuildContext,
   type DataFactory,
+  type DataSourceSpec,
   type ExperimentSplits,
 } from './experiment/data-registry';
 export { datasetSubset } from './experiment/dataset-subset';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listModels } from '@dfer/backbones';
 import { listLosses, listRobustWeightings } from '@dfer/losses';
-import { listData, loadConfigFile, SHIPPED_CONFIG_DIR, validateConfig } from '../src';
+import { listData, listDataOptions, loadConfigFile, SHIPPED_CONFIG_DIR, validateConfig } from '../src';
 
 function shipped(dir: string): string[] {
   return readdirSync(join(SHIPPED_CONFIG_DIR, dir))
@@ -17,6 +17,7 @@ describe('shipped configs', () => {
     model: listModels(),
     loss: listLosses(),
     robust: listRobustWeightings(),
+    dataOptions: listDataOptions(),
   };
   const files = [...shipped('synthetic'), ...shipped('dfew')];
 

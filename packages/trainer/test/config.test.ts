@@ -98,9 +98,9 @@ describe('validateConfig', () => {
       loss: { type: 'nope' },
     });
     expect(issues.map((i) => i.split(':')[0])).toEqual(
-      expect.arrayContaining(['seed', 'optim', 'loss.type']),
+      expect.arrayContaining(['seed', 'optim.lrr', 'loss.type']),
     );
-    expect(issues.find((i) => i.startsWith('optim:'))).toMatch(/lrr/);
+    expect(issues.find((i) => i.startsWith('optim.lrr:'))).toMatch(/did you mean "lr"/);
   });
 
   it('the error message lists the issues and the source', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaKeysAt, unknownKeyMessage } from './suggest';
 
 /**
  * The experiment config: plain data, validated here, then built by `runExperiment`. Components are
@@ -19,7 +20,7 @@ export const engineSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 });
 
-export const modelSchema = z.looseObject({
+export const modelSchema = z.strictObject({
   type: z.string().min(1),
   preset: z.string().min(1).default('tiny'),
   /** Add the AU-DFER auxiliary head (true: the dataset's AU count). */
@@ -179,6 +180,11 @@ export interface ComponentRegistries {
   readonly model?: readonly string[];
   readonly loss?: readonly string[];
   readonly robust?: readonly string[];
+  /**
+   * Option names each data source accepts (besides `type`), by data type: an unknown option of a data node
+   * whose type is listed here is reported (with the closest name). Types not listed are not checked.
+   */
+  readonly dataOptions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -195,7 +201,13 @@ export function validateConfig(
   const issues: ConfigIssue[] = [];
   if (!result.success) {
     for (const issue of result.error.issues) {
-      issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
+      const path = issue.path.map(String).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const known = schemaKeysAt(experimentSchema, input, issue.path) ?? [];
+        for (const key of issue.keys) {
+          issues.push({ path: path === '' ? key : `${path}.${key}`, message: unknownKeyMessage(key, known) });
+        }
+      } else issues.push({ path, message: issue.message });
     }
   }
   const raw = (input ?? {}) as Record<string, unknown>;
@@ -208,6 +220,18 @@ export function validateConfig(
         path: `${key}.type`,
         message: `unknown ${key} type "${node.type}"; registered: ${[...valid].sort().join(', ')}`,
       });
+    }
+  }
+  const data = raw.data as Record<string, unknown> | undefined;
+  const dataKeys = typeof data?.type === 'string' ? registries.dataOptions?.[data.type] : undefined;
+  if (data !== undefined && dataKeys !== undefined) {
+    for (const key of Object.keys(data)) {
+      if (key !== 'type' && !dataKeys.includes(key)) {
+        issues.push({
+          path: `data.${key}`,
+          message: `${unknownKeyMessage(key, dataKeys, 'option')} (data type "${String(data.type)}")`,
+        });
+      }
     }
   }
   if (issues.length > 0 || !result.success) throw new ConfigError(issues, source);

@@ -50,7 +50,7 @@ import {
 import { learningRateAt } from '../optim/schedules';
 import { holdoutSplit } from '../protocols/splits';
 import { datasetSubset } from './dataset-subset';
-import { buildData, listData } from './data-registry';
+import { buildData, listData, listDataOptions } from './data-registry';
 import { summariseReports, type MeanStd } from './summary';
 
 /** Version of the results JSON written by {@link runExperiment}. */
@@ -766,6 +766,7 @@ export async function runExperiment(
     model: listModels(),
     loss: listLosses(),
     robust: listRobustWeightings(),
+    dataOptions: listDataOptions(),
   });
   const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
   const engine: EngineInfo = await initEngine({ backend: config.engine.backend });
