@@ -8,7 +8,8 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { isPathInside } from '@dfer/datasets';
 import { mergeConfigs } from './merge';
 
 /** Folder of the configs shipped with this package (`configs/`). */
@@ -98,11 +99,6 @@ function loadTree(full: string, chain: readonly string[], limits: Limits): Recor
   return mergeConfigs(merged, own);
 }
 
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
 function realOrSelf(path: string): string {
   try {
     return realpathSync.native(path);
@@ -119,10 +115,11 @@ function checkBaseInside(file: string, written: string, target: string, limits: 
       `config file ${file}: _base ${JSON.stringify(written)} resolves to ${resolved}, outside ${allowed}; a _base must lie inside one of them (options.root)`,
     );
   };
-  if (!limits.roots.some((r) => isInside(target, r.path))) refuse(target);
+  if (!limits.roots.some((r) => isPathInside(target, r.path))) refuse(target);
   if (!existsSync(target)) return; // reported as "not found" by the caller
   const real = realpathSync.native(target);
-  if (!limits.roots.some((r) => isInside(real, realOrSelf(r.path)))) refuse(`${target}, a link to ${real}`);
+  if (!limits.roots.some((r) => isPathInside(real, realOrSelf(r.path))))
+    refuse(`${target}, a link to ${real}`);
 }
 
 /** Reads a regular file of at most `maxBytes` bytes without blocking on FIFOs or devices. */
