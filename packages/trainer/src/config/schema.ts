@@ -93,6 +93,14 @@ export const trainSchema = z.strictObject({
   /** Stop after this many optimizer steps in total (for smoke runs); unset: run all epochs. */
   maxSteps: positiveInt.optional(),
   /**
+   * Threads of data-parallel training (default 1): each training batch is split into `workers` shards,
+   * differentiated on as many threads (each its own tfjs-wasm or tfjs-cpu instance and model replica), the
+   * gradients averaged through shared memory and one optimizer update applied. Deterministic for a fixed
+   * value; BatchNorm uses per-shard batch statistics (as PyTorch DDP without SyncBatchNorm). At most the
+   * machine's cores; with the `tensorflow` backend only 1.
+   */
+  workers: positiveInt.default(1),
+  /**
    * Training augmentation (`createTrainTransform` of `@dfer/datasets`): random resized crop with area
    * fraction `scale` and aspect `ratio`, then a horizontal flip with probability `flip`. Defaults: the
    * Former-DFER / M3DFEL pipeline at mild strength (scale [0.8, 1], ratio [3/4, 4/3], flip 0.5).

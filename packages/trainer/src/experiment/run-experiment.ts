@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, listModels, loadWeights as loadModelWeights, type VideoModel } from '@dfer/backbones';
+import {
+  createModel,
+  listModels,
+  loadWeights as loadModelWeights,
+  type CreateModelOptions,
+  type VideoModel,
+} from '@dfer/backbones';
 import {
   createClipLoader,
   createRandomSource,
@@ -19,9 +25,9 @@ import {
   listLosses,
   listRobustWeightings,
   scoreNoisyDetection,
-  type ClipAgreement,
-  type ClipAgreementAnalysis,
   type Loss,
+  type LossConfig,
+  type LossContext,
   type NoisyDetectionScore,
   type RobustWeightingConfig,
 } from '@dfer/losses';
@@ -41,15 +47,12 @@ import { atomicWriteFile } from '../io/atomic-write';
 import { JsonlLog } from '../io/jsonl-log';
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics/classification';
-import {
-  clipGradientsByGlobalNorm,
-  createOptimizer,
-  type NamedVariable,
-  type Optimizer,
-} from '../optim/optimizers';
+import { createOptimizer, type NamedVariable, type Optimizer } from '../optim/optimizers';
 import { learningRateAt } from '../optim/schedules';
+import { createDataParallelTrainer } from '../parallel/data-parallel';
 import { holdoutSplit } from '../protocols/splits';
 import { datasetSubset } from './dataset-subset';
+import { applyStepUpdate, stepGradients, type StepResult, type StepRobust } from './step-gradients';
 import { buildData, listData, listDataOptions } from './data-registry';
 import { summariseReports, type MeanStd } from './summary';
 
@@ -243,13 +246,18 @@ export function createExperimentModel(config: ExperimentConfig, dataset: ClipDat
   if (config.model.auHead && !dataset.auNames) {
     throw new Error(`model.auHead is true but data "${config.data.type}" has no AU labels`);
   }
-  return createModel(config.model.type, {
+  return createModel(config.model.type, experimentModelOptions(config, dataset));
+}
+
+/** The `createModel` options of an experiment's model for a dataset. */
+function experimentModelOptions(config: ExperimentConfig, dataset: ClipDataset): CreateModelOptions {
+  return {
     preset: config.model.preset,
     numClasses: dataset.labelNames.length,
     auHead: config.model.auHead ? dataset.auNames!.length : false,
     seed: config.seed,
     initialization: config.model.initialization,
-  });
+  };
 }
 
 interface FoldContext {
@@ -316,32 +324,8 @@ export async function evaluateModel(
 }
 
 /**
- * Repeat each row of a row-major array `times` times in place order (row r becomes rows r·times … r·times +
- * times − 1): per-video labels, weights or AU targets for the video's K clips.
- */
-function repeatRows<T extends Int32Array | Float32Array>(values: T, rowSize: number, times: number): T {
-  const rows = values.length / rowSize;
-  const out = new (values.constructor as new (n: number) => T)(values.length * times);
-  for (let r = 0; r < rows; r++) {
-    const row = values.subarray(r * rowSize, (r + 1) * rowSize);
-    for (let k = 0; k < times; k++) out.set(row, (r * times + k) * rowSize);
-  }
-  return out;
-}
-
-/** The clip-agreement analysis of one training step (RDFER), for the per-sample outputs. */
-interface StepAgreement {
-  readonly analysis: ClipAgreementAnalysis;
-}
-
-/**
- * One optimizer step. Without `robust`, the configured loss on the batch. With `robust` (RDFER clip
- * agreement), the batch holds K clips per video (`[B, K·F, H, W, C]`, clip-major per video): all B·K clips
- * go through the model, the per-clip softmax gives the agreement analysis (weights and relabels are
- * constants: no gradient flows through them), and the loss is
- *     L = (1 / (B·K)) Σ_b Σ_k v_b · ℓ(z_{b,k}, ỹ_b)
- * with ℓ the configured loss per clip (reduction `none`), v_b the sample weight and ỹ_b the (possibly
- * relabelled) label — the mean divides by the clip count, not by Σ v (as `sampleWeightedCrossEntropyLoss`).
+ * One optimizer step on one thread: {@link stepGradients} on the whole batch, then the update
+ * ({@link applyStepUpdate}).
  */
 function trainStep(
   model: VideoModel,
@@ -351,73 +335,15 @@ function trainStep(
   batch: ClipBatch,
   lr: number,
   clipGradNorm: number | undefined,
-  robust?: { weighting: ClipAgreement; epoch: number },
-): { loss: number; terms: Record<string, number>; agreement?: StepAgreement } {
-  model.train();
-  const B = batch.labels.length;
-  const K = robust ? robust.weighting.clips : 1;
-  const [, TK, H, W, C] = batch.shape;
-  if (robust && batch.layout[0] !== K) {
-    throw new Error(
-      `robust: batch layout ${JSON.stringify(batch.layout)} does not hold ${K} clips per video`,
-    );
+  robust?: StepRobust,
+): StepResult {
+  const g = stepGradients(model, loss, params, batch, robust);
+  try {
+    applyStepUpdate(optimizer, g.grads, lr, clipGradNorm);
+  } finally {
+    tf.dispose(Object.values(g.grads));
   }
-  const x = tf.tensor(batch.frames, [B * K, TK / K, H, W, C]);
-  const A = batch.auTargets ? batch.auTargets.length / B : 0;
-  const auTargets = batch.auTargets
-    ? tf.tensor2d(repeatRows(Float32Array.from(batch.auTargets), A, K), [B * K, A])
-    : undefined;
-  const termTensors: Record<string, tf.Tensor> = {};
-  let agreement: StepAgreement | undefined;
-  const { value, grads } = tf.variableGrads(
-    () => {
-      const out = model.forward(x);
-      let labels: Int32Array = batch.labels;
-      let weights: Float32Array | undefined;
-      if (robust) {
-        const probs = tf.tidy(() => tf.softmax(out.logits).dataSync() as Float32Array);
-        const analysis = robust.weighting.analyse(probs, batch.labels, model.numClasses, {
-          epoch: robust.epoch,
-        });
-        agreement = { analysis };
-        labels = repeatRows(analysis.relabel, 1, K);
-        weights = repeatRows(analysis.weights, 1, K);
-      }
-      const result = loss.compute(
-        {
-          logits: out.logits,
-          labels: tf.tensor1d(labels, 'int32'),
-          ...(out.auLogits ? { auLogits: out.auLogits } : {}),
-          ...(auTargets ? { auTargets } : {}),
-        },
-        weights ? { reduction: 'none' } : {},
-      );
-      const reduce = (t: tf.Tensor): tf.Tensor => (weights ? tf.mean(tf.mul(t, tf.tensor1d(weights))) : t);
-      for (const [name, t] of Object.entries(result.terms)) termTensors[name] = tf.keep(reduce(t));
-      return reduce(result.loss) as tf.Scalar;
-    },
-    params.map((p) => p.variable),
-  );
-  const lossValue = value.dataSync()[0]!;
-  const terms = Object.fromEntries(Object.entries(termTensors).map(([k, t]) => [k, t.dataSync()[0]!]));
-  if (!Number.isFinite(lossValue)) {
-    tf.dispose([x, auTargets, value, termTensors, grads]);
-    throw new Error(`training diverged: loss = ${lossValue} (batch ${batch.ids.slice(0, 4).join(', ')}…)`);
-  }
-  const named: Record<string, tf.Tensor> = {};
-  for (const p of params) {
-    const g = grads[p.variable.name];
-    if (g) named[p.name] = g;
-  }
-  if (clipGradNorm !== undefined) {
-    const clipped = clipGradientsByGlobalNorm(named, clipGradNorm);
-    optimizer.step(clipped.grads, lr);
-    tf.dispose(Object.values(clipped.grads));
-  } else {
-    optimizer.step(named, lr);
-  }
-  tf.dispose([x, auTargets, value, termTensors, grads]);
-  return { loss: lossValue, terms, ...(agreement ? { agreement } : {}) };
+  return { loss: g.loss, terms: g.terms, ...(g.agreement ? { agreement: g.agreement } : {}) };
 }
 
 async function runFold(ctx: FoldContext): Promise<FoldResult> {
@@ -456,12 +382,13 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     const { labels: trainLabels } = recordsOf(train);
     const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);
     const trainAus = config.model.auHead ? await trainingAuTargets(train, sampler) : undefined;
-    const loss = createLoss(config.loss, {
+    const lossContext: LossContext = {
       labels: labelNames,
       ...(auNames ? { aus: auNames } : {}),
       classCounts,
       training: { exprLabels: trainLabels, ...(trainAus ? { auTargets: trainAus } : {}) },
-    });
+    };
+    const loss = createLoss(config.loss, lossContext);
     const params: NamedVariable[] = model
       .namedParameters()
       .filter(([, v]) => v.trainable)
@@ -553,122 +480,153 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         relabelled: boolean;
       }
     >();
-    const trainLoader = createClipLoader({
-      dataset: train,
-      sampler: trainSampler,
-      mode: 'train',
-      batchSize,
-      seed: deriveSeed(config.seed, fold),
-      transform: trainTransform,
-      ...(config.model.auHead ? { clipAuTargets: {} } : {}),
-    });
-    const stepsPerEpoch = Math.ceil(train.length / batchSize);
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
-      const t0 = Date.now();
-      let lossSum = 0;
-      const termSums: Record<string, number> = {};
-      let steps = 0;
-      let lr = 0;
-      for await (const batch of trainLoader.epoch(epoch)) {
+    const parallel =
+      config.train.workers > 1
+        ? await createDataParallelTrainer(
+            model,
+            loss,
+            optimizer,
+            params,
+            {
+              workers: config.train.workers,
+              model: { type: config.model.type, options: experimentModelOptions(config, splits.train) },
+              loss: { config: config.loss as LossConfig, context: lossContext },
+              ...(config.robust ? { robust: config.robust as unknown as RobustWeightingConfig } : {}),
+            },
+            robust,
+          )
+        : undefined;
+    if (parallel) report(`fold ${fold + 1}: data-parallel training on ${parallel.workers} threads`);
+    try {
+      const trainLoader = createClipLoader({
+        dataset: train,
+        sampler: trainSampler,
+        mode: 'train',
+        batchSize,
+        seed: deriveSeed(config.seed, fold),
+        transform: trainTransform,
+        ...(config.model.auHead ? { clipAuTargets: {} } : {}),
+      });
+      const stepsPerEpoch = Math.ceil(train.length / batchSize);
+      for (let epoch = startEpoch; epoch < epochs; epoch++) {
         if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
-        lr = learningRateAt(config.schedule, optim.lr, epoch + steps / stepsPerEpoch, epochs);
-        const out = trainStep(
-          model,
-          loss,
-          optimizer,
-          params,
-          batch,
-          lr,
-          config.train.clipGradNorm,
-          robust ? { weighting: robust, epoch } : undefined,
-        );
-        if (out.agreement) {
-          const a = out.agreement.analysis;
-          batch.indices.forEach((index, b) => {
-            const trueLabel = (batch.meta[b] as { trueLabel?: unknown } | undefined)?.trueLabel;
-            lastAnalysis.set(index, {
-              id: batch.ids[b]!,
-              label: batch.labels[b]!,
-              ...(typeof trueLabel === 'number' ? { trueLabel } : {}),
-              agreement: a.agreement[b]!,
-              partition: a.partition[b]!,
-              weight: a.weights[b]!,
-              relabelled: a.relabel[b] !== batch.labels[b],
+        const t0 = Date.now();
+        let lossSum = 0;
+        const termSums: Record<string, number> = {};
+        let steps = 0;
+        let lr = 0;
+        for await (const batch of trainLoader.epoch(epoch)) {
+          if (config.train.maxSteps !== undefined && totalSteps >= config.train.maxSteps) break;
+          lr = learningRateAt(config.schedule, optim.lr, epoch + steps / stepsPerEpoch, epochs);
+          const out = parallel
+            ? await parallel.step(batch, {
+                lr,
+                ...(config.train.clipGradNorm !== undefined
+                  ? { clipGradNorm: config.train.clipGradNorm }
+                  : {}),
+                epoch,
+              })
+            : trainStep(
+                model,
+                loss,
+                optimizer,
+                params,
+                batch,
+                lr,
+                config.train.clipGradNorm,
+                robust ? { weighting: robust, epoch } : undefined,
+              );
+          if (out.agreement) {
+            const a = out.agreement.analysis;
+            batch.indices.forEach((index, b) => {
+              const trueLabel = (batch.meta[b] as { trueLabel?: unknown } | undefined)?.trueLabel;
+              lastAnalysis.set(index, {
+                id: batch.ids[b]!,
+                label: batch.labels[b]!,
+                ...(typeof trueLabel === 'number' ? { trueLabel } : {}),
+                agreement: a.agreement[b]!,
+                partition: a.partition[b]!,
+                weight: a.weights[b]!,
+                relabelled: a.relabel[b] !== batch.labels[b],
+              });
             });
+          }
+          lossSum += out.loss;
+          for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v;
+          steps += 1;
+          totalSteps += 1;
+          log?.write({
+            event: 'step',
+            fold: fold + 1,
+            epoch,
+            step: totalSteps,
+            lr,
+            loss: out.loss,
+            terms: out.terms,
           });
+          ctx.onStep?.({ fold: fold + 1, epoch, epochs, step: steps, steps: stepsPerEpoch, loss: out.loss });
         }
-        lossSum += out.loss;
-        for (const [k, v] of Object.entries(out.terms)) termSums[k] = (termSums[k] ?? 0) + v;
-        steps += 1;
-        totalSteps += 1;
-        log?.write({
-          event: 'step',
-          fold: fold + 1,
+        const record: EpochRecord = {
           epoch,
-          step: totalSteps,
           lr,
-          loss: out.loss,
-          terms: out.terms,
-        });
-        ctx.onStep?.({ fold: fold + 1, epoch, epochs, step: steps, steps: stepsPerEpoch, loss: out.loss });
-      }
-      const record: EpochRecord = {
-        epoch,
-        lr,
-        trainLoss: steps ? lossSum / steps : NaN,
-        trainTerms: Object.fromEntries(Object.entries(termSums).map(([k, v]) => [k, v / Math.max(steps, 1)])),
-        steps,
-        seconds: (Date.now() - t0) / 1000,
-      };
-      const last = epoch === epochs - 1;
-      let selectionReport: ClassificationReport | undefined;
-      const selectionSet =
-        config.evaluation.selection === 'validation'
-          ? validation
-          : config.evaluation.selection === 'test'
-            ? splits.test
-            : undefined;
-      if (selectionSet && ((epoch + 1) % config.train.evalEvery === 0 || last)) {
-        selectionReport = (
-          await evaluateModel(model, selectionSet, {
-            sampler,
-            batchSize: config.train.evalBatchSize,
-            seed: config.seed,
-            withAus: false,
-          })
-        ).report;
-        const score = selectionReport.uar + selectionReport.war;
-        if (!best || score > best.score) {
-          best = { score, epoch, report: selectionReport };
-          bestWeights = modelWeights(model);
-          if (foldDir) saveWeights(join(foldDir, 'best.safetensors'), model, { epoch: String(epoch) });
-        }
-      }
-      const full = selectionReport
-        ? { ...record, selection: { war: selectionReport.war, uar: selectionReport.uar } }
-        : record;
-      history.push(full);
-      log?.write({ event: 'epoch', fold: fold + 1, ...full });
-      report(
-        `fold ${fold + 1} epoch ${epoch + 1}/${epochs}: loss ${full.trainLoss.toFixed(4)}` +
-          (selectionReport
-            ? `, ${config.evaluation.selection} UAR ${(selectionReport.uar * 100).toFixed(1)} WAR ${(selectionReport.war * 100).toFixed(1)}`
-            : '') +
-          ` (${full.seconds.toFixed(1)} s)`,
-      );
-      if (foldDir) {
-        const state: FoldState = {
-          history,
-          totalSteps,
-          trainSeconds: trainSecondsBefore + (Date.now() - started) / 1000,
-          ...(best ? { best } : {}),
-          seed: config.seed,
-          config,
+          trainLoss: steps ? lossSum / steps : NaN,
+          trainTerms: Object.fromEntries(
+            Object.entries(termSums).map(([k, v]) => [k, v / Math.max(steps, 1)]),
+          ),
+          steps,
+          seconds: (Date.now() - t0) / 1000,
         };
-        saveCheckpoint(foldDir, { epoch, model, optimizer: optimizer.getState(), state });
+        const last = epoch === epochs - 1;
+        let selectionReport: ClassificationReport | undefined;
+        const selectionSet =
+          config.evaluation.selection === 'validation'
+            ? validation
+            : config.evaluation.selection === 'test'
+              ? splits.test
+              : undefined;
+        if (selectionSet && ((epoch + 1) % config.train.evalEvery === 0 || last)) {
+          selectionReport = (
+            await evaluateModel(model, selectionSet, {
+              sampler,
+              batchSize: config.train.evalBatchSize,
+              seed: config.seed,
+              withAus: false,
+            })
+          ).report;
+          const score = selectionReport.uar + selectionReport.war;
+          if (!best || score > best.score) {
+            best = { score, epoch, report: selectionReport };
+            bestWeights = modelWeights(model);
+            if (foldDir) saveWeights(join(foldDir, 'best.safetensors'), model, { epoch: String(epoch) });
+          }
+        }
+        const full = selectionReport
+          ? { ...record, selection: { war: selectionReport.war, uar: selectionReport.uar } }
+          : record;
+        history.push(full);
+        log?.write({ event: 'epoch', fold: fold + 1, ...full });
+        report(
+          `fold ${fold + 1} epoch ${epoch + 1}/${epochs}: loss ${full.trainLoss.toFixed(4)}` +
+            (selectionReport
+              ? `, ${config.evaluation.selection} UAR ${(selectionReport.uar * 100).toFixed(1)} WAR ${(selectionReport.war * 100).toFixed(1)}`
+              : '') +
+            ` (${full.seconds.toFixed(1)} s)`,
+        );
+        if (foldDir) {
+          const state: FoldState = {
+            history,
+            totalSteps,
+            trainSeconds: trainSecondsBefore + (Date.now() - started) / 1000,
+            ...(best ? { best } : {}),
+            seed: config.seed,
+            config,
+          };
+          saveCheckpoint(foldDir, { epoch, model, optimizer: optimizer.getState(), state });
+        }
+        ctx.onEpochEnd?.({ fold: fold + 1, epoch });
       }
-      ctx.onEpochEnd?.({ fold: fold + 1, epoch });
+    } finally {
+      await parallel?.dispose();
     }
     const trainSeconds = trainSecondsBefore + (Date.now() - started) / 1000;
     let selectedEpoch = history.length - 1;

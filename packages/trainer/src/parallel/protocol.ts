@@ -1,0 +1,43 @@
+import type { CreateModelOptions } from '@dfer/backbones';
+import type { LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
+import type { StepAgreementAnalysis, StepBatch } from '../experiment/step-gradients';
+
+/** Messages between the calling thread and the data-parallel worker threads (internal). */
+
+/** `workerData` of a worker thread. */
+export interface WorkerInit {
+  readonly backend: 'wasm' | 'cpu';
+  /** Gradient slot of this worker in `grads` (worker w has slot w − 1). */
+  readonly slot: number;
+  readonly model: { readonly type: string; readonly options: CreateModelOptions };
+  readonly loss: { readonly config: LossConfig; readonly context: LossContext };
+  readonly robust?: RobustWeightingConfig;
+  /** Every model variable in `namedParameters()` order, as laid out in `weights`. */
+  readonly variables: readonly { name: string; shape: number[]; dtype: string; size: number }[];
+  /** Names of the trained parameters, in the order of a gradient slot. */
+  readonly params: readonly string[];
+  /** Shared: every variable's values, written by thread 0 before each step. */
+  readonly weights: Float32Array;
+  /** Shared: one slot of Σ|params| floats per worker. */
+  readonly grads: Float32Array;
+}
+
+/** Calling thread → worker: one shard to differentiate. */
+export interface WorkerStep {
+  readonly type: 'step';
+  readonly batch: StepBatch;
+  readonly epoch?: number;
+}
+
+/** Worker → calling thread. */
+export type WorkerReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'error'; readonly message: string }
+  | {
+      readonly type: 'done';
+      readonly loss: number;
+      readonly terms: Record<string, number>;
+      /** Per trained parameter: whether it received a gradient (else its slot holds zeros). */
+      readonly present: boolean[];
+      readonly agreement?: StepAgreementAnalysis;
+    };
