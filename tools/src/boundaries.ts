@@ -25,15 +25,18 @@ export const ALLOWED_EDGES: Readonly<Record<string, readonly string[]>> = {
   '@dfer/datasets': ['@dfer/au-knowledge'],
   '@dfer/losses': ['@dfer/au-knowledge', '@dfer/runtime'],
   '@dfer/backbones': ['@dfer/runtime'],
+  '@dfer/faces': ['@dfer/runtime', '@dfer/datasets', '@dfer/au-knowledge'],
   '@dfer/trainer': [
     '@dfer/au-knowledge',
     '@dfer/runtime',
     '@dfer/losses',
     '@dfer/backbones',
     '@dfer/datasets',
+    '@dfer/faces',
   ],
   '@dfer/bench': [
     '@dfer/trainer',
+    '@dfer/faces',
     '@dfer/au-knowledge',
     '@dfer/runtime',
     '@dfer/losses',
