@@ -90,3 +90,16 @@ export {
 } from './experiment/run-artifacts';
 export { buildCli } from './cli';
 export * from './au-detection';
+export {
+  createDataParallelTrainer,
+  shardSizes,
+  type DataParallelConfig,
+  type DataParallelStepOptions,
+  type DataParallelTrainer,
+} from './parallel/data-parallel';
+export type {
+  StepAgreement,
+  StepAgreementAnalysis,
+  StepBatch,
+  StepResult,
+} from './experiment/step-gradients';
