@@ -150,15 +150,42 @@ function bench(extraArgs) {
       ),
     );
   }
-  log('apps/bench has no CLI yet (issue 11); nothing end-to-end to run.');
+  log('apps/bench/dist/cli.js is missing after the build; nothing to run.');
   process.exit(1);
+}
+
+/** `npm run dfer -- <command> …`: the trainer's `dfer` CLI from a clone, after set-up. */
+function dfer(extraArgs) {
+  setup();
+  process.exit(
+    run(process.execPath, [join(root, 'packages', 'trainer', 'dist', 'cli.js'), ...extraArgs], {
+      allowFailure: true,
+    }),
+  );
+}
+
+/** `npm run pack-packages [-- --out <dir>]`: npm tarballs of every publishable package, checked. */
+function packPackages(extraArgs) {
+  setup();
+  const args = extraArgs.includes('--out') ? extraArgs : ['--out', join(root, 'dist-packages'), ...extraArgs];
+  process.exit(
+    run(
+      join(root, 'node_modules', '.bin', 'tsx'),
+      [join(root, 'tools', 'src', 'package-tarballs.ts'), ...args],
+      {
+        allowFailure: true,
+      },
+    ),
+  );
 }
 
 const [command = 'test', ...rest] = process.argv.slice(2);
 if (command === 'setup') setup();
 else if (command === 'test') test(rest);
 else if (command === 'bench') bench(rest);
+else if (command === 'dfer') dfer(rest);
+else if (command === 'pack') packPackages(rest);
 else {
-  log(`unknown command "${command}"; expected one of: setup, test, bench`);
+  log(`unknown command "${command}"; expected one of: setup, test, bench, dfer, pack`);
   process.exit(2);
 }
