@@ -1,5 +1,7 @@
+import { extname } from 'node:path';
 import sharp from 'sharp';
 import { DatasetInputError } from './data-errors';
+import { readBoundedFile } from './text-lines';
 
 /** A decoded RGB image, `[height, width, 3]` row-major, float32 in [0, 1]. */
 export interface DecodedImage {
@@ -9,30 +11,101 @@ export interface DecodedImage {
   readonly channels: 3;
 }
 
+/** Image formats {@link decodeImage} can accept, recognised by their first bytes. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp';
+
+/** Default {@link DecodeImageOptions.formats}: JPEG and PNG (what frame folders hold). */
+export const DEFAULT_IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png'];
+
+/** Default largest decoded image or video frame: 40 megapixels (≈ 8K × 5K; 480 MB as float32 RGB). */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Default largest encoded image file read: 64 MiB. */
+export const IMAGE_FILE_MAX_BYTES = 67_108_864;
+
 /** Per-call options of {@link decodeImage}. */
 export interface DecodeImageOptions {
   /** Output `[height, width]`; the image is stretched to it (aspect not kept), bilinear. Default: native size. */
   readonly size?: readonly [number, number];
+  /**
+   * Formats accepted, recognised by the file's first bytes, never by its name (default
+   * {@link DEFAULT_IMAGE_FORMATS}). Any other content (SVG, TIFF, GIF, HEIF, …) is an error naming the file,
+   * as is a file whose extension (`.jpg`, `.jpeg`, `.png`, `.webp`) names another format than it holds.
+   */
+  readonly formats?: readonly ImageFormat[];
+  /**
+   * Largest image accepted, in pixels (width × height read from the header, checked before decoding;
+   * default {@link DEFAULT_MAX_PIXELS}).
+   */
+  readonly maxPixels?: number;
+  /** Largest file read, in bytes (default {@link IMAGE_FILE_MAX_BYTES}); checked before reading. */
+  readonly maxBytes?: number;
 }
 
+/** The format of encoded image bytes, from their signature. */
+function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const at = (offset: number, signature: readonly number[]): boolean =>
+    signature.every((b, i) => bytes[offset + i] === b);
+  if (at(0, [0xff, 0xd8, 0xff])) return 'jpeg';
+  if (at(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50])) return 'webp';
+  return undefined;
+}
+
+const EXTENSION_FORMAT: Readonly<Record<string, ImageFormat>> = {
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.webp': 'webp',
+};
+
 /**
- * Decodes a JPEG/PNG (any format libvips reads) with sharp into RGB float32 `value / 255`. Alpha is
- * dropped, grey images are expanded to RGB, EXIF orientation is not applied (frames are used as stored).
- * Resizing, when asked, uses sharp's `linear` (bilinear) kernel with `fit: 'fill'`.
+ * Decodes a JPEG/PNG (WebP when allowed in `options.formats`) with sharp into RGB float32 `value / 255`.
+ * Alpha is dropped, grey images are expanded to RGB, EXIF orientation is not applied (frames are used as
+ * stored). Resizing, when asked, uses sharp's `linear` (bilinear) kernel with `fit: 'fill'`.
  *
- * @throws DatasetInputError naming the file when it is missing or cannot be decoded.
+ * Image files are untrusted input: the file must be a regular file of at most `options.maxBytes`; its
+ * format is recognised from its bytes and must be allowed and agree with the extension; the pixel count
+ * in its header is bounded by `options.maxPixels` before any pixel is decoded (sharp `limitInputPixels`);
+ * and any damage libvips notices (a corrupt or truncated JPEG, a bad PNG checksum) is an error
+ * (sharp `failOn: 'warning'`), never a silently concealed image.
+ *
+ * @throws DatasetInputError naming the file when it is missing, not allowed, too large, or cannot be
+ *   decoded without damage.
  */
 export async function decodeImage(file: string, options: DecodeImageOptions = {}): Promise<DecodedImage> {
   const size = options.size;
   if (size !== undefined) checkSize(size, 'decodeImage: options.size');
-  let pipeline = sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(Number.isSafeInteger(maxPixels) && maxPixels > 0))
+    throw new RangeError(`decodeImage: options.maxPixels must be a positive integer, got ${maxPixels}`);
+  const formats = options.formats ?? DEFAULT_IMAGE_FORMATS;
+  const bytes = readBoundedFile(file, options.maxBytes ?? IMAGE_FILE_MAX_BYTES, 'image');
+  const format = sniffImageFormat(bytes);
+  if (format === undefined || !formats.includes(format)) {
+    throw new DatasetInputError(
+      file,
+      `cannot decode the image: ${format === undefined ? 'not a JPEG, PNG or WebP image' : `a ${format} image`}; accepted formats: ${formats.join(', ')} (options.formats)`,
+    );
+  }
+  const named = EXTENSION_FORMAT[extname(file).toLowerCase()];
+  if (named !== undefined && named !== format)
+    throw new DatasetInputError(file, `the name says ${named} but the file holds a ${format} image`);
+  let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: maxPixels })
+    .removeAlpha()
+    .toColourspace('srgb');
   if (size !== undefined)
     pipeline = pipeline.resize({ width: size[1], height: size[0], fit: 'fill', kernel: 'linear' });
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
     raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (cause) {
-    throw new DatasetInputError(file, `cannot decode the image (${(cause as Error).message})`, { cause });
+    const message = (cause as Error).message;
+    if (/exceeds pixel limit/i.test(message))
+      throw new DatasetInputError(file, `more than ${maxPixels} pixels (options.maxPixels); not decoded`, {
+        cause,
+      });
+    throw new DatasetInputError(file, `cannot decode the image without damage (${message})`, { cause });
   }
   const { width, height, channels } = raw.info;
   if (channels !== 3)

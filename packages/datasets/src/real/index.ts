@@ -26,7 +26,15 @@ export {
   type ClipAuTargets,
 } from './openface-csv';
 export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';
-export { decodeImage, type DecodedImage, type DecodeImageOptions } from './image-decoding';
+export {
+  decodeImage,
+  DEFAULT_IMAGE_FORMATS,
+  DEFAULT_MAX_PIXELS,
+  IMAGE_FILE_MAX_BYTES,
+  type DecodedImage,
+  type DecodeImageOptions,
+  type ImageFormat,
+} from './image-decoding';
 export {
   resolveFfmpeg,
   locateFfmpeg,
@@ -34,6 +42,7 @@ export {
   probeVideo,
   decodeVideo,
   DEFAULT_VIDEO_FORMATS,
+  DEFAULT_MAX_TOTAL_PIXELS,
   defaultVideoTimeoutMs,
   type FfmpegBinary,
   type VideoInfo,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { DatasetInputError } from './data-errors';
-import { bytesToUnitFloat, checkSize } from './image-decoding';
+import { bytesToUnitFloat, checkSize, DEFAULT_MAX_PIXELS } from './image-decoding';
 
 /** Which ffmpeg binary is used and where it came from. */
 export interface FfmpegBinary {
@@ -78,8 +78,127 @@ function isExecutable(path: string): boolean {
 
 interface RunResult {
   readonly stdout: Buffer;
+  /** ffmpeg's messages: the first 1 MiB and, when longer, the last 64 KiB. */
   readonly stderr: string;
   readonly code: number | null;
+  /** Messages saying a packet failed to decode or a frame was decoded with concealed errors. */
+  readonly damagedFrames: number;
+  /** The first of those messages. */
+  readonly firstDamage: string | undefined;
+}
+
+/** Largest head and tail of ffmpeg's messages kept (a damaged file can make it write a line per block). */
+const STDERR_HEAD_BYTES = 1_048_576;
+const STDERR_TAIL_BYTES = 65_536;
+
+/**
+ * One message per damaged frame: ffmpeg's "Error while decoding stream" (a packet that did not decode:
+ * the frame is lost; "Decoding error" in newer ffmpeg) and the error concealment's "concealing … errors in
+ * X frame" (a frame decoded with damaged blocks filled in). Counted with `-loglevel repeat` so that repeated
+ * messages are not collapsed.
+ */
+const DAMAGE_LINE = /Error while decoding stream|Decoding error:|concealing \d+ DC, \d+ AC, \d+ MV errors/;
+
+function runFfmpeg(
+  input: VideoInput,
+  options: VideoDecodeOptions,
+  args: readonly string[],
+  onStdout?: (chunk: Buffer) => void,
+): Promise<RunResult> {
+  const { path } = resolveFfmpeg();
+  const timeoutMs = options.timeoutMs ?? defaultVideoTimeoutMs(input.bytes);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let head = '';
+    let tail = '';
+    let partial = '';
+    let damagedFrames = 0;
+    let firstDamage: string | undefined;
+    let timedOut = false;
+    let stopped: unknown;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const onLine = (line: string): void => {
+      if (DAMAGE_LINE.test(line)) {
+        damagedFrames++;
+        firstDamage ??= line.trim();
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stopped !== undefined) return;
+      if (onStdout === undefined) out.push(chunk);
+      else {
+        try {
+          onStdout(chunk);
+        } catch (error) {
+          stopped = error;
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      if (head.length < STDERR_HEAD_BYTES) head += text;
+      else tail = (tail + text).slice(-STDERR_TAIL_BYTES);
+      const lines = (partial + text).split(/\r|\n/);
+      partial = lines.pop() ?? '';
+      lines.forEach(onLine);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      onLine(partial);
+      if (stopped !== undefined) {
+        reject(stopped);
+        return;
+      }
+      if (timedOut) {
+        const limit = options.timeoutMs === undefined ? 'the default limit' : 'options.timeoutMs';
+        reject(
+          new DatasetInputError(
+            input.file,
+            `ffmpeg did not finish within ${timeoutMs} ms (${limit}); it was stopped`,
+          ),
+        );
+        return;
+      }
+      resolvePromise({
+        stdout: Buffer.concat(out),
+        stderr: tail === '' ? head : `${head}\n…\n${tail}`,
+        code,
+        damagedFrames,
+        firstDamage,
+      });
+    });
+  });
+}
+
+/** Throws for damaged frames unless `options.onDamagedFrames` is `'report'`. */
+function checkDamage(input: VideoInput, options: VideoDecodeOptions, result: RunResult): void {
+  const policy = options.onDamagedFrames ?? 'throw';
+  if (policy !== 'throw' && policy !== 'report')
+    throw new RangeError(
+      `video decoding: options.onDamagedFrames must be 'throw' or 'report', got ${JSON.stringify(policy)}`,
+    );
+  if (policy === 'throw' && result.damagedFrames > 0) {
+    throw new DatasetInputError(
+      input.file,
+      `${result.damagedFrames} damaged or lost frame(s) while decoding (first: ${result.firstDamage ?? '?'}); the file is corrupt (options.onDamagedFrames: 'report' accepts it and returns the count)`,
+    );
+  }
+}
+
+/** Throws unless `value` is a positive safe integer. */
+function checkLimit(value: number, name: string): number {
+  if (!(Number.isSafeInteger(value) && value > 0))
+    throw new RangeError(`video decoding: options.${name} must be a positive integer, got ${value}`);
+  return value;
 }
 
 /**
@@ -137,46 +256,6 @@ function inputArgs(input: VideoInput, options: VideoDecodeOptions): string[] {
   return ['-protocol_whitelist', 'file', '-format_whitelist', formats.join(','), '-i', `file:${input.path}`];
 }
 
-function runFfmpeg(
-  input: VideoInput,
-  options: VideoDecodeOptions,
-  args: readonly string[],
-  onStdout?: (chunk: Buffer) => void,
-): Promise<RunResult> {
-  const { path } = resolveFfmpeg();
-  const timeoutMs = options.timeoutMs ?? defaultVideoTimeoutMs(input.bytes);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => (onStdout === undefined ? out.push(chunk) : onStdout(chunk)));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (timedOut) {
-        const limit = options.timeoutMs === undefined ? 'the default limit' : 'options.timeoutMs';
-        reject(
-          new DatasetInputError(
-            input.file,
-            `ffmpeg did not finish within ${timeoutMs} ms (${limit}); it was stopped`,
-          ),
-        );
-        return;
-      }
-      resolvePromise({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), code });
-    });
-  });
-}
-
 /** The reason ffmpeg gave up, with a plain explanation when a demuxer was refused. */
 function decodeFailure(input: VideoInput, stderr: string): DatasetInputError {
   if (stderr.includes('Format not on whitelist')) {
@@ -205,6 +284,11 @@ export interface VideoInfo {
   readonly fps: number;
   /** Number of frames ffmpeg decodes (at `options.fps` when given). */
   readonly numFrames: number;
+  /**
+   * Frames ffmpeg reported as damaged or lost while decoding (packets that failed to decode, frames decoded
+   * with concealed errors); 0 for an intact file. Non-zero only with `onDamagedFrames: 'report'`.
+   */
+  readonly damagedFrames: number;
 }
 
 /** Per-call options of {@link probeVideo} and {@link decodeVideo}. */
@@ -222,6 +306,14 @@ export interface VideoDecodeOptions {
    * video file never makes ffmpeg open other files.
    */
   readonly allowedFormats?: readonly string[];
+  /**
+   * What a video whose frames decode with errors gives: `'throw'` (default), an error naming the file and
+   * the number of damaged or lost frames; `'report'`, the result with that number in `damagedFrames`
+   * (for callers that warn and go on, such as a video analysis).
+   */
+  readonly onDamagedFrames?: 'throw' | 'report';
+  /** Largest frame accepted, width × height in pixels (default {@link DEFAULT_MAX_PIXELS}), checked before decoding. */
+  readonly maxFramePixels?: number;
 }
 
 /** Checks that `file` is a regular file (not a FIFO, device or folder, which could block ffmpeg). */
@@ -264,9 +356,12 @@ function filters(options: VideoDecodeOptions, size?: readonly [number, number]):
  */
 export async function probeVideo(file: string, options: VideoDecodeOptions = {}): Promise<VideoInfo> {
   const input = checkFile(file, options);
+  const maxFramePixels = checkLimit(options.maxFramePixels ?? DEFAULT_MAX_PIXELS, 'maxFramePixels');
   const result = await runFfmpeg(input, options, [
     '-hide_banner',
     '-nostdin',
+    '-loglevel',
+    'repeat+info',
     ...inputArgs(input, options),
     '-map',
     '0:v:0',
@@ -291,7 +386,20 @@ export async function probeVideo(file: string, options: VideoDecodeOptions = {})
   const frames = [...result.stderr.matchAll(/frame=\s*(\d+)/g)];
   const numFrames = Number(frames[frames.length - 1]?.[1] ?? 0);
   if (numFrames === 0) throw new DatasetInputError(file, 'the video decodes to 0 frames');
-  return { file, width, height, fps: fpsMatch === null ? Number.NaN : Number(fpsMatch[1]), numFrames };
+  if (width * height > maxFramePixels)
+    throw new DatasetInputError(
+      file,
+      `frames of ${width}×${height}, more than ${maxFramePixels} pixels (options.maxFramePixels)`,
+    );
+  checkDamage(input, options, result);
+  return {
+    file,
+    width,
+    height,
+    fps: fpsMatch === null ? Number.NaN : Number(fpsMatch[1]),
+    numFrames,
+    damagedFrames: result.damagedFrames,
+  };
 }
 
 /** A decoded clip, `[T, H, W, 3]` float32 in [0, 1]. */
@@ -302,6 +410,8 @@ export interface DecodedVideo {
   readonly frameIndices: readonly number[];
   /** Frames the whole video decodes to (at the chosen rate). */
   readonly numFrames: number;
+  /** Frames reported damaged or lost while decoding (see {@link VideoInfo.damagedFrames}); 0 for an intact file. */
+  readonly damagedFrames: number;
 }
 
 /** Per-call options of {@link decodeVideo}. */
@@ -312,7 +422,16 @@ export interface DecodeVideoOptions extends VideoDecodeOptions {
   readonly frameIndices?: readonly number[];
   /** Native size when already known (skips a probe; no probe is made either when `size` is given). */
   readonly info?: Pick<VideoInfo, 'width' | 'height'>;
+  /**
+   * Largest output, in pixels over all returned frames (frames × height × width; default 100 M, 1.2 GB as
+   * float32 RGB). Checked before decoding when `frameIndices` is given, else while frames arrive (ffmpeg is
+   * stopped as soon as the limit is passed).
+   */
+  readonly maxTotalPixels?: number;
 }
+
+/** Default {@link DecodeVideoOptions.maxTotalPixels}. */
+export const DEFAULT_MAX_TOTAL_PIXELS = 100_000_000;
 
 /**
  * Decodes a video with ffmpeg into RGB frames (`rgb24` → float32 `value / 255`), optionally resampled
@@ -332,14 +451,30 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
           ...(options.fps === undefined ? {} : { fps: options.fps }),
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
           ...(options.allowedFormats === undefined ? {} : { allowedFormats: options.allowedFormats }),
+          ...(options.onDamagedFrames === undefined ? {} : { onDamagedFrames: options.onDamagedFrames }),
+          ...(options.maxFramePixels === undefined ? {} : { maxFramePixels: options.maxFramePixels }),
         });
   const [height, width] = options.size ?? [(info as VideoInfo).height, (info as VideoInfo).width];
-  const frameBytes = width * height * 3;
+  const framePixels = width * height;
+  const frameBytes = framePixels * 3;
+  const maxFramePixels = checkLimit(options.maxFramePixels ?? DEFAULT_MAX_PIXELS, 'maxFramePixels');
+  const maxTotalPixels = checkLimit(options.maxTotalPixels ?? DEFAULT_MAX_TOTAL_PIXELS, 'maxTotalPixels');
+  if (framePixels > maxFramePixels)
+    throw new DatasetInputError(
+      file,
+      `frames of ${width}×${height}, more than ${maxFramePixels} pixels (options.maxFramePixels)`,
+    );
   const wanted = options.frameIndices;
   wanted?.forEach((f, i) => {
     if (!Number.isInteger(f) || f < 0)
       throw new RangeError(`decodeVideo: options.frameIndices[${i}] must be an integer ≥ 0, got ${f}`);
   });
+  const tooMany = (frames: number): DatasetInputError =>
+    new DatasetInputError(
+      file,
+      `${frames} frames of ${width}×${height} are more than ${maxTotalPixels} pixels in all (options.maxTotalPixels)`,
+    );
+  if (wanted !== undefined && wanted.length * framePixels > maxTotalPixels) throw tooMany(wanted.length);
   const wantedSet = wanted === undefined ? undefined : new Set(wanted);
   const kept = new Map<number, Buffer>();
   // Copy each chunk straight into the current frame's buffer (no re-concatenation); frames that are
@@ -357,14 +492,18 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
       filled += n;
       offset += n;
       if (filled === frameBytes) {
-        if (keep) kept.set(decoded, current as Buffer);
+        if (keep) {
+          kept.set(decoded, current as Buffer);
+          if (wanted === undefined && kept.size * framePixels > maxTotalPixels) throw tooMany(kept.size);
+        }
         current = undefined;
         filled = 0;
         decoded++;
       }
     }
   };
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...inputArgs(input, options), '-map', '0:v:0'];
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'repeat+info'];
+  args.push(...inputArgs(input, options), '-map', '0:v:0');
   args.push('-an', '-sn');
   // passthrough: one output frame per decoded frame (the rawvideo muxer would otherwise duplicate frames of variable-rate files)
   args.push(
@@ -379,6 +518,7 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
   );
   const result = await runFfmpeg(input, options, args, onStdout);
   if (result.code !== 0) throw decodeFailure(input, result.stderr);
+  checkDamage(input, options, result);
   if (filled !== 0) {
     throw new DatasetInputError(
       file,
@@ -394,7 +534,13 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
       throw new DatasetInputError(file, `frame ${f} is missing: the video decodes to ${decoded} frames`);
     bytesToUnitFloat(frame, data, t * frameBytes);
   });
-  return { data, shape: [indices.length, height, width, 3], frameIndices: indices, numFrames: decoded };
+  return {
+    data,
+    shape: [indices.length, height, width, 3],
+    frameIndices: indices,
+    numFrames: decoded,
+    damagedFrames: result.damagedFrames,
+  };
 }
 
 function lastLines(stderr: string): string {

@@ -176,7 +176,14 @@ describe('ffmpeg', () => {
 
 describeWithSharedData('media/single_face.mp4', 'video decoding (real single_face.mp4)', (file) => {
   it('probes 640×360, 30 fps, 72 frames', async () => {
-    expect(await probeVideo(file)).toEqual({ file, width: 640, height: 360, fps: 30, numFrames: 72 });
+    expect(await probeVideo(file)).toEqual({
+      file,
+      width: 640,
+      height: 360,
+      fps: 30,
+      numFrames: 72,
+      damagedFrames: 0,
+    });
     expect((await probeVideo(file, { fps: 10 })).numFrames).toBe(24);
   });
 
