@@ -15,7 +15,7 @@ export type {
 export { OnnxGraph, onnxAttr, ONNX_OPSET, ONNX_IR_VERSION } from './onnx/onnx-graph';
 export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions } from './onnx/onnx-graph';
 export { transposeToChannelsFirst, transposeToChannelsLast } from './onnx/exportable';
-export type { Exportable, ExportableModel } from './onnx/exportable';
+export type { Exportable, ExportableInputSpec, ExportableModel } from './onnx/exportable';
 export { readOnnxModelInfo } from './onnx/read-onnx-model';
 export type { OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
 export { createSession, runSession } from './inference/onnx-session';
@@ -35,6 +35,7 @@ export type {
   SafetensorsDtype,
   SafetensorsTensor,
 } from './tensor-files/safetensors';
+export { atomicWriteFile } from './files/atomic-write';
 export { exportOnnx } from './onnx/export-onnx';
 export type { ExportOnnxOptions, OnnxExport } from './onnx/export-onnx';
 export { assertParity } from './inference/assert-parity';

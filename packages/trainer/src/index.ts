@@ -95,6 +95,7 @@ export {
   shardSizes,
   type DataParallelConfig,
   type DataParallelStepOptions,
+  type DataParallelStepTimings,
   type DataParallelTrainer,
 } from './parallel/data-parallel';
 export type {

@@ -65,12 +65,28 @@ export interface DataParallelStepOptions {
   readonly epoch?: number;
 }
 
+/** Wall time of the phases of one data-parallel step on the calling thread, ms. */
+export interface DataParallelStepTimings {
+  /** Writing every variable into the shared weights buffer. */
+  readonly copyWeightsMs: number;
+  /** Forward, loss and backward of the calling thread's own shard. */
+  readonly ownShardMs: number;
+  /** Waiting for the worker threads after the own shard. */
+  readonly waitMs: number;
+  /** Summing the shards' gradients. */
+  readonly averageMs: number;
+  /** The optimizer update (with clipping). */
+  readonly updateMs: number;
+}
+
 /** A data-parallel stepper; see {@link createDataParallelTrainer}. */
 export interface DataParallelTrainer {
   /** Threads taking part, the calling thread included. */
   readonly workers: number;
   /** One optimizer step on `batch`, split across the threads. */
   step(batch: StepBatch, options: DataParallelStepOptions): Promise<StepResult>;
+  /** Where the last step's wall time went on the calling thread (undefined before the first step). */
+  readonly lastStepTimings: DataParallelStepTimings | undefined;
   /** Stop the worker threads. */
   dispose(): Promise<void>;
 }
@@ -243,6 +259,7 @@ export async function createDataParallelTrainer(
     throw error;
   }
 
+  let lastTimings: DataParallelStepTimings | undefined;
   const step = async (batch: StepBatch, options: DataParallelStepOptions): Promise<StepResult> => {
     if (disposed) throw new Error('data-parallel trainer: step after dispose');
     if (failure) throw failure;
@@ -252,7 +269,9 @@ export async function createDataParallelTrainer(
     const B = batch.labels.length;
     const sizes = shardSizes(B, N);
     // Thread 0's variables (weights after the last update, BatchNorm running statistics) → every worker.
+    const t0 = performance.now();
     variables.forEach(([, v], i) => weights.set(v.dataSync(), weightOffsets[i]!));
+    const t1 = performance.now();
     const replies: Promise<WorkerReply>[] = [];
     let start = sizes[0]!;
     for (let w = 1; w < N; w++) {
@@ -280,6 +299,7 @@ export async function createDataParallelTrainer(
       await Promise.allSettled(replies);
       throw error;
     }
+    const tOwn = performance.now();
     let done: WorkerReply[];
     try {
       done = await Promise.all(replies);
@@ -303,28 +323,41 @@ export async function createDataParallelTrainer(
       });
     });
     // g = Σ_w f_w · g_w, w = 0 … N−1 in order; float64 accumulation, one rounding to float32.
+    const t2 = performance.now();
     const averaged: Record<string, tf.Tensor> = {};
     params.forEach((p, j) => {
       if (!present[j]) return;
       const size = paramSizes[j]!;
       const offset = paramOffsets[j]!;
       const ownGrad = own.grads[p.name];
-      const g0 = ownGrad ? (ownGrad.dataSync() as Float32Array) : undefined;
-      const out = new Float32Array(size);
-      const f0 = fractions[0]!;
-      for (let i = 0; i < size; i++) {
-        let acc = g0 ? f0 * g0[i]! : 0;
-        for (const w of active) acc += fractions[w]! * grads[(w - 1) * P + offset + i]!;
-        out[i] = acc;
+      const acc = new Float64Array(size);
+      if (ownGrad) {
+        const g0 = ownGrad.dataSync() as Float32Array;
+        const f0 = fractions[0]!;
+        for (let i = 0; i < size; i++) acc[i] = f0 * g0[i]!;
       }
-      averaged[p.name] = tf.tensor(out, p.variable.shape, 'float32');
+      for (const w of active) {
+        const f = fractions[w]!;
+        const base = (w - 1) * P + offset;
+        for (let i = 0; i < size; i++) acc[i] = acc[i]! + f * grads[base + i]!;
+      }
+      averaged[p.name] = tf.tensor(Float32Array.from(acc), p.variable.shape, 'float32');
     });
     tf.dispose(Object.values(own.grads));
+    const t3 = performance.now();
     try {
       applyStepUpdate(optimizer, averaged, options.lr, options.clipGradNorm);
     } finally {
       tf.dispose(Object.values(averaged));
     }
+    const t4 = performance.now();
+    lastTimings = {
+      copyWeightsMs: t1 - t0,
+      ownShardMs: tOwn - t1,
+      waitMs: t2 - tOwn,
+      averageMs: t3 - t2,
+      updateMs: t4 - t3,
+    };
     let agreement: StepResult['agreement'];
     if (own.agreement) {
       const parts: StepAgreementAnalysis[] = [own.agreement.analysis];
@@ -334,7 +367,14 @@ export async function createDataParallelTrainer(
     return { loss: lossValue, terms, ...(agreement ? { agreement } : {}) };
   };
 
-  return { workers: N, step, dispose };
+  return {
+    workers: N,
+    step,
+    dispose,
+    get lastStepTimings() {
+      return lastTimings;
+    },
+  };
 }
 
 function concat<T extends Float32Array | Uint8Array | Int32Array>(parts: readonly T[]): T {
