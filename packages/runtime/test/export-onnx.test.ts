@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededRng } from '@dfer/test-utils';
@@ -108,6 +108,42 @@ describe('exportOnnx', () => {
     await expect(createSession(new Uint8Array(0), { threads: 0 })).rejects.toThrow(
       /threads must be a positive integer/,
     );
+  });
+
+  it("checks inputShape against the model's inputSpec and names both shapes", async () => {
+    const withSpec: ExportableModel = {
+      ...tinyNet,
+      inputSpec: { frames: 16, height: 32, width: 32, channels: 3 },
+    };
+    await expect(
+      exportOnnx(withSpec, {
+        inputShape: ['batch', 16, 112, 112, 3],
+        modelName: 'former_dfer',
+        preset: 'tiny',
+      }),
+    ).rejects.toThrow(
+      "exportOnnx(former_dfer): inputShape [batch, 16, 112, 112, 3] does not match the model's input " +
+        "[batch, 16, 32, 32, 3] (preset 'tiny'): height is 112, the model takes 32; width is 112, the model takes 32",
+    );
+    await expect(exportOnnx(withSpec, { inputShape: ['batch', 32, 32, 3], modelName: 'm' })).rejects.toThrow(
+      'it has 4 dimensions, the model takes 5',
+    );
+    await expect(
+      exportOnnx(withSpec, { inputShape: ['batch', 'frames', 32, 32, 3], modelName: 'm' }),
+    ).rejects.toThrow("frames is dynamic ('frames'), the model takes 16");
+  });
+
+  it('writes atomically and names the path (never a temporary name) when the folder is missing', async () => {
+    const path = join(dir, 'missing-folder', 'model.onnx');
+    await expect(
+      exportOnnx(tinyNet, { inputShape: ['batch', 6, 6, 3], modelName: 'm', path }),
+    ).rejects.toThrow(`cannot write ${path}: the folder ${join(dir, 'missing-folder')} does not exist`);
+    const blocked = join(dir, 'blocked.onnx');
+    mkdirSync(blocked);
+    await expect(
+      exportOnnx(tinyNet, { inputShape: ['batch', 6, 6, 3], modelName: 'm', path: blocked }),
+    ).rejects.toThrow(`cannot write ${blocked}: a folder of that name exists`);
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
   it('fuzz: 2000 mutated and truncated model files give clear errors and never crash or hang', async () => {

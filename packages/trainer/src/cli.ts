@@ -9,8 +9,8 @@
  */
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
 import { applyOverrides } from './config/merge';
 import { runExperiment, type StepInfo } from './experiment/run-experiment';
@@ -145,6 +145,8 @@ export function buildCli(): Command {
     .requiredOption('--out <file>', 'the .onnx file to write')
     .addOption(weightsOption())
     .action(async (dir: string, opts: { out: string; weights: 'best' | 'latest' }) => {
+      // The folder of --out is created when missing (an error names it when it cannot be).
+      mkdirSync(dirname(resolve(opts.out)), { recursive: true });
       const exported = await exportRunToOnnx(dir, { path: opts.out, weights: opts.weights });
       console.log(
         `wrote ${exported.path} (${exported.bytes.length} bytes; outputs ${Object.keys(exported.outputs).join(', ')})`,

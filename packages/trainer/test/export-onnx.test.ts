@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, runSession } from '@dfer/runtime';
-import { argmaxRows, defaultSampler, evaluateRun, exportRunToOnnx, restoreRun, runExperiment } from '../src';
+import {
+  argmaxRows,
+  buildCli,
+  defaultSampler,
+  evaluateRun,
+  exportRunToOnnx,
+  restoreRun,
+  runExperiment,
+} from '../src';
 import { createClipLoader, createTestTransform } from '@dfer/datasets';
 
 // The fastest tiny base model, trained for two steps: enough to have non-initial weights to export.
@@ -69,5 +77,25 @@ describe('checkpoint → ONNX', () => {
     await session.release();
     expect(predictions).toHaveLength(tfjs.predictions.length);
     expect(predictions).toEqual(tfjs.predictions);
+  });
+
+  it('dfer export-onnx creates the folder of --out when it is missing', async () => {
+    const out = join(dir, 'new', 'nested', 'model.onnx');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await buildCli().parseAsync([
+        'node',
+        'dfer',
+        'export-onnx',
+        join(dir, 'fold-1'),
+        '--out',
+        out,
+        '--weights',
+        'latest',
+      ]);
+    } finally {
+      log.mockRestore();
+    }
+    expect(existsSync(out)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { atomicWriteFile } from '../files/atomic-write';
 import { createSession, runSession } from '../inference/onnx-session';
 import type { ExportableModel } from './exportable';
 import { OnnxGraph } from './onnx-graph';
@@ -20,7 +20,7 @@ export interface ExportOnnxOptions {
   inputName?: string;
   /** Name of the output when `toOnnx` returns a single value (default `'output'`). */
   outputName?: string;
-  /** Write the model here (atomically: a temporary file renamed over `path`). */
+  /** Write the model here (atomically: a temporary file renamed over `path`; the folder must exist). */
   path?: string;
   /** Further metadata entries. */
   metadata?: Readonly<Record<string, string>>;
@@ -56,6 +56,37 @@ function buildGraph(
   return { graph, outputs: Object.keys(named) };
 }
 
+const SPEC_AXES = ['frames', 'height', 'width', 'channels'] as const;
+
+/**
+ * When the model states its input (`inputSpec`), `inputShape` must be `[batch, frames, height, width,
+ * channels]` with those sizes (a named, dynamic batch is fine; the other axes must be the spec's numbers).
+ */
+function checkInputShape(model: ExportableModel, options: ExportOnnxOptions): void {
+  const spec = model.inputSpec;
+  if (spec === undefined) return;
+  const expected: OnnxDim[] = ['batch', ...SPEC_AXES.map((axis) => spec[axis])];
+  const shape = options.inputShape;
+  const show = (dims: readonly OnnxDim[]) => `[${dims.join(', ')}]`;
+  const preset = options.preset === undefined ? '' : ` (preset '${options.preset}')`;
+  const problems: string[] = [];
+  if (shape.length !== 5) problems.push(`it has ${shape.length} dimensions, the model takes 5`);
+  else {
+    SPEC_AXES.forEach((axis, i) => {
+      const given = shape[i + 1]!;
+      if (given === spec[axis]) return;
+      const shown = typeof given === 'string' ? `dynamic ('${given}')` : String(given);
+      problems.push(`${axis} is ${shown}, the model takes ${spec[axis]}`);
+    });
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `exportOnnx(${options.modelName}): inputShape ${show(shape)} does not match the model's input ` +
+        `${show(expected)}${preset}: ${problems.join('; ')}`,
+    );
+  }
+}
+
 /**
  * Exports a model to an ONNX file (opset 17). The model lowers itself through its `toOnnx`; the file's
  * metadata carries `dfer.model`, `dfer.preset`, `dfer.labels` (JSON array) and `dfer.input` (JSON
@@ -63,8 +94,12 @@ function buildGraph(
  * onnxruntime twice with every dynamic input dimension set to 1 and then 2: output dimensions that
  * change become the input's dimension name, the others are fixed. This also checks that onnxruntime
  * loads and runs the exported graph.
+ *
+ * @throws Error naming both shapes when the model has an `inputSpec` and `options.inputShape` does not
+ *   match it (before anything is built or run).
  */
 export async function exportOnnx(model: ExportableModel, options: ExportOnnxOptions): Promise<OnnxExport> {
+  checkInputShape(model, options);
   const inputName = options.inputName ?? 'input';
   const dynamic = options.inputShape.filter((d): d is string => typeof d === 'string');
   const metadata: Record<string, string> = {
@@ -103,11 +138,7 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
     });
   }
   const bytes = buildGraph(model, options, metadata, outputs).graph.toBytes();
-  if (options.path !== undefined) {
-    const temporary = `${options.path}.tmp-${process.pid}`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, options.path);
-  }
+  if (options.path !== undefined) atomicWriteFile(options.path, bytes);
   return {
     bytes,
     ...(options.path === undefined ? {} : { path: options.path }),

@@ -16,6 +16,19 @@ export interface Exportable {
 /** A whole model for {@link exportOnnx}: a single output name, or named outputs such as `{ logits, auLogits }`. */
 export interface ExportableModel {
   toOnnx(graph: OnnxGraph, input: string): string | Readonly<Record<string, string>>;
+  /**
+   * The clip size the model was built for (the backbones' `VideoModel.inputSpec`); when present,
+   * `exportOnnx` checks `inputShape` against it.
+   */
+  readonly inputSpec?: ExportableInputSpec;
+}
+
+/** The input sizes {@link ExportableModel.inputSpec} states: clips `[batch, frames, height, width, channels]`. */
+export interface ExportableInputSpec {
+  readonly frames: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
 }
 
 function permutation(rank: number, toFirst: boolean): number[] {

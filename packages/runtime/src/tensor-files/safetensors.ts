@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { atomicWriteFile } from '../files/atomic-write';
 
 /**
  * safetensors file format (https://github.com/huggingface/safetensors): 8-byte little-endian header
@@ -295,13 +296,14 @@ export async function loadSafetensors(path: string): Promise<SafetensorsContent>
   return readSafetensors(bytes, path);
 }
 
-/** Writes a safetensors file atomically (to `path.tmp-<pid>`, then renamed over `path`). */
+/**
+ * Writes a safetensors file atomically (see {@link atomicWriteFile}: a temporary file in the same folder,
+ * flushed, then renamed over `path`; errors name `path`).
+ */
 export async function saveSafetensors(
   path: string,
   tensors: Readonly<Record<string, SafetensorsTensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, writeSafetensors(tensors, metadata));
-  await rename(temporary, path);
+  atomicWriteFile(path, writeSafetensors(tensors, metadata));
 }
