@@ -43,8 +43,8 @@ import {
   saveCheckpoint,
   saveWeights,
 } from '../checkpoint/checkpoint';
-import { atomicWriteFile } from '../io/atomic-write';
-import { JsonlLog } from '../io/jsonl-log';
+import { atomicWriteFile, removeOrphanedTempFiles } from '../io/atomic-write';
+import { JsonlLog, truncateLogAfter } from '../io/jsonl-log';
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics/classification';
 import { createOptimizer, type NamedVariable, type Optimizer } from '../optim/optimizers';
@@ -427,6 +427,9 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         startEpoch = checkpoint.epoch + 1;
         resumedNote = `fold ${fold + 1}: resumed after epoch ${checkpoint.epoch + 1} (${totalSteps} steps done)`;
       }
+      // The work after the checkpoint is redone: drop its log records and the temporary files of writes it left.
+      truncateLogAfter(join(foldDir, 'log.jsonl'), { epoch: startEpoch - 1, step: totalSteps });
+      removeOrphanedTempFiles(foldDir);
     }
     // A resumed fold takes its weights from the checkpoint, so the pre-trained file is not read again.
     const pretrained = resumedNote === undefined ? await loadPretrained(model, config) : undefined;

@@ -1,12 +1,14 @@
 // The trainer writes its files with @dfer/runtime's atomic writer (one implementation for safetensors,
 // ONNX files, checkpoints, logs and results).
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 export { atomicWriteFile } from '@dfer/runtime';
 
-/** Names {@link atomicWriteFile} gives its temporary files: `.<name>.tmp-<pid>-<8 hex digits>`. */
+/** Names `atomicWriteFile` gives its temporary files: `.<name>.tmp-<pid>-<8 hex digits>`. */
 const TEMP_FILE = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
 
 /**
- * Removes the temporary files that {@link atomicWriteFile} leaves when a process is killed mid-write
+ * Removes the temporary files that `atomicWriteFile` leaves when a process is killed mid-write
  * (`.best.safetensors.tmp-123-0a1b2c3d`), in `dir` and its subfolders up to `depth` levels down. Only
  * regular files with exactly that name pattern are removed. Returns the removed paths.
  */
