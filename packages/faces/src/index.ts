@@ -11,3 +11,38 @@ export {
   type FaceDetectorConfig,
 } from './detection/face-detector';
 export { readImageFrame } from './media/image-frame';
+export { MESH_POINTS } from './geometry/mesh-points';
+export {
+  GEOMETRY_FEATURES,
+  measureFaceGeometry,
+  type FaceGeometry,
+  type GeometryFeature,
+} from './geometry/face-geometry';
+export {
+  AU_GEOMETRY,
+  GEOMETRY_AUS,
+  NEUTRAL_TOLERANCE,
+  createNeutralBaseline,
+  estimateAus,
+  type AuGeometryFormula,
+  type NeutralBaseline,
+  type NeutralBaselineConfig,
+} from './geometry/au-estimates';
+export { NEUTRAL_REFERENCE } from './geometry/neutral-reference';
+export {
+  boxIou,
+  createFaceTracker,
+  type FaceTracker,
+  type FaceTrackerConfig,
+  type TrackAssignment,
+} from './tracking/face-tracker';
+export {
+  alignFace,
+  eyeAlignmentTransform,
+  warpFrame,
+  DEFAULT_ALIGNMENT_TEMPLATE,
+  type AffineMatrix,
+  type AlignmentTarget,
+  type AlignmentTemplate,
+} from './alignment/align-face';
+export { priorExpression } from './expression/prior-expression';
