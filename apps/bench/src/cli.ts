@@ -54,7 +54,12 @@ export function createBenchProgram(): Command {
     .description('DFER bench: the experiment matrix, performance timings, results, report and dashboard')
     .version(benchVersion(), '-V, --version')
     .showHelpAfterError()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .option('--verbose', 'report the engine choice in full (every backend tried and why it failed)')
+    .hook('preAction', (command) => {
+      // Read by @dfer/runtime's initEngine, here and in the processes the command starts.
+      if (command.opts<{ verbose?: boolean }>().verbose) process.env.DFER_VERBOSE = '1';
+    });
 
   program
     .command('run')

@@ -13,6 +13,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
 import { applyOverrides } from './config/merge';
+import { ConfigError } from './config/schema';
 import { runExperiment, type StepInfo } from './experiment/run-experiment';
 import { formatSummaryTable } from './experiment/summary-table';
 import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
@@ -83,7 +84,12 @@ export function buildCli(): Command {
   const program = new Command('dfer')
     .description('Train, evaluate and export DFER models (@dfer/trainer)')
     .version(trainerVersion(), '-V, --version')
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    .option('--verbose', 'report the engine choice in full (every backend tried and why it failed)')
+    .hook('preAction', (command) => {
+      // Read by @dfer/runtime's initEngine (the one-line engine report becomes the full reason).
+      if (command.opts<{ verbose?: boolean }>().verbose) process.env.DFER_VERBOSE = '1';
+    });
   program
     .command('train')
     .description('run the experiment of a config file (JSON, may inherit with "_base")')
@@ -117,6 +123,13 @@ export function buildCli(): Command {
           progress.stop();
           process.stderr.write(`${line}\n`);
         },
+      }).catch((error: unknown) => {
+        // A config problem names the file it came from (and the --set overrides, when there were any).
+        if (error instanceof ConfigError) {
+          const overrides = opts.set.length > 0 ? ` with --set ${opts.set.join(' --set ')}` : '';
+          throw new ConfigError(error.issues, `${resolve(file)}${overrides}`);
+        }
+        throw error;
       });
       progress.stop();
       console.log(formatSummaryTable(result));

@@ -43,4 +43,20 @@ describe('dfer command line', () => {
     await expect(quietCli([], out).parseAsync(['node', 'dfer', '--version'])).rejects.toThrow();
     expect(out.join('').trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it('--verbose (before or after the command) asks initEngine for the full engine report', async () => {
+    const saved = process.env.DFER_VERBOSE;
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      delete process.env.DFER_VERBOSE;
+      await quietCli([]).parseAsync(['node', 'dfer', 'configs']);
+      expect(process.env.DFER_VERBOSE).toBeUndefined();
+      await quietCli([]).parseAsync(['node', 'dfer', 'configs', '--verbose']);
+      expect(process.env.DFER_VERBOSE).toBe('1');
+    } finally {
+      log.mockRestore();
+      if (saved === undefined) delete process.env.DFER_VERBOSE;
+      else process.env.DFER_VERBOSE = saved;
+    }
+  });
 });

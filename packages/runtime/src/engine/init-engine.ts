@@ -18,6 +18,11 @@ export interface EngineConfig {
   kernelFixes?: boolean;
   /** Where the one-line choice report goes (default `console.warn`); `false` to stay silent. */
   log?: ((message: string) => void) | false;
+  /**
+   * Report the full reason (every backend tried and why it failed, the kernel fixes) instead of the short
+   * line. Default: `true` when the environment variable `DFER_VERBOSE` is `1` (the CLIs' `--verbose`).
+   */
+  verbose?: boolean;
 }
 
 /** What {@link initEngine} chose, and why. */
@@ -30,6 +35,8 @@ export interface EngineInfo {
   provider?: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
   /** Why this backend, including what was tried and failed. */
   reason: string;
+  /** The short report line, e.g. `engine: tfjs-wasm (tfjs-node is not installed; --verbose for details)`. */
+  summary: string;
   /** The kernel fixes registered (on cpu and wasm). */
   kernelFixes: KernelFix[];
 }
@@ -40,6 +47,26 @@ const loggedChoices = new Set<string>();
 function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
+}
+
+/** The one short line {@link initEngine} reports: the backend and, in a few words, why. */
+function shortSummary(chosen: EngineInfo, failures: readonly string[]): string {
+  const name = `tfjs-${chosen.backend}`;
+  if (chosen.backend === 'tensorflow') return `engine: ${name} (${chosen.provider})`;
+  if (chosen.requested === chosen.backend) return `engine: ${name} (requested)`;
+  const nodeMissing =
+    failures.length > 0 && failures.every((f) => /not importable \((Error: )?Cannot find module/.test(f));
+  const why = nodeMissing ? 'tfjs-node is not installed' : 'faster backends unavailable';
+  return `engine: ${name} (${why}; --verbose for details)`;
+}
+
+/**
+ * tfjs's cpu backend prints an "install our node backend" banner the first time it stores a tensor in Node;
+ * the engine line already says which backend runs and why, so the banner is switched off.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu !== null && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
 }
 
 /**
@@ -146,6 +173,7 @@ export async function initEngine(config: EngineConfig = {}): Promise<EngineInfo>
           provider,
           reason: `${provider} is importable`,
           kernelFixes,
+          summary: '',
         };
         break;
       }
@@ -165,6 +193,7 @@ export async function initEngine(config: EngineConfig = {}): Promise<EngineInfo>
         requested,
         reason: 'wasm backend available (single-threaded in Node)',
         kernelFixes,
+        summary: '',
       };
     } else {
       failures.push(failure);
@@ -185,14 +214,20 @@ export async function initEngine(config: EngineConfig = {}): Promise<EngineInfo>
       requested,
       reason: requested === 'cpu' ? 'requested' : 'no faster backend',
       kernelFixes,
+      summary: '',
     };
   }
   if (failures.length > 0 && chosen.backend !== 'tensorflow')
     chosen.reason += ` (tried: ${failures.join('; ')})`;
-  const summary = `@dfer/runtime: tfjs backend '${chosen.backend}' (${chosen.reason}); ${kernelFixes.length} kernel fixes registered`;
-  if (config.log !== false && !loggedChoices.has(summary)) {
-    loggedChoices.add(summary);
-    (config.log ?? console.warn)(summary);
+  chosen.summary = shortSummary(chosen, failures);
+  silenceCpuBanner();
+  const verbose = config.verbose ?? process.env.DFER_VERBOSE === '1';
+  const line = verbose
+    ? `@dfer/runtime: tfjs backend '${chosen.backend}' (${chosen.reason}); ${kernelFixes.length} kernel fixes registered`
+    : chosen.summary;
+  if (config.log !== false && !loggedChoices.has(line)) {
+    loggedChoices.add(line);
+    (config.log ?? console.warn)(line);
   }
   return chosen;
 }
