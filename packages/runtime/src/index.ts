@@ -17,7 +17,7 @@ export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions } from './on
 export { transposeToChannelsFirst, transposeToChannelsLast } from './onnx/exportable';
 export type { Exportable, ExportableInputSpec, ExportableModel } from './onnx/exportable';
 export { readOnnxModelInfo } from './onnx/read-onnx-model';
-export type { OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
+export type { OnnxExternalDataRef, OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
 export { createSession, runSession } from './inference/onnx-session';
 export type { OnnxSession, RunOptions, SessionConfig, TensorData } from './inference/onnx-session';
 export {
@@ -30,12 +30,15 @@ export {
   SAFETENSORS_MAX_HEADER_DEPTH,
 } from './tensor-files/safetensors';
 export type {
+  LoadSafetensorsOptions,
   SafetensorsArray,
   SafetensorsContent,
   SafetensorsDtype,
   SafetensorsTensor,
 } from './tensor-files/safetensors';
 export { atomicWriteFile } from './files/atomic-write';
+export { readRegularFile, REGULAR_FILE_MAX_BYTES } from './files/read-regular-file';
+export type { ReadRegularFileOptions } from './files/read-regular-file';
 export { exportOnnx } from './onnx/export-onnx';
 export type { ExportOnnxOptions, OnnxExport } from './onnx/export-onnx';
 export { assertParity } from './inference/assert-parity';

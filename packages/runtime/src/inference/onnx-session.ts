@@ -1,8 +1,10 @@
 // The one module of the project that imports onnxruntime-node.
-import { readFile } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { readRegularFile } from '../files/read-regular-file';
 import { readOnnxModelInfo } from '../onnx/read-onnx-model';
-import type { OnnxModelInfo } from '../onnx/read-onnx-model';
+import type { OnnxExternalDataRef, OnnxModelInfo } from '../onnx/read-onnx-model';
 
 /** A float32 tensor as plain data: row-major values and dimensions. */
 export interface TensorData {
@@ -19,6 +21,8 @@ export interface SessionConfig {
    * the first timed run does not pay for allocation. Default: no warm-up.
    */
   warmupShape?: number[];
+  /** Largest model file read, in bytes (default: the largest Node.js buffer); checked before reading. */
+  maxBytes?: number;
 }
 
 /** Per-call options of {@link runSession}. */
@@ -45,9 +49,52 @@ export interface OnnxSession {
 }
 
 /**
+ * Checks every external-data file of a model loaded from `modelPath`: its location must be relative,
+ * without `..`, and resolve (after following links) inside the model's folder to a regular file long
+ * enough for the tensor's offset and length.
+ */
+function checkExternalData(modelPath: string, refs: readonly OnnxExternalDataRef[]): void {
+  const folder = dirname(resolve(modelPath));
+  const realFolder = realpathSync.native(folder);
+  for (const ref of refs) {
+    const where = `${modelPath}: tensor "${ref.tensor}": external data ${JSON.stringify(ref.location)}`;
+    const parts = ref.location.split(/[\\/]/);
+    if (isAbsolute(ref.location) || /^[A-Za-z]:/.test(ref.location) || parts.includes('..')) {
+      throw new Error(
+        `${where} is outside the model's folder ${folder}; external data must lie in that folder or below it`,
+      );
+    }
+    const file = resolve(folder, ref.location);
+    let real: string;
+    try {
+      real = realpathSync.native(file);
+    } catch {
+      throw new Error(`${where}: ${file} not found (external data is looked up beside the model)`);
+    }
+    const rel = relative(realFolder, real);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+      throw new Error(`${where} is a link to ${real}, outside the model's folder ${folder}`);
+    const stat = statSync(real);
+    if (!stat.isFile()) throw new Error(`${where}: ${file} is not a regular file`);
+    const end = ref.offset + (ref.length ?? 0);
+    if (end > stat.size)
+      throw new Error(
+        `${where}: bytes ${ref.offset}–${end} are past the end of ${file} (${stat.size} bytes)`,
+      );
+  }
+}
+
+/**
  * Loads an ONNX model into onnxruntime-node (cpu). The file is decoded first, so a corrupt file fails
  * with `"<path>: not a valid ONNX model (…)"`; a model onnxruntime rejects (unknown op, bad
  * attribute, type mismatch) fails with `"<path>: onnxruntime cannot load the model: …"`.
+ *
+ * A model whose tensors are stored in external data files (ONNX `data_location: EXTERNAL`, as large
+ * models are saved) is loaded from its path, with the files beside it. Every external location must stay
+ * inside the model's folder (no absolute path, no `..`, no link out of it) and be a regular file holding
+ * the tensor's bytes; otherwise the error names the model, the tensor and the location. Bytes given
+ * directly cannot have external data. The model file itself must be a regular file (a FIFO or device is
+ * refused before reading) of at most `config.maxBytes`.
  */
 export async function createSession(
   source: string | Uint8Array,
@@ -61,23 +108,37 @@ export async function createSession(
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
-      bytes = await readFile(source);
+      bytes = readRegularFile(source, config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes });
     } catch (error) {
-      throw new Error(`createSession: cannot read ${source}: ${(error as Error).message}`);
+      throw new Error(`createSession: cannot read ${(error as Error).message}`);
     }
   } else {
     bytes = source;
   }
   const model = readOnnxModelInfo(bytes, label);
+  if (model.externalData.length > 0) {
+    if (typeof source !== 'string') {
+      const locations = [...new Set(model.externalData.map((r) => r.location))].join(', ');
+      throw new Error(
+        `${label}: the model keeps tensors in external data files (${locations}); load it from its path so they are found beside it`,
+      );
+    }
+    checkExternalData(source, model.externalData);
+  }
   let ortSession: ort.InferenceSession;
   try {
-    ortSession = await ort.InferenceSession.create(bytes, {
+    // With external data, onnxruntime reads the model from its path to find the files beside it.
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-    });
+    };
+    ortSession =
+      model.externalData.length > 0
+        ? await ort.InferenceSession.create(resolve(source as string), options)
+        : await ort.InferenceSession.create(bytes, options);
   } catch (error) {
     throw new Error(`${label}: onnxruntime cannot load the model: ${(error as Error).message}`);
   }

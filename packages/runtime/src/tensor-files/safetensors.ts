@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { atomicWriteFile } from '../files/atomic-write';
+import { readRegularFile } from '../files/read-regular-file';
 
 /**
  * safetensors file format (https://github.com/huggingface/safetensors): 8-byte little-endian header
@@ -285,13 +285,25 @@ export function writeSafetensors(
   return out;
 }
 
-/** Reads and validates a safetensors file from disk (errors name the path). */
-export async function loadSafetensors(path: string): Promise<SafetensorsContent> {
+/** Per-call options of {@link loadSafetensors}. */
+export interface LoadSafetensorsOptions {
+  /** Largest file read, in bytes (default: the largest Node.js buffer); checked before reading. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads and validates a safetensors file from disk (errors name the path). The path must be a regular
+ * file (a FIFO or device is refused before reading, never waited on) of at most `options.maxBytes`.
+ */
+export async function loadSafetensors(
+  path: string,
+  options: LoadSafetensorsOptions = {},
+): Promise<SafetensorsContent> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readRegularFile(path, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes });
   } catch (error) {
-    throw new SafetensorsError(`${path}: cannot read (${(error as Error).message})`);
+    throw new SafetensorsError((error as Error).message);
   }
   return readSafetensors(bytes, path);
 }
