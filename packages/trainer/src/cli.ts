@@ -9,7 +9,7 @@
  */
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
 import { applyOverrides } from './config/merge';
@@ -66,6 +66,29 @@ interface TrainCliOptions {
   configRoot?: string;
 }
 
+/** The highest folder of `dir`'s path that does not exist yet (`undefined` when `dir` exists). */
+function firstMissingFolder(dir: string): string | undefined {
+  let current = resolve(dir);
+  let missing: string | undefined;
+  while (!existsSync(current)) {
+    missing = current;
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return missing;
+}
+
+/** Removes `dir` and its parents up to `top` (inclusive) while they are empty folders. */
+function removeEmptyFolders(dir: string, top: string): void {
+  let current = resolve(dir);
+  while (existsSync(current) && readdirSync(current).length === 0) {
+    rmdirSync(current);
+    if (current === top) return;
+    current = dirname(current);
+  }
+}
+
 /** The version of `@dfer/trainer` (its package.json, next to `src/` and `dist/`). */
 function trainerVersion(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
@@ -115,6 +138,7 @@ export function buildCli(): Command {
       const outputDir =
         opts.out ?? (config.output as { dir?: string } | undefined)?.dir ?? join('runs', String(config.name));
       const progress = progressReporter();
+      const createdFrom = firstMissingFolder(outputDir);
       const result = await runExperiment(config as never, {
         outputDir,
         resume: opts.resume,
@@ -124,6 +148,8 @@ export function buildCli(): Command {
           process.stderr.write(`${line}\n`);
         },
       }).catch((error: unknown) => {
+        // A run that fails before writing anything leaves no empty output folder behind.
+        if (createdFrom !== undefined) removeEmptyFolders(outputDir, createdFrom);
         // A config problem names the file it came from (and the --set overrides, when there were any).
         if (error instanceof ConfigError) {
           const overrides = opts.set.length > 0 ? ` with --set ${opts.set.join(' --set ')}` : '';

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { buildCli } from '../src';
 
@@ -57,6 +60,36 @@ describe('dfer command line', () => {
       log.mockRestore();
       if (saved === undefined) delete process.env.DFER_VERBOSE;
       else process.env.DFER_VERBOSE = saved;
+    }
+  });
+
+  it('a run that fails before writing anything leaves no empty output folder (a folder that existed stays)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dfer-cli-fail-'));
+    try {
+      const config = join(dir, 'bad-data.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'bad_data',
+          seed: 1,
+          data: { type: 'split_list', root: join(dir, 'missing'), listDir: join(dir, 'missing') },
+          model: { type: 'former_dfer', preset: 'tiny' },
+          loss: { type: 'cross_entropy' },
+          optim: { type: 'adamw', lr: 0.001 },
+          train: { epochs: 1, batchSize: 2 },
+        }),
+      );
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        await expect(
+          quietCli([]).parseAsync(['node', 'dfer', 'train', config, '--out', join(dir, 'runs', 'a', 'b')]),
+        ).rejects.toThrow(/pattern/);
+      } finally {
+        warn.mockRestore();
+      }
+      expect(readdirSync(dir)).toEqual(['bad-data.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
