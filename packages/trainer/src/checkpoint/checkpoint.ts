@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor } from '@dfer/runtime';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readRegularFile, readSafetensors, writeSafetensors, type SafetensorsTensor } from '@dfer/runtime';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../io/atomic-write';
 import type { OptimizerState } from '../optim/optimizers';
@@ -131,23 +131,44 @@ export function saveCheckpoint<State>(
   }
 }
 
-/** The checkpoint `latest.json` points at, or `undefined` when the fold has none. */
+/** Largest JSON file of a checkpoint read (`latest.json`, `state.json`): 64 MiB. */
+const CHECKPOINT_JSON_MAX_BYTES = 67_108_864;
+
+/** Reads a checkpoint's JSON file (a regular file of bounded size); errors name the file. */
+function readCheckpointJson(path: string): unknown {
+  const text = readRegularFile(path, { maxBytes: CHECKPOINT_JSON_MAX_BYTES }).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message.slice(0, 80)})`);
+  }
+}
+
+/**
+ * The checkpoint `latest.json` points at, or `undefined` when the fold has none. Its files must be regular
+ * files, and `latest.json` may only name a `checkpoints/epoch-NNNN` folder of this fold.
+ */
 export function loadLatestCheckpoint<State>(foldDir: string): Checkpoint<State> | undefined {
   const pointer = join(foldDir, 'latest.json');
   if (!existsSync(pointer)) return undefined;
-  const { epoch, dir } = JSON.parse(readFileSync(pointer, 'utf8')) as { epoch: number; dir: string };
+  const { epoch, dir } = readCheckpointJson(pointer) as { epoch: unknown; dir: unknown };
+  if (typeof dir !== 'string' || !/^checkpoints[\\/]epoch-\d{4}$/.test(dir) || !Number.isInteger(epoch)) {
+    throw new Error(
+      `${pointer}: expected {"epoch": <integer>, "dir": "checkpoints/epoch-NNNN"}, got dir ${JSON.stringify(dir)}, epoch ${JSON.stringify(epoch)}`,
+    );
+  }
   const full = join(foldDir, dir);
   const weights = readSafetensors(
-    readFileSync(join(full, 'model.safetensors')),
+    readRegularFile(join(full, 'model.safetensors')),
     join(full, 'model.safetensors'),
   );
   const optim = readSafetensors(
-    readFileSync(join(full, 'optimizer.safetensors')),
+    readRegularFile(join(full, 'optimizer.safetensors')),
     join(full, 'optimizer.safetensors'),
   );
-  const state = JSON.parse(readFileSync(join(full, 'state.json'), 'utf8')) as State;
+  const state = readCheckpointJson(join(full, 'state.json')) as State;
   return {
-    epoch,
+    epoch: epoch as number,
     weights: weights.tensors,
     optimizer: optimizerFromRecords(optim.tensors, optim.metadata),
     state,
@@ -168,6 +189,6 @@ export function loadWeights(path: string): {
   weights: Record<string, SafetensorsTensor>;
   metadata: Record<string, string>;
 } {
-  const content = readSafetensors(readFileSync(path), path);
+  const content = readSafetensors(readRegularFile(path), path);
   return { weights: content.tensors, metadata: content.metadata };
 }
