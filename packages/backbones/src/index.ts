@@ -20,7 +20,10 @@ export {
   type ModelRegistration,
   type ParametersWithoutGradient,
 } from './registry';
-export { VideoModel, type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
+export {
+  VideoModel,
+  type CheckpointBlock,
+  type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
 export {
   loadWeights,
   loadWeightsFromContent,

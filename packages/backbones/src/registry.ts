@@ -107,6 +107,12 @@ export interface CreateModelOptions {
   seed?: number;
   /** `'random'` (default), `'layer_defaults'` or `'zeros'`: see {@link ModelInitialization}. */
   initialization?: ModelInitialization;
+  /**
+   * Gradient checkpointing per block (default `false`): training steps keep only each block's input and
+   * recompute the block in the backward pass — less memory, about one more forward pass of time. See
+   * `VideoModel.setGradientCheckpointing`.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 /** What {@link listModels} reports per model. */
@@ -207,5 +213,12 @@ export function createModel(name: string, options: CreateModelOptions = {}): Vid
   if (!Number.isInteger(seed)) throw new Error(`createModel(${name}): seed must be an integer, got ${seed}`);
   const initialization = options.initialization ?? 'random';
   assertModelInitialization(initialization, `createModel(${name}): initialization`);
-  return entry.create({ preset, numClasses, numAus, seed, initialization });
+  const checkpointing = options.gradientCheckpointing ?? false;
+  if (typeof checkpointing !== 'boolean') {
+    throw new Error(
+      `createModel(${name}): gradientCheckpointing must be a boolean, got ${String(checkpointing)}`,
+    );
+  }
+  const model = entry.create({ preset, numClasses, numAus, seed, initialization });
+  return checkpointing ? model.setGradientCheckpointing(true) : model;
 }

@@ -1,7 +1,13 @@
 /** The contract every registered DFER model implements. */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { Module } from './nn/module';
+import { disableCheckpointing, enableCheckpointing, isCheckpointed } from './nn/checkpoint';
+import { Module, type TensorModule } from './nn/module';
+
+/** One block a model checkpoints (see {@link VideoModel.setGradientCheckpointing}). */
+export interface CheckpointBlock {
+  readonly module: TensorModule;
+}
 
 /**
  * Input specification of a preset: clips are `[B, frames, height, width, channels]` tensors (channels-last,
@@ -57,6 +63,34 @@ export abstract class VideoModel extends Module<tf.Tensor, VideoModelOutput, Rec
 
   /** Class logits (and AU logits when present) from features `[B, featureDim]`. */
   abstract forwardHead(features: tf.Tensor): VideoModelHeadOutput;
+
+  /**
+   * The blocks that {@link VideoModel.setGradientCheckpointing} checkpoints (each with the parameters that
+   * get no gradient by design). Models override it; the default has none.
+   */
+  protected checkpointBlocks(): readonly CheckpointBlock[] {
+    return [];
+  }
+
+  /**
+   * Gradient checkpointing per block (activation recomputation, see `enableCheckpointing`): a training
+   * step keeps only each block's input and recomputes the block's forward pass during the backward pass,
+   * which lowers the step's peak memory (how much: the backbones README) for about one more forward pass
+   * of the blocks. Gradients are the plain path's; inference is unchanged.
+   */
+  setGradientCheckpointing(enabled: boolean): this {
+    for (const { module } of this.checkpointBlocks()) {
+      if (enabled) enableCheckpointing(module);
+      else disableCheckpointing(module);
+    }
+    return this;
+  }
+
+  /** Whether gradient checkpointing is on (see {@link VideoModel.setGradientCheckpointing}). */
+  get gradientCheckpointing(): boolean {
+    const blocks = this.checkpointBlocks();
+    return blocks.length > 0 && blocks.every((b) => isCheckpointed(b.module));
+  }
 
   forward(x: tf.Tensor): VideoModelOutput {
     return tf.tidy(() => {

@@ -6,6 +6,14 @@ export { initEngine } from './engine/init-engine';
 export type { EngineBackendChoice, EngineConfig, EngineInfo } from './engine/init-engine';
 export { listKernelFixes, registerKernelFixes, unregisterKernelFixes } from './engine/kernel-fixes';
 export type { FixedBackendName, KernelFix } from './engine/kernel-fixes';
+export {
+  assertFitsWasmHeap,
+  runWithWasmHeapGuard,
+  wasmHeapBytes,
+  WasmHeapError,
+  WASM_HEAP_LIMIT_BYTES,
+} from './engine/wasm-heap';
+export type { WasmHeapContext } from './engine/wasm-heap';
 export { checkGradients } from './gradients/check-gradients';
 export type {
   CheckGradientsOptions,

@@ -19,7 +19,7 @@ import { Module, Sequential } from '../nn/module';
 import { addReshape, addTensorInitializer } from '../nn/onnx';
 import { MaxPool2d } from '../nn/pooling';
 import { normalValues, type Rng } from '../nn/rng';
-import { TransformerEncoder } from '../nn/transformer';
+import { TransformerEncoder, TransformerEncoderLayer } from '../nn/transformer';
 import {
   createModelRng,
   type ModelBuildOptions,
@@ -27,7 +27,7 @@ import {
   registerModel,
   type ModelInitialization,
 } from '../registry';
-import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
+import { type CheckpointBlock, type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 // ---------------------------------------------------------------------------------------------------
 // Blocks
@@ -302,6 +302,14 @@ export class FormerDfer extends VideoModel {
       config.numAus > 0
         ? this.registerModule('AU_fc', new Linear(this.featureDim, config.numAus, { rng }))
         : undefined;
+  }
+
+  /** Checkpointed blocks: every ResNet BasicBlock and every transformer layer (spatial and temporal). */
+  protected override checkpointBlocks(): readonly CheckpointBlock[] {
+    return this.namedModules()
+      .map(([, m]) => m)
+      .filter((m) => m instanceof BasicBlock || m instanceof TransformerEncoderLayer)
+      .map((m) => ({ module: m as BasicBlock | TransformerEncoderLayer }));
   }
 
   forwardFeatures(x: tf.Tensor): tf.Tensor {

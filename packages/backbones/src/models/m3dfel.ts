@@ -23,10 +23,10 @@ import {
   registerModel,
   type ModelInitialization,
 } from '../registry';
-import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
+import { type CheckpointBlock, type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 import { DMIN } from './m3dfel/dmin';
 import { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
-import { R3dFeatures, type R3dWidths } from './m3dfel/r3d';
+import { R3dBasicBlock, R3dFeatures, type R3dWidths } from './m3dfel/r3d';
 
 export { DMIN } from './m3dfel/dmin';
 export { instanceSelfAttention, instanceSelfAttentionToOnnx } from './m3dfel/instance-attention';
@@ -132,6 +132,14 @@ export class M3dfel extends VideoModel {
   }
 
   /** Clip features `[B, 2·lstmHidden]`: steps 1–6 up to and including `pwconv`. */
+  /** Checkpointed blocks: the eight R3D BasicBlocks. */
+  protected override checkpointBlocks(): readonly CheckpointBlock[] {
+    return this.namedModules()
+      .map(([, m]) => m)
+      .filter((m): m is R3dBasicBlock => m instanceof R3dBasicBlock)
+      .map((module) => ({ module }));
+  }
+
   forwardFeatures(x: tf.Tensor): tf.Tensor {
     const b = x.shape[0] as number;
     const { bagSize } = this.config;

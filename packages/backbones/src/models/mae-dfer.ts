@@ -32,7 +32,7 @@ import {
   type ModelPreset,
   registerModel,
 } from '../registry';
-import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
+import { type CheckpointBlock, type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
 
 export { DropPath, type DropPathConfig } from '../nn/drop-path';
 export {
@@ -291,6 +291,11 @@ export class MaeDfer extends VideoModel {
         m.bias?.assign(tf.zeros([m.outFeatures]));
       });
     }
+  }
+
+  /** Checkpointed blocks: the LGI blocks. */
+  protected override checkpointBlocks(): readonly CheckpointBlock[] {
+    return [...this.blocks].map((module) => ({ module }));
   }
 
   /** Clip `[B, T, H, W, 3]` → pooled features `[B, dim]` (before the heads). */

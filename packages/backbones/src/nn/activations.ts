@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { OnnxGraph } from '@dfer/runtime';
 
+import { drawSeed } from './checkpoint';
 import { Module } from './module';
 import { addScalar } from './onnx';
 import { createRng, type Rng } from './rng';
@@ -100,7 +101,7 @@ export class Dropout extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
-    return tf.dropout(x, this.p, undefined, this.rng.seed());
+    return tf.dropout(x, this.p, undefined, drawSeed(this.rng));
   }
 
   /** Identity: ONNX export is inference. */

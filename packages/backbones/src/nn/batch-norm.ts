@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { OnnxGraph } from '@dfer/runtime';
 
+import { isRecomputing } from './checkpoint';
 import { Module } from './module';
 import { addTensorInitializer } from './onnx';
 
@@ -85,10 +86,8 @@ export class BatchNorm extends Module {
         const moments = tf.moments(x2, 0);
         mean = moments.mean;
         variance = moments.variance;
-        const m = this.momentum;
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))));
-        this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
+        // A checkpointed block recomputing its forward for the gradient: the first pass already updated them.
+        if (!isRecomputing()) this.updateRunningStatistics(mean, variance, n);
       } else {
         mean = this.runningMean;
         variance = this.runningVar;
@@ -100,6 +99,15 @@ export class BatchNorm extends Module {
       if (this.bias !== undefined) shift = tf.add(shift, this.bias);
       const y = tf.add(tf.mul(x2, scale), shift);
       return x.rank === 2 ? y : tf.reshape(y, x.shape);
+    });
+  }
+
+  private updateRunningStatistics(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    const m = this.momentum;
+    tf.tidy(() => {
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))));
+      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
     });
   }
 

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxGraph } from '@dfer/runtime';
 
+import { drawSeed } from './checkpoint';
 import { Module } from './module';
 import { createRng, type Rng } from './rng';
 
@@ -35,7 +36,7 @@ export class DropPath extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     const keep = 1 - this.p;
-    const seed = this.rng.seed();
+    const seed = drawSeed(this.rng);
     return tf.tidy(() => {
       const maskShape = [x.shape[0] as number, ...new Array<number>(x.rank - 1).fill(1)];
       const mask = tf.floor(tf.add(tf.randomUniform(maskShape, 0, 1, 'float32', seed), keep));

@@ -24,6 +24,13 @@ export {
   type Rng,
   type RngConfig,
 } from './rng';
+export {
+  enableCheckpointing,
+  disableCheckpointing,
+  isCheckpointed,
+  drawSeed,
+  isRecomputing,
+} from './checkpoint';
 export { Linear, type LinearConfig } from './linear';
 export { Conv2d, toPair, type Conv2dConfig, type Size2d } from './conv2d';
 export { Conv3d, applyConv3d, toTriple, type Conv3dConfig, type Size3d } from './conv3d';
