@@ -14,6 +14,15 @@ export {
   WASM_HEAP_LIMIT_BYTES,
 } from './engine/wasm-heap';
 export type { WasmHeapContext } from './engine/wasm-heap';
+export {
+  fusedKernelAvailable,
+  getFusedKernels,
+  listFusedKernels,
+  registerFusedKernels,
+  setFusedKernels,
+} from './engine/fused/fused-kernels';
+export type { FusedKernelName } from './engine/fused/fused-kernels';
+export { fusedLayerNorm } from './engine/fused/layer-norm';
 export { checkGradients } from './gradients/check-gradients';
 export type {
   CheckGradientsOptions,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerKernelFixes, unregisterKernelFixes } from './kernel-fixes';
 import type { KernelFix } from './kernel-fixes';
+import { registerFusedKernels } from './fused/fused-kernels';
 
 /** Which tfjs backend {@link initEngine} should use. */
 export type EngineBackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -161,6 +162,10 @@ export async function initEngine(config: EngineConfig = {}): Promise<EngineInfo>
       ...(wasmImportFailure === undefined ? registerKernelFixes('wasm') : []),
     ];
   }
+
+  // Fused kernels are additions (new kernel names), not replacements: registered whatever `kernelFixes` says.
+  registerFusedKernels('cpu');
+  if (wasmImportFailure === undefined) registerFusedKernels('wasm');
 
   let chosen: EngineInfo | undefined;
   if (requested === 'auto' || requested === 'tensorflow') {

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
+
+import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
+
+/**
+ * The fused kernels: each replaces a chain of small tfjs ops (and the chain of their gradients) by one
+ * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
+ * with `checkGradients` and against the unfused ops (runtime tests).
+ */
+export type FusedKernelName = 'layerNorm';
+
+interface FusedKernelDefinition {
+  /** The forward kernel whose presence on the active backend makes the fused op usable. */
+  readonly forwardKernel: string;
+  readonly kernels: (backendName: string) => KernelConfig[];
+  readonly gradient?: GradConfig;
+  /** On by default (verified equal to the unfused path within float tolerance). */
+  readonly defaultOn: boolean;
+}
+
+const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
+  layerNorm: {
+    forwardKernel: LAYER_NORM_KERNEL,
+    kernels: layerNormKernels,
+    gradient: layerNormGradConfig,
+    defaultOn: true,
+  },
+};
+
+const enabled = new Map<FusedKernelName, boolean>(
+  (Object.keys(DEFINITIONS) as FusedKernelName[]).map((name) => [name, DEFINITIONS[name].defaultOn]),
+);
+
+/** Names of the fused kernels. */
+export function listFusedKernels(): FusedKernelName[] {
+  return Object.keys(DEFINITIONS) as FusedKernelName[];
+}
+
+/**
+ * Turns fused kernels on or off: `true` / `false` for all, or by name (`{ gelu: false }`). Layers and the
+ * optimizer read the switch at every call, so it applies from the next op on. The unfused path (plain tfjs
+ * ops) is what runs when a kernel is off or the backend has none (e.g. `tensorflow`).
+ */
+export function setFusedKernels(settings: boolean | Partial<Record<FusedKernelName, boolean>>): void {
+  for (const name of listFusedKernels()) {
+    const value = typeof settings === 'boolean' ? settings : settings[name];
+    if (value !== undefined) enabled.set(name, value);
+  }
+  for (const name of typeof settings === 'boolean' ? [] : Object.keys(settings)) {
+    if (!(name in DEFINITIONS)) {
+      throw new Error(
+        `setFusedKernels: unknown fused kernel '${name}'; fused kernels: ${listFusedKernels().join(', ')}`,
+      );
+    }
+  }
+}
+
+/** The current switch of every fused kernel. */
+export function getFusedKernels(): Record<FusedKernelName, boolean> {
+  return Object.fromEntries(listFusedKernels().map((n) => [n, enabled.get(n) === true])) as Record<
+    FusedKernelName,
+    boolean
+  >;
+}
+
+/** Whether the fused `name` runs now: switched on and registered on the active backend. */
+export function fusedKernelAvailable(name: FusedKernelName): boolean {
+  return (
+    enabled.get(name) === true && tf.getKernel(DEFINITIONS[name].forwardKernel, tf.getBackend()) !== undefined
+  );
+}
+
+/** Registers the fused kernels (and their gradients) on `backendName` (`'cpu'` or `'wasm'`). Idempotent. */
+export function registerFusedKernels(backendName: 'cpu' | 'wasm'): void {
+  for (const definition of Object.values(DEFINITIONS)) {
+    for (const kernel of definition.kernels(backendName)) {
+      if (tf.getKernel(kernel.kernelName, backendName) === undefined) tf.registerKernel(kernel);
+    }
+    const gradient = definition.gradient;
+    if (gradient !== undefined && tf.getGradient(gradient.kernelName) === undefined) {
+      tf.registerGradient(gradient);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Fused kernels on cpu and wasm: gradients against central differences (`checkGradients`), forward values
+ * and gradients against the unfused tfjs ops (written out here from their formulas), no tensor leaks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
+import {
+  checkGradients,
+  fusedKernelAvailable,
+  fusedLayerNorm,
+  getFusedKernels,
+  initEngine,
+  setFusedKernels,
+} from '@dfer/runtime';
+
+type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
+
+interface FusedCase {
+  name: string;
+  shapes: number[][];
+  fused: Fn;
+  unfused: Fn;
+  /** Scale of the seeded uniform inputs (default 1). */
+  scale?: number;
+}
+
+function inputs(shapes: number[][], seed: number, scale = 1): tf.Tensor[] {
+  const rng = createSeededRng(seed);
+  return shapes.map((shape) => {
+    const n = shape.reduce((p, d) => p * d, 1);
+    return tf.tensor(rng.uniformArray(n, -scale, scale), shape);
+  });
+}
+
+/** Σ_i cos(0.7·i + 0.3)·f(x)_i: a loss that weights every output element differently. */
+function weightedSum(y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() =>
+    tf.sum(tf.mul(y, tf.reshape(tf.cos(tf.add(tf.mul(tf.range(0, y.size), 0.7), 0.3)), y.shape))),
+  );
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
+  return m;
+}
+
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  what: string,
+): void {
+  expect(actual.length).toBe(expected.length);
+  const scale = Math.max(1, maxAbs(expected));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  }
+  if (worst > rtol * scale) throw new Error(`${what}: max |fused − unfused| = ${worst} > ${rtol}·${scale}`);
+}
+
+const layerNormUnfused =
+  (eps: number): Fn =>
+  (x, g, b) => {
+    const { mean, variance } = tf.moments(x!, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, eps))), g!), b!);
+  };
+
+const CASES: FusedCase[] = [
+  {
+    name: 'layerNorm [2, 3, 5], ε 1e-5',
+    shapes: [[2, 3, 5], [5], [5]],
+    fused: (x, g, b) => fusedLayerNorm(x!, g!, b!, 1e-5),
+    unfused: layerNormUnfused(1e-5),
+  },
+  {
+    name: 'layerNorm [4, 16], ε 1e-6, inputs ×3',
+    shapes: [[4, 16], [16], [16]],
+    fused: (x, g, b) => fusedLayerNorm(x!, g!, b!, 1e-6),
+    unfused: layerNormUnfused(1e-6),
+    scale: 3,
+  },
+];
+
+describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
+  beforeAll(async () => {
+    const info = await initEngine({ backend, log: false });
+    expect(info.backend).toBe(backend);
+  });
+
+  it('are registered and on by default', () => {
+    for (const [name, on] of Object.entries(getFusedKernels())) {
+      expect(on).toBe(true);
+      expect(fusedKernelAvailable(name as never)).toBe(true);
+    }
+  });
+
+  it.each(CASES)('$name: gradients match central differences', ({ shapes, fused, scale }) => {
+    const xs = inputs(shapes, 7, scale);
+    const report = checkGradients(fused, xs, { eps: 1e-2, rtol: 2e-2, atol: 2e-3 });
+    expect(report.checked).toBe(xs.reduce((n, x) => n + x.size, 0));
+    tf.dispose(xs);
+  });
+
+  it.each(CASES)(
+    '$name: forward and gradients equal the unfused ops; no leak',
+    async ({ shapes, fused, unfused, scale }) => {
+      const xs = inputs(shapes, 11, scale);
+      const run = (fn: Fn): { y: Float32Array; grads: Float32Array[] } => {
+        const y = tf.tidy(() => fn(...xs).dataSync() as Float32Array);
+        const grads = tf.tidy(() =>
+          tf
+            .grads((...a: tf.Tensor[]) => weightedSum(fn(...a)))(xs)
+            .map((g) => g.dataSync() as Float32Array),
+        );
+        return { y, grads };
+      };
+      const a = run(unfused);
+      await expectNoTensorLeak(() => {
+        const b = run(fused);
+        expectClose(b.y, a.y, 1e-5, 'forward');
+        b.grads.forEach((g, i) => expectClose(g, a.grads[i]!, 1e-4, `gradient of input ${i}`));
+      });
+      tf.dispose(xs);
+    },
+  );
+
+  it('setFusedKernels switches them off and on, and rejects unknown names', () => {
+    setFusedKernels(false);
+    expect(Object.values(getFusedKernels()).every((on) => !on)).toBe(true);
+    expect(fusedKernelAvailable('layerNorm')).toBe(false);
+    setFusedKernels({ layerNorm: true });
+    expect(fusedKernelAvailable('layerNorm')).toBe(true);
+    setFusedKernels(true);
+    expect(() => setFusedKernels({ nope: true } as never)).toThrow(/unknown fused kernel 'nope'/);
+  });
+});
