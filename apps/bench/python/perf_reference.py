@@ -1,13 +1,17 @@
-"""PyTorch CPU reference timings for `bench perf` (apps/bench): the `tiny` architectures of the three base
-models, timed in the same run as the tfjs / onnxruntime timings.
+"""PyTorch CPU reference timings for `bench perf` (apps/bench): the `tiny` and `paper` architectures of the
+three base models, timed in the same run as the tfjs / onnxruntime timings.
 
 The architectures are NOT re-implemented here: they are imported from the PyTorch fixture generators of
 @dfer/backbones, which were written from the reference fact sheets and checked against the TypeScript
 models (parity tests):
-  former_dfer  packages/backbones/test/fixtures/former-dfer/make-former-dfer.py   (FormerDfer, PRESETS['tiny'])
+  former_dfer  packages/backbones/test/fixtures/former-dfer/make-former-dfer.py   (FormerDfer, PRESETS[preset]:
+               paper = ResNet-18 widths, 16 frames of 112 x 112, 1 spatial + 3 temporal transformer blocks)
   m3dfel       packages/backbones/test/fixtures/m3dfel/make_m3dfel_fixtures.py   (M3DFEL; tiny = M3DFEL_TINY of
-               packages/backbones/src/models/m3dfel.ts: widths 8-16-24-32, BiLSTM 32, 4 heads, 4 x 4 frames)
-  mae_dfer     packages/backbones/test/mae-dfer-fixtures/make_parity_fixture.py   (LGIFormer, CASES['tiny'])
+               packages/backbones/src/models/m3dfel.ts: widths 8-16-24-32, BiLSTM 32, 4 heads, 4 x 4 frames of
+               16 x 16; paper = the class defaults, R3D-18 widths 64-512, BiLSTM 512, 8 heads, 16 frames of
+               112 x 112, as M3DFEL_PAPER)
+  mae_dfer     packages/backbones/test/mae-dfer-fixtures/make_parity_fixture.py   (LGIFormer, CASES[preset]:
+               paper = dim 512, depth 16, 16 frames of 160 x 160, checked there against the official state dict)
 Importing them has one side effect, undone here: make_m3dfel_fixtures.py calls
 torch.set_grad_enabled(False) at import time; this script re-enables gradients right after the import.
 
@@ -19,9 +23,9 @@ tfjs-wasm; the thread count is printed in the output):
 One untimed warm-up run precedes the timed repeats; times are wall-clock (time.perf_counter).
 
 Usage (Debian's python3-torch; the pyenv python3 has no torch):
-  /usr/bin/python3 apps/bench/python/perf_reference.py --model former_dfer --batches 1,8 --repeats 3 --threads 1
+  /usr/bin/python3 apps/bench/python/perf_reference.py --model former_dfer --preset tiny --batches 1,8 --repeats 3 --threads 1
 Prints one JSON object on stdout:
-  {"model", "preset": "tiny", "torch", "threads", "numParameters", "inputShape" (PyTorch layout, batch 1),
+  {"model", "preset", "torch", "threads", "numParameters", "inputShape" (PyTorch layout, batch 1),
    "train": [{"batch", "msPerStep": [...]}], "inference": {"batch": 1, "msPerClip": [...]},
    "peakRssMiB" (ru_maxrss of this process)}
 """
@@ -55,19 +59,25 @@ def load_fixture_module(model):
     return module
 
 
-def build(model):
-    """Returns (module, input shape in the module's layout, forward -> logits) for the tiny preset."""
+def build(model, preset):
+    """Returns (module, input shape in the module's layout, forward -> logits) for the preset."""
+    if preset not in ('tiny', 'paper'):
+        raise SystemExit(f'perf_reference.py: unknown preset "{preset}" (expected tiny or paper)')
     m = load_fixture_module(model)
     if model == 'former_dfer':
-        a = m.PRESETS['tiny']
+        a = m.PRESETS[preset]
         net = m.FormerDfer(a, 7, 0)
         return net, (a['frames'], 3, a['size'], a['size']), lambda x: net(x)['logits']
     if model == 'm3dfel':
-        # M3DFEL_TINY of packages/backbones/src/models/m3dfel.ts
-        net = m.M3DFEL(num_classes=7, instance_length=4, bag_size=4, hidden=32, heads=4, widths=(8, 16, 24, 32))
-        return net, (16, 3, 16, 16), lambda x: net(x)[0]
+        if preset == 'tiny':
+            # M3DFEL_TINY of packages/backbones/src/models/m3dfel.ts
+            net = m.M3DFEL(num_classes=7, instance_length=4, bag_size=4, hidden=32, heads=4, widths=(8, 16, 24, 32))
+            return net, (16, 3, 16, 16), lambda x: net(x)[0]
+        # M3DFEL_PAPER: the official class defaults
+        net = m.M3DFEL(num_classes=7, instance_length=4, bag_size=4, hidden=512, heads=8, widths=(64, 128, 256, 512))
+        return net, (16, 3, 112, 112), lambda x: net(x)[0]
     if model == 'mae_dfer':
-        cfg = dict(m.CASES['tiny'])
+        cfg = dict(m.CASES[preset])
         cfg.pop('batch')
         cfg['num_aus'] = 0
         net = m.LGIFormer(**cfg)
@@ -96,6 +106,7 @@ def timed(fn, repeats):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', required=True, choices=sorted(FIXTURES))
+    ap.add_argument('--preset', default='tiny', choices=['tiny', 'paper'])
     ap.add_argument('--batches', default='1,8')
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=1)
@@ -107,7 +118,7 @@ def main():
         raise SystemExit('perf_reference.py: --repeats and --threads must be >= 1')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net, shape, logits_of = build(args.model)
+    net, shape, logits_of = build(args.model, args.preset)
     net = net.float()
     num_parameters = sum(p.numel() for p in net.parameters() if p.requires_grad)
 
@@ -135,7 +146,7 @@ def main():
 
     inference = {'batch': 1, 'msPerClip': timed(infer, args.repeats)}
     json.dump({
-        'model': args.model, 'preset': 'tiny', 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+        'model': args.model, 'preset': args.preset, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
         'numParameters': num_parameters, 'inputShape': [1, *shape], 'train': train, 'inference': inference,
         'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     }, sys.stdout)

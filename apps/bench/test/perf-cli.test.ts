@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { getModelInfo } from '@dfer/backbones';
@@ -26,7 +26,6 @@ const DEFAULTS: PerfCommandOptions = {
   engines: 'wasm,cpu',
   python: DEFAULT_PYTHON,
   pytorch: true,
-  pytorchThreads: 1,
 };
 
 /** Parse `bench perf <args>` with the given runners; resolves when the action has finished. */
@@ -59,6 +58,7 @@ function standIn(): { tasks: PerfTask[]; runTask: (t: PerfTask) => Promise<PerfT
       tasks.push(task);
       const base = { samplesMs: [100], numParameters: 1000, threads: 1 };
       if (task.kind === 'train_step') {
+        const workers = task.workers ?? 1;
         return Promise.resolve({
           peakRssMiB: 200,
           result: {
@@ -70,7 +70,9 @@ function standIn(): { tasks: PerfTask[]; runTask: (t: PerfTask) => Promise<PerfT
               engine: `tfjs-${task.engine}`,
               shape: clipShape(task.model, task.preset, b),
               metric: 'clips_per_second' as const,
-              value: b * 10,
+              // two threads: 1.6× the clips/s of one
+              value: b * 10 * (workers === 2 ? 1.6 : 1),
+              threads: workers,
             })),
             profiles: task.profile
               ? [
@@ -130,7 +132,7 @@ function pytorchStandIn(numParameters: number): RunPerfOptions['runPytorch'] {
   return (o) =>
     Promise.resolve<PytorchReference>({
       model: o.model,
-      preset: 'tiny',
+      preset: o.preset ?? 'tiny',
       torch: '0.0-test',
       threads: o.threads,
       numParameters,
@@ -142,7 +144,7 @@ function pytorchStandIn(numParameters: number): RunPerfOptions['runPytorch'] {
 }
 
 describe('bench perf options', () => {
-  it('defaults: the three base models, tiny, wasm and cpu, 3 repeats, batches 1 and 8, Debian python', () => {
+  it('defaults: the three base models, tiny, wasm and cpu, 3 repeats, batches 1 and 8, 1 and 2 threads, Debian python', () => {
     const c = resolvePerfConfig(DEFAULTS);
     expect(c.models).toEqual([...BASE_MODELS]);
     expect(c.presets).toEqual(['tiny']);
@@ -150,13 +152,20 @@ describe('bench perf options', () => {
     expect(c.repeats).toBe(3);
     expect(c.batches).toEqual([1, 8]);
     expect(c.python).toBe('/usr/bin/python3');
-    expect(c.pytorchThreads).toBe(1);
+    expect(c.trainWorkers).toEqual([1, 2]);
+    expect([c.paperBatches, c.paperRepeats]).toEqual([[2], 1]);
     expect(c.syntheticClips).toBe(20);
   });
 
   it('--quick lowers repeats, batches and clips unless given explicitly; --no-pytorch skips the reference', () => {
     const q = resolvePerfConfig({ ...DEFAULTS, quick: true, pytorch: false });
-    expect([q.repeats, q.batches, q.syntheticClips, q.python]).toEqual([1, [1], 3, false]);
+    expect([q.repeats, q.batches, q.trainWorkers, q.syntheticClips, q.python]).toEqual([
+      1,
+      [1],
+      [1],
+      3,
+      false,
+    ]);
     const r = resolvePerfConfig({ ...DEFAULTS, quick: true, repeats: 2, batches: '2,4' });
     expect([r.repeats, r.batches]).toEqual([2, [2, 4]]);
   });
@@ -173,6 +182,9 @@ describe('bench perf options', () => {
     );
     expect(() => resolvePerfConfig({ ...DEFAULTS, presets: ' , ' })).toThrow(
       /--presets: expected a comma-separated list/,
+    );
+    expect(() => resolvePerfConfig({ ...DEFAULTS, trainWorkers: '1,512' })).toThrow(
+      /--train-workers: 512 threads on a machine with \d+ core\(s\) would oversubscribe it/,
     );
   });
 
@@ -192,30 +204,40 @@ describe('bench perf with stand-in timings', () => {
     expect(
       tasks.map((t) =>
         t.kind === 'train_step'
-          ? `${t.model}:${t.engine}:${t.batches.join('+')}:${t.repeats}`
+          ? `${t.model}:${t.engine}:${t.batches.join('+')}:${t.repeats}${t.workers ? `:workers ${t.workers}` : ''}`
           : t.kind === 'inference'
             ? `${t.model}:inference`
             : t.kind,
       ),
     ).toEqual([
       'former_dfer:wasm:1+8:3',
+      'former_dfer:wasm:8:3:workers 2',
       'former_dfer:cpu:1+8:3',
       'former_dfer:inference',
       'm3dfel:wasm:1+8:3',
+      'm3dfel:wasm:8:3:workers 2',
       'm3dfel:cpu:1+8:3',
       'm3dfel:inference',
       'mae_dfer:wasm:1+8:3',
+      'mae_dfer:wasm:8:3:workers 2',
       'mae_dfer:cpu:1+8:3',
       'mae_dfer:inference',
       'synthetic_generation',
     ]);
     const results = readBenchResults(join(out, 'results.json'));
-    expect(results.perf).toHaveLength(3 * (2 * 2 + 2) + 1);
+    expect(results.perf).toHaveLength(3 * (2 * 2 + 1 + 2) + 1);
     expect(results.perfEnvironment?.['pytorch']).toBe('not run (--no-pytorch)');
-    // Without a reference only the memory targets exist: 200 MiB of 2048.
-    expect(results.perfTargets.map((t) => [t.name, t.met])).toEqual(
-      BASE_MODELS.map((m) => [`${m}/tiny training peak memory`, true]),
-    );
+    // Without a reference: the two-thread speed-up (1.6× < 1.7×, missed) and the memory targets (200 MiB of 2048).
+    expect(results.perfTargets.map((t) => [t.name, t.met])).toEqual([
+      ...BASE_MODELS.map((m) => [
+        `${m}/tiny train step, batch 8: train.workers 2 vs 1 thread, speed-up ≥ 1.7×`,
+        false,
+      ]),
+      ...BASE_MODELS.map((m) => [`${m}/tiny training peak memory`, true]),
+    ]);
+    const speedup = results.perfTargets[0]!;
+    expect(speedup.ratio).toBeCloseTo(1 / 1.6, 12);
+    expect(speedup.note).toMatch(/missed: speed-up 1\.60× < 1\.7×/);
     expect(results.perfProfile).toEqual([]);
   });
 
@@ -242,8 +264,59 @@ describe('bench perf with stand-in timings', () => {
     // ours 80 clips/s = 12.5 ms per clip; PyTorch 400 ms per step of 8 = 50 ms per clip → 0.25×, met
     expect(t8?.ratio).toBeCloseTo(0.25, 12);
     expect(t8?.met).toBe(true);
+    // Two threads against PyTorch with two threads: ours 128 clips/s = 7.8125 ms per clip; PyTorch 50 → 0.15625×
+    const t2 = results.perfTargets.find(
+      (x) =>
+        x.name ===
+        'former_dfer/tiny train step, batch 8, 2 threads: tfjs-wasm train.workers 2 vs PyTorch CPU 2 threads',
+    );
+    expect(t2?.ratio).toBeCloseTo(0.15625, 12);
+    expect(t2?.met).toBe(true);
+    expect(results.perf.filter((p) => p.engine === 'pytorch-cpu').map((p) => p.threads)).toEqual([
+      1, 1, 1, 2, 2,
+    ]);
     expect(results.perfProfile.map((l) => l.kernel)).toContain('Conv2D ×2');
-    expect(results.perfEnvironment?.['pytorch']).toBe('torch 0.0-test via /x/python, 1 thread(s)');
+    expect(results.perfEnvironment?.['pytorch']).toBe('torch 0.0-test via /x/python, 1 and 2 thread(s)');
+  });
+
+  it('paper presets: batch 2, wasm only, ratio without a target, 3 GB memory target; a failed task is listed, not fatal', async () => {
+    const out = tempDir();
+    const { tasks, runTask } = standIn();
+    const failing = (task: PerfTask): Promise<PerfTaskOutcome> =>
+      task.kind === 'train_step' && task.workers === 2
+        ? Promise.reject(new Error('child exited with code 1: RuntimeError: Aborted()'))
+        : runTask(task);
+    await expect(
+      runCli(['--out', out, '--models', 'former_dfer', '--presets', 'paper', '--python', '/x/python'], {
+        runTask: failing,
+        checkPytorch: () => Promise.resolve(undefined),
+        runPytorch: pytorchStandIn(1000),
+      }),
+    ).resolves.toBeUndefined();
+    process.exitCode = undefined; // the failed task set it
+    expect(
+      tasks.map((t) =>
+        t.kind === 'train_step' ? `${t.engine}:${t.batches.join('+')}:${t.repeats}` : t.kind,
+      ),
+    ).toEqual(['wasm:2:1', 'inference', 'synthetic_generation']);
+    const results = readBenchResults(join(out, 'results.json'));
+    expect(results.perfEnvironment?.['notTimed']).toMatch(/former_dfer\/paper on tfjs-cpu/);
+    // ours 20 clips/s = 50 ms per clip; PyTorch 100 ms per step of 2 = 50 ms per clip → 1.00×, no target
+    expect(results.perfEnvironment?.['paperRatios']).toMatch(
+      /former_dfer\/paper train step, batch 2: tfjs-wasm vs PyTorch CPU: 1\.00× .*no target yet/,
+    );
+    expect(results.perfTargets.map((t) => t.name)).toEqual([
+      'former_dfer/paper inference, batch 1: onnxruntime vs PyTorch CPU',
+      'former_dfer/paper training peak memory',
+    ]);
+    expect(results.perfTargets[1]!.reference).toBe('3072 MiB limit');
+    expect(results.perfEnvironment?.['failedTasks']).toMatch(
+      /former_dfer\/paper train step on tfjs-wasm with train\.workers 2, batch 2: child exited with code 1: RuntimeError: Aborted\(\)/,
+    );
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(
+      /### Failed tasks \(no timing; why\)\n\n- former_dfer\/paper train step on tfjs-wasm with train\.workers 2/,
+    );
   });
 
   it('refuses the ratios when the PyTorch parameter count differs, and records why', async () => {

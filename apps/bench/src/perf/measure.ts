@@ -1,9 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, getModelInfo } from '@dfer/backbones';
 import { createSyntheticFacsDataset } from '@dfer/datasets';
-import { crossEntropyLoss } from '@dfer/losses';
+import { createLoss, crossEntropyLoss } from '@dfer/losses';
 import { createSession, exportOnnx, initEngine, runSession } from '@dfer/runtime';
-import { createOptimizer, type NamedVariable } from '@dfer/trainer';
+import {
+  createDataParallelTrainer,
+  createOptimizer,
+  type DataParallelStepTimings,
+  type DataParallelTrainer,
+  type NamedVariable,
+  type StepBatch,
+} from '@dfer/trainer';
 
 /**
  * The measurements of `bench perf` that run on the tfjs / onnxruntime side. Each is one {@link PerfTask};
@@ -24,6 +31,11 @@ export interface TrainStepTask {
   readonly repeats: number;
   /** Also profile one batch-1 step kernel by kernel (`tf.profile`). */
   readonly profile: boolean;
+  /**
+   * Threads of data-parallel training (`train.workers` of `@dfer/trainer`, `createDataParallelTrainer`);
+   * default 1 (the one-thread step). Batches smaller than this are not timed.
+   */
+  readonly workers?: number;
 }
 
 /** Inference latency of one clip: tfjs (wasm) forward vs onnxruntime-node (1 thread) of the exported model. */
@@ -128,6 +140,7 @@ function clipShape(model: string, preset: string, batch: number): number[] {
 
 async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
   await initEngine({ backend: task.engine, log: false });
+  if ((task.workers ?? 1) > 1) return measureDataParallelTrainStep(task);
   const engine = `tfjs-${task.engine}`;
   const measurements: PerfMeasurement[] = [];
   const profiles: StepProfile[] = [];
@@ -223,6 +236,78 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
     }
   }
   return { measurements, profiles };
+}
+
+/**
+ * The training step of {@link measureTrainStep} with `train.workers` threads: the same model, clip, labels,
+ * cross-entropy (`createLoss({ type: 'cross_entropy' })`, the same function) and AdamW, through
+ * `createDataParallelTrainer` of `@dfer/trainer` (the batch split across the threads, gradients averaged
+ * through shared memory, one update). The note gives the calling thread's phases of the median step.
+ */
+async function measureDataParallelTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
+  const workers = task.workers ?? 1;
+  const engine = `tfjs-${task.engine}`;
+  const measurements: PerfMeasurement[] = [];
+  const lossConfig = { type: 'cross_entropy' };
+  const loss = createLoss(lossConfig, {});
+  for (const batch of task.batches.filter((b) => b >= workers)) {
+    const modelOptions = { preset: task.preset, seed: 0 };
+    const model = createModel(task.model, modelOptions);
+    model.train();
+    const params: NamedVariable[] = model
+      .namedParameters()
+      .filter(([, v]) => v.trainable)
+      .map(([name, variable]) => ({ name, variable }));
+    const optimizer = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
+    const shape = clipShape(task.model, task.preset, batch);
+    const frames = clipValues(shape.reduce((a, b) => a * b, 1));
+    const stepBatch: StepBatch = {
+      frames,
+      shape: shape as [number, number, number, number, number],
+      layout: [1, shape[1]!],
+      labels: Int32Array.from({ length: batch }, (_, i) => i % model.numClasses),
+      ids: Array.from({ length: batch }, (_, i) => `clip-${i}`),
+    };
+    let trainer: DataParallelTrainer | undefined;
+    try {
+      trainer = await createDataParallelTrainer(model, loss, optimizer, params, {
+        workers,
+        model: { type: task.model, options: modelOptions },
+        loss: { config: lossConfig, context: {} },
+      });
+      const timings: DataParallelStepTimings[] = [];
+      const samplesMs = await timeRepeats(task.repeats, async () => {
+        const t0 = performance.now();
+        await trainer!.step(stepBatch, { lr: 1e-3 });
+        const ms = performance.now() - t0;
+        timings.push(trainer!.lastStepTimings!);
+        return ms;
+      });
+      timings.shift(); // the warm-up
+      const mid = median(samplesMs);
+      const at = timings[samplesMs.indexOf(mid)]!;
+      measurements.push({
+        task: 'train_step',
+        model: task.model,
+        preset: task.preset,
+        engine,
+        shape,
+        metric: 'clips_per_second',
+        value: (batch * 1000) / mid,
+        samplesMs,
+        numParameters: model.numParameters(),
+        threads: workers,
+        note:
+          `train.workers ${workers}: batch split across ${workers} threads (own tfjs-wasm instance and replica each), gradients averaged through shared memory, one AdamW update (wd 0.05); ` +
+          `median step on the calling thread: own shard ${at.ownShardMs.toFixed(0)} ms, waiting ${at.waitMs.toFixed(0)} ms, gradient sum ${at.averageMs.toFixed(0)} ms, update ${at.updateMs.toFixed(0)} ms, weight copy ${at.copyWeightsMs.toFixed(0)} ms`,
+      });
+    } finally {
+      await trainer?.dispose();
+      optimizer.dispose();
+      model.dispose();
+    }
+  }
+  return { measurements, profiles: [] };
 }
 
 async function measureInference(task: InferenceTask): Promise<PerfTaskResult> {

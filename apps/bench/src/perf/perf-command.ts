@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { type Command, InvalidArgumentError } from 'commander';
 import { listModels } from '@dfer/backbones';
 import { BASE_MODELS } from '../matrix/profiles';
 import { DEFAULT_PYTHON } from './pytorch';
@@ -12,11 +13,14 @@ export interface PerfCommandOptions {
   readonly engines: string;
   readonly repeats?: number;
   readonly batches?: string;
+  readonly paperBatches?: string;
+  readonly paperRepeats?: number;
+  /** `--train-workers`, comma-separated (default "1,2"). */
+  readonly trainWorkers?: string;
   readonly quick?: boolean;
   readonly python: string;
   /** `false` with `--no-pytorch`. */
   readonly pytorch: boolean;
-  readonly pytorchThreads: number;
 }
 
 function positiveInt(name: string) {
@@ -38,11 +42,22 @@ function list(name: string, value: string): string[] {
   return items;
 }
 
+function positiveList(name: string, value: string): number[] {
+  return list(name, value).map((b) => {
+    const n = Number(b);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name}: "${b}" is not a positive integer`);
+    return n;
+  });
+}
+
 /**
- * Resolve the `bench perf` options into a run config. `--quick` means 1 repeat, batch 1 only and 3
- * synthetic clips, unless `--repeats` / `--batches` are given explicitly; without it: 3 repeats (or
- * `--repeats`), batches 1 and 8, 20 synthetic clips. Throws an `InvalidArgumentError` naming the option on
- * bad input (unknown model or engine, non-integer batch).
+ * Resolve the `bench perf` options into a run config. `--quick` means 1 repeat, batch 1 only, train.workers
+ * 1 only and 3 synthetic clips, unless `--repeats` / `--batches` / `--train-workers` are given explicitly;
+ * without it: 3 repeats (or `--repeats`), batches 1 and 8, train.workers 1 and 2, 20 synthetic clips. The
+ * `paper` presets use `--paper-batches` (default 2) and `--paper-repeats` (default 1). Throws an
+ * `InvalidArgumentError` naming the option on bad input (unknown model or engine, non-integer batch, more
+ * train.workers than cores).
  */
 export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
   const known = listModels();
@@ -56,12 +71,16 @@ export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
       throw new InvalidArgumentError(`--engines: "${e}" is not one of wasm, cpu`);
     return e;
   });
-  const batches = list('--batches', opts.batches ?? (opts.quick ? '1' : '1,8')).map((b) => {
-    const n = Number(b);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`--batches: "${b}" is not a positive integer`);
-    return n;
-  });
+  const batches = positiveList('--batches', opts.batches ?? (opts.quick ? '1' : '1,8'));
+  const paperBatches = positiveList('--paper-batches', opts.paperBatches ?? '2');
+  const trainWorkers = positiveList('--train-workers', opts.trainWorkers ?? (opts.quick ? '1' : '1,2'));
+  const cores = availableParallelism();
+  for (const w of trainWorkers) {
+    if (w > cores)
+      throw new InvalidArgumentError(
+        `--train-workers: ${w} threads on a machine with ${cores} core(s) would oversubscribe it (at most ${cores})`,
+      );
+  }
   return {
     outDir: opts.out,
     models,
@@ -69,8 +88,10 @@ export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
     engines,
     repeats: opts.repeats ?? (opts.quick ? 1 : 3),
     batches,
+    paperBatches,
+    paperRepeats: opts.paperRepeats ?? 1,
+    trainWorkers,
     python: opts.pytorch ? opts.python : false,
-    pytorchThreads: opts.pytorchThreads,
     syntheticClips: opts.quick ? 3 : 20,
   };
 }
@@ -84,7 +105,7 @@ export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}
     )
     .option('--out <dir>', 'output folder (same as bench run)', 'bench-results')
     .option('--models <list>', 'comma-separated models', BASE_MODELS.join(','))
-    .option('--presets <list>', 'comma-separated presets', 'tiny')
+    .option('--presets <list>', 'comma-separated presets (tiny, paper)', 'tiny')
     .option('--engines <list>', 'tfjs backends of the training step (wasm, cpu)', 'wasm,cpu')
     .option(
       '--repeats <n>',
@@ -92,14 +113,22 @@ export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}
       positiveInt('--repeats'),
     )
     .option('--batches <list>', 'training batch sizes (default 1,8; 1 with --quick)')
-    .option('--quick', 'fewer repeats, batch 1 only, fewer synthetic clips (for tests and smoke runs)')
+    .option('--paper-batches <list>', 'training batch sizes of the paper presets (default 2)')
+    .option(
+      '--paper-repeats <n>',
+      'timed repeats of the paper presets after one warm-up (default 1)',
+      positiveInt('--paper-repeats'),
+    )
+    .option(
+      '--train-workers <list>',
+      'thread counts of the tfjs-wasm training step (train.workers: 1 = one thread, 2 = data-parallel on two) and of the PyTorch reference (torch.set_num_threads); default 1,2 (1 with --quick)',
+    )
+    .option(
+      '--quick',
+      'fewer repeats, batch 1 only, one thread, fewer synthetic clips (for tests and smoke runs)',
+    )
     .option('--python <path>', 'interpreter with torch for the PyTorch reference', DEFAULT_PYTHON)
     .option('--no-pytorch', 'skip the PyTorch reference (recorded as not run)')
-    .addOption(
-      new Option('--pytorch-threads <n>', 'torch.set_num_threads of the reference (1 matches tfjs-wasm)')
-        .argParser(positiveInt('--pytorch-threads'))
-        .default(1),
-    )
     .action(async (opts: PerfCommandOptions) => {
       const config = resolvePerfConfig(opts);
       const t0 = performance.now();

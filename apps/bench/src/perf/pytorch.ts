@@ -8,7 +8,7 @@ import { PERF_ENGINES } from './targets';
 /**
  * The PyTorch CPU reference of `bench perf`: `apps/bench/python/perf_reference.py`, run by an explicit
  * interpreter (default Debian's `/usr/bin/python3`, which has python3-torch; the pyenv `python3` on PATH
- * has no torch), once per model so that each gets its own process.
+ * has no torch), once per model × preset × thread count so that each gets its own process.
  */
 
 /** Default interpreter of the PyTorch reference. */
@@ -39,6 +39,8 @@ export type PytorchReference = z.output<typeof pytorchReferenceSchema>;
 export interface PytorchReferenceOptions {
   readonly python: string;
   readonly model: string;
+  /** `tiny` or `paper` (default `tiny`). */
+  readonly preset?: string;
   readonly batches: readonly number[];
   readonly repeats: number;
   readonly threads: number;
@@ -90,6 +92,8 @@ export async function runPytorchReference(options: PytorchReferenceOptions): Pro
       PERF_REFERENCE_SCRIPT,
       '--model',
       options.model,
+      '--preset',
+      options.preset ?? 'tiny',
       '--batches',
       options.batches.join(','),
       '--repeats',

@@ -41,12 +41,20 @@ export interface PerfRunConfig {
   /** tfjs backends of the training-step timings. */
   readonly engines: readonly ('wasm' | 'cpu')[];
   readonly repeats: number;
-  /** Batch sizes of the training-step timings (default 1 and 8). */
+  /** Batch sizes of the training-step timings of every preset but `paper` (default 1 and 8). */
   readonly batches: readonly number[];
+  /** Batch sizes of the `paper` presets' training-step timings (default 2). */
+  readonly paperBatches: readonly number[];
+  /** Timed repeats of the `paper` presets (default 1, after the warm-up: a paper step takes seconds to a minute). */
+  readonly paperRepeats: number;
+  /**
+   * Thread counts of the tfjs-wasm training step (`train.workers`: 1 is the one-thread step, 2 the
+   * data-parallel step on two threads) and, the same list, of the PyTorch reference (`torch.set_num_threads`),
+   * so that each tfjs timing has a reference at its own thread count. Default 1 and 2.
+   */
+  readonly trainWorkers: readonly number[];
   /** Interpreter of the PyTorch reference; `false` skips it (recorded as not run). */
   readonly python: string | false;
-  /** PyTorch threads (default 1, to match single-threaded tfjs-wasm). */
-  readonly pytorchThreads: number;
   /** Clips timed for the synthetic generation rate. */
   readonly syntheticClips: number;
 }
@@ -82,9 +90,14 @@ export interface RunPerfSummary {
 /** Runs a task in this process (no meaningful peak RSS: the process is shared with everything else). */
 export const runPerfTaskInProcess: PerfTaskRunner = async (task) => ({ result: await runPerfTask(task) });
 
+/** A child process of `bench perf` is killed after this long (a `paper` training task takes a few minutes). */
+export const PERF_TASK_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * Runs a task in a child Node process (`dist/perf/perf-child.js`) and returns its result with the child's
- * peak RSS. Requires the built package (`pnpm --filter @dfer/bench build`).
+ * peak RSS. Requires the built package (`pnpm --filter @dfer/bench build`). The child is killed (SIGKILL)
+ * after {@link PERF_TASK_TIMEOUT_MS}; a child that dies (e.g. a wasm abort, out of memory) is an error
+ * naming its exit code or signal and the first lines of its stderr.
  */
 export const runPerfTaskInChild: PerfTaskRunner = async (task) => {
   const child = join(__dirname, 'perf-child.js');
@@ -102,17 +115,26 @@ export const runPerfTaskInChild: PerfTaskRunner = async (task) => {
       const proc = spawn(process.execPath, [child, taskPath, resultPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        proc.kill('SIGKILL');
+      }, PERF_TASK_TIMEOUT_MS);
       let stderr = '';
       proc.stdout.on('data', (d: Buffer) => process.stderr.write(d));
       proc.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
       });
-      proc.on('error', reject);
-      proc.on('close', (c) => {
-        if (c !== 0)
-          reject(
-            new Error(`child exited with code ${c}: ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`),
-          );
+      proc.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      proc.on('close', (c, signal) => {
+        clearTimeout(timer);
+        const tail = stderr.trim().split('\n').slice(0, 6).join(' ⏎ ');
+        if (timedOut) reject(new Error(`child killed after ${PERF_TASK_TIMEOUT_MS / 60_000} min: ${tail}`));
+        else if (c !== 0)
+          reject(new Error(`child exited with ${signal ? `signal ${signal}` : `code ${c}`}: ${tail}`));
         else resolvePromise(c);
       });
     });
@@ -195,28 +217,38 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
     }
   };
 
+  const batchesOf = (preset: string): readonly number[] =>
+    preset === 'paper' ? config.paperBatches : config.batches;
+  const repeatsOf = (preset: string): number => (preset === 'paper' ? config.paperRepeats : config.repeats);
+  const skipped: string[] = [];
   for (const model of config.models) {
     for (const preset of config.presets) {
+      const repeats = repeatsOf(preset);
       for (const engine of config.engines) {
-        await attempt(
-          `${model}/${preset} train step on tfjs-${engine}, batch ${config.batches.join(' and ')}`,
-          {
-            kind: 'train_step',
-            model,
-            preset,
-            engine,
-            batches: config.batches,
-            repeats: config.repeats,
-            profile: engine === 'wasm',
-          },
-          config.repeats,
-        );
+        if (engine === 'cpu' && preset === 'paper') {
+          skipped.push(`${model}/paper on tfjs-cpu (about 10× slower than tfjs-wasm: minutes per step)`);
+          continue;
+        }
+        for (const workers of engine === 'wasm' ? config.trainWorkers : [1]) {
+          const batches = batchesOf(preset).filter((b) => b >= workers);
+          if (batches.length === 0) continue;
+          await attempt(
+            `${model}/${preset} train step on tfjs-${engine}${workers > 1 ? ` with train.workers ${workers}` : ''}, batch ${batches.join(' and ')}`,
+            {
+              kind: 'train_step',
+              model,
+              preset,
+              engine,
+              batches,
+              repeats,
+              profile: engine === 'wasm' && workers === 1 && preset !== 'paper',
+              ...(workers > 1 ? { workers } : {}),
+            },
+            repeats,
+          );
+        }
       }
-      await attempt(
-        `${model}/${preset} inference`,
-        { kind: 'inference', model, preset, repeats: config.repeats },
-        config.repeats,
-      );
+      await attempt(`${model}/${preset} inference`, { kind: 'inference', model, preset, repeats }, repeats);
     }
   }
   const [synthH, synthW] = QUICK_DATA.size;
@@ -241,40 +273,46 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
     if (why !== undefined) {
       pytorchUnavailable = `${config.python} cannot import torch (${why})`;
     } else {
-      const tiny = config.presets.includes('tiny');
-      if (!tiny) pytorchUnavailable = 'not run: PyTorch definitions exist for the tiny preset only';
-      for (const model of tiny ? config.models : []) {
-        const t0 = performance.now();
-        try {
-          const ref: PytorchReference = await runPytorch({
-            python: config.python,
-            model,
-            batches: config.batches,
-            repeats: config.repeats,
-            threads: config.pytorchThreads,
-          });
-          const spec = getModelInfo(model).presets.tiny!.input;
-          const shape1 = [1, spec.frames, spec.height, spec.width, spec.channels];
-          for (const m of pytorchMeasurements(ref, shape1))
-            records.push(toRecord(m, config.repeats, ref.peakRssMiB));
-          pytorchVersions.add(ref.torch);
-          report(
-            `bench perf: ${model}/tiny PyTorch CPU (${ref.threads} thread(s)): ${ref.train
-              .map((t) => `train batch ${t.batch} ${Math.min(...t.msPerStep).toFixed(0)}+ ms/step`)
-              .join(
-                ', ',
-              )}; inference ${Math.min(...ref.inference.msPerClip).toFixed(1)}+ ms (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
-          );
-        } catch (error) {
-          const message = `${model}/tiny PyTorch reference: ${error instanceof Error ? error.message : String(error)}`;
-          failed.push(message);
-          report(`bench perf: FAILED ${message}`);
+      for (const preset of config.presets) {
+        for (const model of config.models) {
+          for (const threads of config.trainWorkers) {
+            const batches = batchesOf(preset).filter((b) => b >= threads);
+            if (batches.length === 0) continue;
+            const t0 = performance.now();
+            const label = `${model}/${preset} PyTorch CPU (${threads} thread(s))`;
+            try {
+              const ref: PytorchReference = await runPytorch({
+                python: config.python,
+                model,
+                preset,
+                batches,
+                repeats: repeatsOf(preset),
+                threads,
+              });
+              const spec = getModelInfo(model).presets[preset]!.input;
+              const shape1 = [1, spec.frames, spec.height, spec.width, spec.channels];
+              for (const m of pytorchMeasurements(ref, shape1))
+                records.push(toRecord(m, repeatsOf(preset), ref.peakRssMiB));
+              pytorchVersions.add(ref.torch);
+              report(
+                `bench perf: ${label}: ${ref.train
+                  .map((t) => `train batch ${t.batch} ${Math.min(...t.msPerStep).toFixed(0)}+ ms/step`)
+                  .join(
+                    ', ',
+                  )}; inference ${Math.min(...ref.inference.msPerClip).toFixed(1)}+ ms (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+              );
+            } catch (error) {
+              const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+              failed.push(message);
+              report(`bench perf: FAILED ${message}`);
+            }
+          }
         }
       }
     }
   }
 
-  const { targets, refused } = computePerfTargets(records);
+  const { targets, refused, untargeted: paperRatios } = computePerfTargets(records);
   for (const line of refused) report(`bench perf: ratio refused: ${line}`);
   for (const t of targets) report(`bench perf: target ${t.name}: ${t.note ?? ''}`);
   const missedProfiles = profilesForMissedTargets(targets, profiles);
@@ -283,19 +321,23 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
   const versions = collectVersions();
   const environment: Record<string, string> = {
     date: startedAt.toISOString(),
-    machine: `${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}; load average at start ${load.map((l) => l.toFixed(2)).join(' / ')}`,
+    machine: `${cpus().length} CPU(s), ${cpus()[0]?.model ?? 'unknown'}; load average (1 / 5 / 15 min) at start ${load.map((l) => l.toFixed(2)).join(' / ')}, at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
     node: process.version,
     ...Object.fromEntries(Object.entries(versions).filter(([k]) => k.includes('tfjs') || k.includes('onnx'))),
     pytorch:
       pytorchUnavailable ??
-      `torch ${[...pytorchVersions].join(', ')} via ${String(config.python)}, ${config.pytorchThreads} thread(s)`,
+      `torch ${[...pytorchVersions].join(', ')} via ${String(config.python)}, ${config.trainWorkers.join(' and ')} thread(s)`,
     threads:
-      'tfjs-wasm and tfjs-cpu run on one thread; onnxruntime-node with 1 intra-op thread; PyTorch with torch.set_num_threads as stated',
-    timing: `one untimed warm-up, then ${config.repeats} timed repeat(s); values from the median; wall clock on a shared machine, so ratios are only meaningful within one run`,
+      'tfjs-wasm and tfjs-cpu run on one thread per train.workers (1: the one-thread step; 2: the data-parallel step, two threads of one process); onnxruntime-node with 1 intra-op thread; PyTorch with torch.set_num_threads equal to the train.workers it is compared with (the threads column of each record)',
+    timing: `one untimed warm-up, then ${config.repeats} timed repeat(s) (${config.paperRepeats} at the paper presets); values from the median; wall clock on a shared machine, so ratios are only meaningful within one run`,
+    ...(skipped.length ? { notTimed: skipped.join(' | ') } : {}),
+    ...(paperRatios.length ? { paperRatios: paperRatios.join(' | ') } : {}),
     peakMemory:
       'process.resourceUsage().maxRSS of one child process per task (model × preset × engine for training), including Node, tfjs and the wasm heap; PyTorch: ru_maxrss of its own process per model',
     ...(refused.length ? { refusedRatios: refused.join(' | ') } : {}),
-    ...(failed.length ? { failedTasks: failed.join(' | ') } : {}),
+    ...(failed.length ? { failedTasks: failed.map((f) => f.replace(/\s*\n\s*/g, ' ⏎ ')).join(' | ') } : {}),
   };
 
   const fresh: BenchResults = {

@@ -450,6 +450,15 @@ export function renderReportMarkdown(results: BenchResults): string {
       '',
     );
   }
+  const env = results.perfEnvironment ?? {};
+  const listed: Record<string, string> = {
+    paperRatios: '### Ratios measured without a target',
+    failedTasks: '### Failed tasks (no timing; why)',
+  };
+  for (const [key, title] of Object.entries(listed)) {
+    const value = env[key];
+    if (value) out.push(title, '', ...value.split(' | ').map((line) => `- ${line}`), '');
+  }
   if (results.perfProfile.length) {
     out.push('### Where the time goes (per-kernel profile)', '');
     out.push(
@@ -469,7 +478,9 @@ export function renderReportMarkdown(results: BenchResults): string {
     out.push(
       '### Environment',
       '',
-      ...Object.entries(results.perfEnvironment).map(([k, v]) => `- ${k}: ${v}`),
+      ...Object.entries(results.perfEnvironment)
+        .filter(([k]) => !(k in listed))
+        .map(([k, v]) => `- ${k}: ${v}`),
       '',
     );
   }

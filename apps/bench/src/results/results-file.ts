@@ -147,12 +147,20 @@ export interface MergeReport {
   readonly results: BenchResults;
   /** Run ids that appeared in more than one input; the later input's record was kept. */
   readonly replacedRuns: readonly string[];
-  /** Timings that appeared in more than one input (same task, model, preset, engine, shape, metric); later kept. */
+  /** Timings that appeared in more than one input (same task, model, preset, engine, shape, metric, threads); later kept. */
   readonly replacedPerf: number;
 }
 
 function perfKey(p: PerfRecord): string {
-  return JSON.stringify([p.task, p.model ?? '', p.preset ?? '', p.engine, p.shape ?? [], p.metric]);
+  return JSON.stringify([
+    p.task,
+    p.model ?? '',
+    p.preset ?? '',
+    p.engine,
+    p.shape ?? [],
+    p.metric,
+    p.threads ?? 1,
+  ]);
 }
 
 /**
