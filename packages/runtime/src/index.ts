@@ -23,6 +23,8 @@ export {
 } from './engine/fused/fused-kernels';
 export type { FusedKernelName } from './engine/fused/fused-kernels';
 export { fusedLayerNorm } from './engine/fused/layer-norm';
+export { fusedGelu } from './engine/fused/gelu';
+export type { FusedGeluApproximation } from './engine/fused/gelu';
 export { checkGradients } from './gradients/check-gradients';
 export type {
   CheckGradientsOptions,

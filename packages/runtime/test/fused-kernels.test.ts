@@ -7,6 +7,7 @@ import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
 import {
   checkGradients,
   fusedKernelAvailable,
+  fusedGelu,
   fusedLayerNorm,
   getFusedKernels,
   initEngine,
@@ -79,6 +80,23 @@ const CASES: FusedCase[] = [
     shapes: [[4, 16], [16], [16]],
     fused: (x, g, b) => fusedLayerNorm(x!, g!, b!, 1e-6),
     unfused: layerNormUnfused(1e-6),
+    scale: 3,
+  },
+  {
+    name: 'gelu exact [3, 7], inputs ×3',
+    shapes: [[3, 7]],
+    fused: (x) => fusedGelu(x!, 'none'),
+    unfused: (x) => tf.mul(tf.mul(x!, 0.5), tf.add(tf.erf(tf.mul(x!, Math.SQRT1_2)), 1)),
+    scale: 3,
+  },
+  {
+    name: 'gelu tanh [2, 3, 4], inputs ×3',
+    shapes: [[2, 3, 4]],
+    fused: (x) => fusedGelu(x!, 'tanh'),
+    unfused: (x) => {
+      const inner = tf.mul(tf.add(x!, tf.mul(tf.mul(tf.mul(x!, x!), x!), 0.044715)), Math.sqrt(2 / Math.PI));
+      return tf.mul(tf.mul(x!, 0.5), tf.add(tf.tanh(inner), 1));
+    },
     scale: 3,
   },
 ];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 
+import { GELU_KERNEL, geluGradConfig, geluKernels } from './gelu';
 import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
 
 /**
@@ -8,7 +9,7 @@ import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './laye
  * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
  * with `checkGradients` and against the unfused ops (runtime tests).
  */
-export type FusedKernelName = 'layerNorm';
+export type FusedKernelName = 'layerNorm' | 'gelu';
 
 interface FusedKernelDefinition {
   /** The forward kernel whose presence on the active backend makes the fused op usable. */
@@ -24,6 +25,12 @@ const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
     forwardKernel: LAYER_NORM_KERNEL,
     kernels: layerNormKernels,
     gradient: layerNormGradConfig,
+    defaultOn: true,
+  },
+  gelu: {
+    forwardKernel: GELU_KERNEL,
+    kernels: geluKernels,
+    gradient: geluGradConfig,
     defaultOn: true,
   },
 };
