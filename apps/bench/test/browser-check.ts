@@ -37,7 +37,19 @@ export interface DashboardCheck {
   readonly confusionTables: number;
   /** Rows of the verdict tables (`table.verdicts`, header rows excluded). */
   readonly verdictRows: number;
+  readonly layout: PageLayout;
   readonly screenshot?: string;
+}
+
+/** Layout problems at the viewport width of the check. */
+export interface PageLayout {
+  readonly viewportWidth: number;
+  /** `document.documentElement.scrollWidth`: wider than the viewport means a horizontal scrollbar. */
+  readonly pageWidth: number;
+  /** Tables, charts and confusion boxes that stick out of the page (those in a scrolling box may not). */
+  readonly clipped: readonly string[];
+  /** Pairs of confusion matrices or charts whose visible boxes overlap. */
+  readonly overlaps: readonly string[];
 }
 
 /** Per-call options of {@link checkDashboardInBrowser}. */
@@ -45,6 +57,8 @@ export interface DashboardCheckOptions {
   readonly executablePath?: string;
   /** Write a full-page PNG screenshot here. */
   readonly screenshotPath?: string;
+  /** Window width in CSS pixels (default 1300). */
+  readonly viewportWidth?: number;
   readonly timeoutMs?: number;
 }
 
@@ -66,7 +80,7 @@ export async function checkDashboardInBrowser(
     executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS],
-    viewport: { width: 1300, height: 900 },
+    viewport: { width: options.viewportWidth ?? 1300, height: 900 },
   });
   const consoleErrors: string[] = [];
   const externalRequests: string[] = [];
@@ -108,6 +122,66 @@ export async function checkDashboardInBrowser(
     });
     const confusionTables = await page.locator('table.confusion-matrix').count();
     const verdictRows = await page.locator('table.verdicts tr:has(td)').count();
+    const layout = await page.evaluate(() => {
+      const describe = (el: Element): string => {
+        const id = el.id ? `#${el.id}` : '';
+        const cls = el.classList.length > 0 ? `.${[...el.classList].join('.')}` : '';
+        const heading = el.closest('section')?.querySelector('h2, h3')?.textContent?.trim() ?? '';
+        return `${el.tagName.toLowerCase()}${id}${cls}${heading ? ` in "${heading}"` : ''}`;
+      };
+      const viewportWidth = document.documentElement.clientWidth;
+      const scrollerOf = (el: Element): Element | null => {
+        let scroller: Element | null = el.parentElement;
+        while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+          scroller = scroller.parentElement;
+        }
+        return scroller;
+      };
+      // The part of an element one can see: clipped by the box that scrolls it, if any.
+      const visibleRect = (el: Element) => {
+        const r = el.getBoundingClientRect();
+        const scroller = scrollerOf(el);
+        if (!scroller) return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        const s = scroller.getBoundingClientRect();
+        return {
+          left: Math.max(r.left, s.left),
+          right: Math.min(r.right, s.right),
+          top: Math.max(r.top, s.top),
+          bottom: Math.min(r.bottom, s.bottom),
+        };
+      };
+      const shown = (el: Element) => (el as HTMLElement).offsetParent !== null;
+      const clipped: string[] = [];
+      for (const el of [...document.querySelectorAll('table, canvas, .confusion, .chart-box')].filter(
+        shown,
+      )) {
+        // Inside a box that scrolls horizontally, being wider than the page is fine: the box scrolls.
+        if (scrollerOf(el)) continue;
+        const rect = el.getBoundingClientRect();
+        if (rect.left < -1 || rect.right > viewportWidth + 1) {
+          clipped.push(
+            `${describe(el)}: x ${Math.round(rect.left)}–${Math.round(rect.right)} of ${viewportWidth}`,
+          );
+        }
+      }
+      const overlaps: string[] = [];
+      const solid = [
+        ...document.querySelectorAll('table.confusion-matrix, canvas, .chart-box, .confusion'),
+      ].filter(shown);
+      for (let i = 0; i < solid.length; i += 1) {
+        for (let j = i + 1; j < solid.length; j += 1) {
+          const a = solid[i]!;
+          const b = solid[j]!;
+          if (a.contains(b) || b.contains(a)) continue;
+          const ra = visibleRect(a);
+          const rb = visibleRect(b);
+          const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+          const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+          if (w > 1 && h > 1) overlaps.push(`${describe(a)} × ${describe(b)}`);
+        }
+      }
+      return { viewportWidth, pageWidth: document.documentElement.scrollWidth, clipped, overlaps };
+    });
     if (options.screenshotPath) await page.screenshot({ path: options.screenshotPath, fullPage: true });
     return {
       consoleErrors,
@@ -115,6 +189,7 @@ export async function checkDashboardInBrowser(
       charts,
       confusionTables,
       verdictRows,
+      layout,
       ...(options.screenshotPath ? { screenshot: options.screenshotPath } : {}),
     };
   } finally {

@@ -173,4 +173,26 @@ describeIfChromium('dashboard in headless Chromium', () => {
     },
     120_000,
   );
+
+  // The published quick run: six 7-class confusion matrices side by side, the layout that overlapped before.
+  const quickResults = resolve(__dirname, '..', 'results', 'quick', 'results.json');
+  it.each([800, 1400])(
+    'lays out at %i px: no horizontal scrollbar, nothing cut off, no overlapping matrices or charts',
+    async (width) => {
+      const dir = tempDir();
+      const html = join(dir, 'dashboard.html');
+      writeFileSync(html, renderDashboardHtml(readBenchResults(quickResults)));
+      mkdirSync(screenshotDir, { recursive: true });
+      const screenshotPath = join(screenshotDir, `dashboard-quick-${width}px.png`);
+      const check = await checkDashboardInBrowser(html, { screenshotPath, viewportWidth: width });
+      expect(check.consoleErrors).toEqual([]);
+      expect(check.confusionTables).toBe(6);
+      expect(check.layout.viewportWidth).toBe(width);
+      expect(check.layout.pageWidth).toBeLessThanOrEqual(width);
+      expect(check.layout.clipped).toEqual([]);
+      expect(check.layout.overlaps).toEqual([]);
+      process.stderr.write(`dashboard screenshot at ${width} px: ${screenshotPath}\n`);
+    },
+    120_000,
+  );
 });

@@ -231,7 +231,7 @@ export const DASHBOARD_CLIENT_SOURCE = String.raw`
     }, 'Model-selection UAR per epoch (mean over folds × seeds)');
     section.appendChild(curves);
     section.appendChild(el('h3', null, 'Confusion matrices (test clips, summed over folds × seeds; rows = true class)'));
-    var grid = el('div', { class: 'grid' });
+    var grid = el('div', { class: 'grid confusions' });
     group.rows.forEach(function (r, i) {
       var box = el('div', { class: 'confusion' });
       box.appendChild(el('h4', null, r.label));

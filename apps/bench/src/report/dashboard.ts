@@ -242,7 +242,10 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 1300px; 
 h1 { margin-bottom: 0.2rem; }
 .banner { background: #fff3cd; border: 1px solid #e0c060; padding: 0.5rem 1rem; font-weight: bold; }
 .chart-box { position: relative; height: 340px; margin: 1rem 0 2rem; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 1rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 380px), 1fr)); gap: 1rem; }
+.grid > * { min-width: 0; }
+.grid.confusions { grid-template-columns: repeat(auto-fill, minmax(min(100%, 540px), 1fr)); }
+.confusion, .table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
