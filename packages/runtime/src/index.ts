@@ -24,6 +24,7 @@ export {
 export type { FusedKernelName } from './engine/fused/fused-kernels';
 export { fusedLayerNorm } from './engine/fused/layer-norm';
 export { fusedGelu } from './engine/fused/gelu';
+export { fusedScaledSoftmax } from './engine/fused/softmax';
 export type { FusedGeluApproximation } from './engine/fused/gelu';
 export { checkGradients } from './gradients/check-gradients';
 export type {

@@ -9,6 +9,7 @@ import {
   fusedKernelAvailable,
   fusedGelu,
   fusedLayerNorm,
+  fusedScaledSoftmax,
   getFusedKernels,
   initEngine,
   setFusedKernels,
@@ -98,6 +99,20 @@ const CASES: FusedCase[] = [
       return tf.mul(tf.mul(x!, 0.5), tf.add(tf.tanh(inner), 1));
     },
     scale: 3,
+  },
+  {
+    name: 'softmax [2, 3, 6], scale 0.35, inputs ×3',
+    shapes: [[2, 3, 6]],
+    fused: (x) => fusedScaledSoftmax(x!, 0.35),
+    unfused: (x) => tf.softmax(tf.mul(x!, 0.35), -1),
+    scale: 3,
+  },
+  {
+    name: 'softmax [5, 9], scale 1, inputs ×4',
+    shapes: [[5, 9]],
+    fused: (x) => fusedScaledSoftmax(x!),
+    unfused: (x) => tf.softmax(x!, -1),
+    scale: 4,
   },
 ];
 

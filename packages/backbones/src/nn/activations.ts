@@ -1,7 +1,7 @@
 /** Parameter-free element-wise layers: GELU (tanh or erf), ReLU, Identity, Dropout. */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { fusedGelu, fusedKernelAvailable, type OnnxGraph } from '@dfer/runtime';
+import { fusedGelu, fusedKernelAvailable, fusedScaledSoftmax, type OnnxGraph } from '@dfer/runtime';
 
 import { drawSeed } from './checkpoint';
 import { Module } from './module';
@@ -55,6 +55,15 @@ export class GELU extends Module {
     const onePlus = graph.addNode('Add', [inner, addScalar(graph, 'gelu_one', 1)]);
     return graph.addNode('Mul', [graph.addNode('Mul', [input, addScalar(graph, 'gelu_half', 0.5)]), onePlus]);
   }
+}
+
+/**
+ * softmax(s·x) over the last axis: runtime's fused kernel (one op forward, one backward) when available,
+ * else `tf.softmax(tf.mul(x, s))`. The attention weights of the transformer layers.
+ */
+export function scaledSoftmax(x: tf.Tensor, scale = 1): tf.Tensor {
+  if (fusedKernelAvailable('softmax')) return fusedScaledSoftmax(x, scale);
+  return tf.tidy(() => tf.softmax(scale === 1 ? x : tf.mul(x, scale), -1));
 }
 
 /** ReLU(x) = max(x, 0). */

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
-import { Dropout } from './activations';
+import { Dropout, scaledSoftmax } from './activations';
 import { Linear } from './linear';
 import { Module, Sequential } from './module';
 import { addReshape, addScalar, addTranspose } from './onnx';
@@ -96,8 +96,7 @@ export class MultiHeadAttention extends Module {
       const [q, k, v] = tf.split(qkv, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const heads = (t: tf.Tensor): tf.Tensor3D =>
         tf.reshape(tf.transpose(tf.reshape(t, [b, n, h, d]), [0, 2, 1, 3]), [b * h, n, d]);
-      const scores = tf.mul(tf.matMul(heads(q), heads(k), false, true), this.scale);
-      const attn = tf.softmax(scores, -1);
+      const attn = scaledSoftmax(tf.matMul(heads(q), heads(k), false, true), this.scale);
       const out = tf.reshape(
         tf.transpose(tf.reshape(tf.matMul(attn as tf.Tensor3D, heads(v)), [b, h, n, d]), [0, 2, 1, 3]),
         [b, n, h * d],

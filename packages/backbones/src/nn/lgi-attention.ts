@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
-import { GELU } from './activations';
+import { GELU, scaledSoftmax } from './activations';
 import { DropPath } from './drop-path';
 import { LayerNorm } from './layer-norm';
 import { Linear } from './linear';
@@ -118,7 +118,7 @@ export class GeneralAttention extends Module {
       const q = tf.mul(tf.add(this.q.forward(x), this.qBias), this.scale);
       const [k, v0] = tf.split(this.kv.forward(context), 2, 2) as [tf.Tensor, tf.Tensor];
       const v = tf.add(v0, this.vBias);
-      const attn = tf.softmax(tf.matMul(toHeads(q, t1), toHeads(k, t2), false, true), -1);
+      const attn = scaledSoftmax(tf.matMul(toHeads(q, t1), toHeads(k, t2), false, true));
       const heads = tf.reshape(tf.matMul(attn as tf.Tensor3D, toHeads(v, t2)), [b, h, t1, d]);
       return this.proj.forward(tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b, t1, this.dim]));
     });

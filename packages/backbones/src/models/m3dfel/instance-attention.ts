@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
+import { scaledSoftmax } from '../../nn/activations';
 import { addReshape, addScalar, addTensorInitializer, addTranspose } from '../../nn/onnx';
 
 /**
@@ -38,7 +39,7 @@ export function instanceSelfAttention(x: tf.Tensor, qkvWeight: tf.Tensor, heads:
       tf.Tensor4D,
       tf.Tensor4D,
     ];
-    const attn = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)));
+    const attn = scaledSoftmax(tf.matMul(q, k, false, true), 1 / Math.sqrt(d));
     const y = tf.matMul(attn, v); // [B, heads, N, d]
     return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b, n, dim]);
   });

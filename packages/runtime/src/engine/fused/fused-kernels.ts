@@ -3,13 +3,14 @@ import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 
 import { GELU_KERNEL, geluGradConfig, geluKernels } from './gelu';
 import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
+import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } from './softmax';
 
 /**
  * The fused kernels: each replaces a chain of small tfjs ops (and the chain of their gradients) by one
  * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
  * with `checkGradients` and against the unfused ops (runtime tests).
  */
-export type FusedKernelName = 'layerNorm' | 'gelu';
+export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax';
 
 interface FusedKernelDefinition {
   /** The forward kernel whose presence on the active backend makes the fused op usable. */
@@ -31,6 +32,12 @@ const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
     forwardKernel: GELU_KERNEL,
     kernels: geluKernels,
     gradient: geluGradConfig,
+    defaultOn: true,
+  },
+  softmax: {
+    forwardKernel: SCALED_SOFTMAX_KERNEL,
+    kernels: scaledSoftmaxKernels,
+    gradient: scaledSoftmaxGradConfig,
     defaultOn: true,
   },
 };
