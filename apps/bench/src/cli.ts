@@ -99,6 +99,11 @@ export function createBenchProgram(): Command {
         .argParser(positiveInt('--workers'))
         .default(availableParallelism()),
     )
+    .option(
+      '--train-workers <n>',
+      "threads of each cell's training (train.workers, data-parallel; default the profile's, 1); the pool then runs at most cores ÷ n cells at a time",
+      positiveInt('--train-workers'),
+    )
     .action(
       async (opts: {
         profile: string;
@@ -113,6 +118,7 @@ export function createBenchProgram(): Command {
         epochs?: number;
         seeds?: string;
         workers: number;
+        trainWorkers?: number;
       }) => {
         let base = getProfile(opts.profile);
         if (opts.dataset === undefined && (opts.dataRoot ?? opts.splitDir ?? opts.fold) !== undefined)
@@ -156,7 +162,11 @@ export function createBenchProgram(): Command {
           ...base,
           ...(opts.engine ? { engine: opts.engine } : {}),
           ...(opts.data ? { data: readDataNode(opts.data) } : {}),
-          ...(opts.epochs ? { training: { ...base.training, epochs: opts.epochs } } : {}),
+          training: {
+            ...base.training,
+            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+            ...(opts.trainWorkers ? { workers: opts.trainWorkers } : {}),
+          },
           seeds,
         };
         const t0 = performance.now();

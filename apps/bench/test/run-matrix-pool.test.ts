@@ -142,6 +142,36 @@ describe('runMatrix pool (stand-in executors)', () => {
     }
   });
 
+  it('with train.workers 2 runs at most cores ÷ 2 cells at once and says why; refuses more threads than cores', async () => {
+    const profile = profileOf(['a', 'b', 'c', 'd', 'e']);
+    const twoThreads = { ...profile, training: { ...profile.training, workers: 2 } };
+    expect(expandProfile(twoThreads).map((c) => (c.config.train as { workers?: number }).workers)).toEqual([
+      2, 2, 2, 2, 2,
+    ]);
+    const lines: string[] = [];
+    const ex = countingExecutor(() => sleep(15));
+    const summary = await runMatrix(twoThreads, {
+      outDir: tempDir(),
+      workers: 4,
+      cores: 4,
+      executeCell: ex.execute,
+      report: (line) => lines.push(line),
+    });
+    expect([summary.workers, ex.maxActive()]).toEqual([2, 2]);
+    expect(lines).toContain(
+      '[bench] pool lowered from 4 to 2 worker(s): each cell trains on 2 threads (train.workers) and 4 × 2 would oversubscribe the 4 core(s)',
+    );
+    await expect(
+      runMatrix(twoThreads, {
+        outDir: tempDir(),
+        workers: 1,
+        cores: 1,
+        executeCell: ex.execute,
+        report: () => {},
+      }),
+    ).rejects.toThrow(/a cell would train on 2 threads, more than the 1 core\(s\) of this machine/);
+  });
+
   it('reports a failed cell with its id and log, goes on with the others, leaves it out of results.json, and a resume retries only it', async () => {
     const outDir = tempDir();
     const profile = profileOf(['a', 'bad', 'c']);

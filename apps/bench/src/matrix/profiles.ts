@@ -70,6 +70,11 @@ export interface ProfileTraining {
   readonly weightDecay: number;
   readonly warmupEpochs: number;
   readonly evalEvery: number;
+  /**
+   * Threads of each cell's training (`train.workers` of `@dfer/trainer`: data-parallel on worker threads);
+   * default 1. The pool then runs at most ⌊cores ÷ workers⌋ cells at a time (`runMatrix`).
+   */
+  readonly workers?: number;
 }
 
 /** A matrix: models × methods × seeds on one data node with one protocol. */
@@ -370,7 +375,12 @@ export function expandDferMatrix(profile: ProfileConfig): MatrixCell[] {
             loss: { ...method.loss },
             optim: { type: 'adamw', lr: t.lr, weightDecay: t.weightDecay },
             schedule: { type: 'cosine', warmupEpochs: t.warmupEpochs },
-            train: { epochs: t.epochs, batchSize: t.batchSize, evalEvery: t.evalEvery },
+            train: {
+              epochs: t.epochs,
+              batchSize: t.batchSize,
+              evalEvery: t.evalEvery,
+              ...(t.workers !== undefined && t.workers > 1 ? { workers: t.workers } : {}),
+            },
             evaluation: { selection: 'validation', validationFraction: 0.1 },
             protocol:
               profile.protocol.type === 'kfold'

@@ -138,7 +138,12 @@ export function expandRdferBlock(block: RdferBlock, context: RdferCellContext): 
               ...(arm.robust ? { robust: { ...arm.robust, warmupEpochs: block.robustWarmupEpochs } } : {}),
               optim: { type: 'adamw', lr: t.lr, weightDecay: t.weightDecay },
               schedule: { type: 'cosine', warmupEpochs: t.warmupEpochs },
-              train: { epochs: t.epochs, batchSize: t.batchSize, evalEvery: t.evalEvery },
+              train: {
+                epochs: t.epochs,
+                batchSize: t.batchSize,
+                evalEvery: t.evalEvery,
+                ...(t.workers !== undefined && t.workers > 1 ? { workers: t.workers } : {}),
+              },
               evaluation: { selection: 'validation', validationFraction: 0.1 },
               protocol:
                 context.protocol.type === 'kfold'

@@ -62,6 +62,12 @@ export interface RunMatrixOptions {
    */
   readonly workers?: number;
   /**
+   * Cores the pool may use (default `os.availableParallelism()`): when cells train on T > 1 threads
+   * (`train.workers`), at most ⌊cores ÷ T⌋ run at a time, so that pool and data-parallel training together
+   * never start more threads than cores; `workers` is lowered to that, with a line saying so.
+   */
+  readonly cores?: number;
+  /**
    * The trainer entry point (tests pass a small stand-in; default `runExperiment` of `@dfer/trainer` in a
    * worker process). A function cannot be sent to another process, so with a stand-in the cells run in this
    * process, one at a time.
@@ -122,6 +128,13 @@ function abortError(message: string): Error {
   const error = new Error(message);
   error.name = 'AbortError';
   return error;
+}
+
+/** Threads one cell trains on: its config's `train.workers` (1 when unset; AU-detection cells train on 1). */
+export function cellThreads(cell: BenchCell): number {
+  if (cell.experiment === 'au_detection') return 1;
+  const workers = (cell.config.train as { workers?: number } | undefined)?.workers;
+  return typeof workers === 'number' && workers > 1 ? workers : 1;
 }
 
 /** Throws when a record sent back for a cell is not that cell's valid run record. */
@@ -192,7 +205,22 @@ export async function runMatrix(
   if (skipped.length)
     report(`resuming: ${skipped.length} of ${cells.length} run(s) already in ${paths.results}, not repeated`);
   const todo = cells.filter((c) => !done.has(c.id));
-  const workers = inProcess && !options.executeCell ? 1 : Math.min(requested, Math.max(1, todo.length));
+  const cores = options.cores ?? availableParallelism();
+  const threadsPerCell = Math.max(1, ...todo.map(cellThreads));
+  if (threadsPerCell > cores) {
+    throw new RangeError(
+      `train.workers ${threadsPerCell}: a cell would train on ${threadsPerCell} threads, more than the ${cores} core(s) of this machine`,
+    );
+  }
+  // One-thread cells keep the pool size asked for; data-parallel cells share the cores.
+  const maxPool = threadsPerCell > 1 ? Math.max(1, Math.floor(cores / threadsPerCell)) : requested;
+  if (requested > maxPool && todo.length > maxPool) {
+    report(
+      `[bench] pool lowered from ${requested} to ${maxPool} worker(s): each cell trains on ${threadsPerCell} threads (train.workers) and ${requested} × ${threadsPerCell} would oversubscribe the ${cores} core(s)`,
+    );
+  }
+  const workers =
+    inProcess && !options.executeCell ? 1 : Math.min(requested, maxPool, Math.max(1, todo.length));
   const dataDir = resolve(options.dataDir ?? process.env['DFER_SHARED_DATA'] ?? process.cwd());
 
   let results = initial;
