@@ -36,6 +36,8 @@ export { OnnxGraph, onnxAttr, ONNX_OPSET, ONNX_IR_VERSION } from './onnx/onnx-gr
 export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions } from './onnx/onnx-graph';
 export { transposeToChannelsFirst, transposeToChannelsLast } from './onnx/exportable';
 export type { Exportable, ExportableInputSpec, ExportableModel } from './onnx/exportable';
+export { readDferModelSpec } from './onnx/dfer-model-spec';
+export type { DferModelSpec } from './onnx/dfer-model-spec';
 export { readOnnxModelInfo } from './onnx/read-onnx-model';
 export type { OnnxExternalDataRef, OnnxModelInfo, OnnxValueSpec } from './onnx/read-onnx-model';
 export { createSession, runSession } from './inference/onnx-session';
