@@ -53,6 +53,7 @@ describe('package tarballs', () => {
     );
     const trainer = readTarball(packed.find((p) => p.name === '@dfer/trainer')!.tarball).map((e) => e.path);
     expect(trainer).toContain('dist/cli.js');
+    expect(trainer).toContain('bin/dfer.cjs');
     expect(trainer.some((p) => p.startsWith('configs/'))).toBe(true);
     expect(trainer).not.toContain('dist/.tsbuildinfo');
   });

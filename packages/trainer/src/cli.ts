@@ -200,11 +200,17 @@ export function buildCli(): Command {
   return program;
 }
 
-if (require.main === module) {
+/**
+ * Runs the `dfer` command line on `argv` (`process.argv` form: node, script, argumentsâ¦); errors are printed
+ * as one message and exit with status 1. Used by the `dfer` bin (`bin/dfer.cjs`).
+ */
+export function runCli(argv: readonly string[]): void {
   buildCli()
-    .parseAsync(process.argv)
+    .parseAsync([...argv])
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : String(error));
       process.exit(1);
     });
 }
+
+if (require.main === module) runCli(process.argv);
