@@ -1,5 +1,8 @@
 /** Unknown keys anywhere in a config are errors with the closest known name, data and model nodes included. */
-import { ConfigError, listData, listDataOptions, validateConfig } from '../src';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, listData, listDataOptions, loadConfigFile, validateConfig } from '../src';
 import { editDistance, unknownKeyMessage } from '../src/config/suggest';
 
 const base = {
@@ -65,4 +68,19 @@ describe('unknown config keys', () => {
     expect(editDistance('', 'abc')).toBe(3);
     expect(unknownKeyMessage('ab', ['xy'])).toBe('unknown key "ab"; known: xy');
   });
+});
+
+it('a key repeated in one object of a config file is an error naming the file, key and line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dfer-dup-'));
+  const file = join(dir, 'dup.json');
+  writeFileSync(
+    file,
+    '{\n "train": {"epochs": 1},\n "x": ["train", {"train": 1}],\n "train": {"epochs": 9}\n}\n',
+  );
+  expect(() => loadConfigFile(file)).toThrow(
+    `config file ${file}: key "train" appears twice in one object (line 4)`,
+  );
+  writeFileSync(file, '{"a": {"k": 1}, "b": {"k": 2}, "c": "\\"k\\": 3"}');
+  expect(loadConfigFile(file)).toEqual({ a: { k: 1 }, b: { k: 2 }, c: '"k": 3' });
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -52,6 +52,50 @@ function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/** CRC-32 (ISO-HDLC, as PNG uses) of `bytes`. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/**
+ * Checks a PNG's chunk structure (PNG spec §5): IHDR first, every chunk inside the file with a matching
+ * CRC-32, IEND last and nothing after it. libpng skips some of these checks (the CRC of chunks after the
+ * image data, bytes after IEND), so damage there would otherwise pass unnoticed.
+ */
+function checkPngChunks(file: string, bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8;
+  let first = true;
+  for (;;) {
+    const fail = (what: string): never => {
+      throw new DatasetInputError(file, `damaged PNG: ${what} (chunk at byte ${at})`);
+    };
+    if (at + 12 > bytes.length) fail('the file ends inside a chunk header; no IEND chunk');
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (!/^[A-Za-z]{4}$/.test(type)) fail(`chunk type ${JSON.stringify(type)} is not 4 letters`);
+    if (first && type !== 'IHDR') fail(`the first chunk is ${type}, not IHDR`);
+    if (length > 0x7fffffff || at + 12 + length > bytes.length)
+      fail(`chunk ${type} of ${length} bytes runs past the end of the file`);
+    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length))
+      fail(`CRC mismatch in chunk ${type}`);
+    at += 12 + length;
+    first = false;
+    if (type === 'IEND') {
+      if (at !== bytes.length) fail(`${bytes.length - at} bytes after the IEND chunk`);
+      return;
+    }
+  }
+}
+
 const EXTENSION_FORMAT: Readonly<Record<string, ImageFormat>> = {
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
@@ -67,8 +111,9 @@ const EXTENSION_FORMAT: Readonly<Record<string, ImageFormat>> = {
  * Image files are untrusted input: the file must be a regular file of at most `options.maxBytes`; its
  * format is recognised from its bytes and must be allowed and agree with the extension; the pixel count
  * in its header is bounded by `options.maxPixels` before any pixel is decoded (sharp `limitInputPixels`);
- * and any damage libvips notices (a corrupt or truncated JPEG, a bad PNG checksum) is an error
- * (sharp `failOn: 'warning'`), never a silently concealed image.
+ * any damage libvips notices (a corrupt or truncated JPEG, a bad checksum in the PNG image data) is an
+ * error (sharp `failOn: 'warning'`), never a silently concealed image; and a PNG's chunk structure is
+ * checked in full (every chunk's CRC-32, nothing after IEND).
  *
  * @throws DatasetInputError naming the file when it is missing, not allowed, too large, or cannot be
  *   decoded without damage.
@@ -88,6 +133,7 @@ export async function decodeImage(file: string, options: DecodeImageOptions = {}
       `cannot decode the image: ${format === undefined ? 'not a JPEG, PNG or WebP image' : `a ${format} image`}; accepted formats: ${formats.join(', ')} (options.formats)`,
     );
   }
+  if (format === 'png') checkPngChunks(file, bytes);
   const named = EXTENSION_FORMAT[extname(file).toLowerCase()];
   if (named !== undefined && named !== format)
     throw new DatasetInputError(file, `the name says ${named} but the file holds a ${format} image`);

@@ -77,6 +77,24 @@ describe('images', () => {
     expect((await decodeImage(join(tmp, 'frame.webp'), { formats: ['webp'] })).width).toBe(8);
   });
 
+  it('a PNG with a damaged chunk after the image data or bytes after IEND is an error', async () => {
+    const png = await sharp(await jpegBytes(8, 8))
+      .png()
+      .toBuffer();
+    const badCrc = Buffer.from(png);
+    badCrc[badCrc.length - 1] = (badCrc[badCrc.length - 1] as number) ^ 1; // the IEND chunk's CRC
+    writeFileSync(join(tmp, 'crc.png'), badCrc);
+    await expect(decodeImage(join(tmp, 'crc.png'))).rejects.toThrow(
+      `${join(tmp, 'crc.png')}: damaged PNG: CRC mismatch in chunk IEND`,
+    );
+    writeFileSync(join(tmp, 'trailing.png'), Buffer.concat([png, Buffer.from('xx')]));
+    await expect(decodeImage(join(tmp, 'trailing.png'))).rejects.toThrow(
+      'damaged PNG: 2 bytes after the IEND chunk',
+    );
+    writeFileSync(join(tmp, 'ok.png'), png);
+    expect((await decodeImage(join(tmp, 'ok.png'))).width).toBe(8);
+  });
+
   it('a FIFO named .jpg is refused without waiting; a file over options.maxBytes is not read', async () => {
     const fifo = join(tmp, 'fifo.jpg');
     execFileSync('mkfifo', [fifo]);

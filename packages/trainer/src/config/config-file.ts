@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isPathInside } from '@dfer/datasets';
+import { parseJsonText } from '@dfer/runtime';
 import { mergeConfigs } from './merge';
 
 /** Folder of the configs shipped with this package (`configs/`). */
@@ -52,6 +53,7 @@ interface Limits {
  * - a file that is not a regular file (FIFO, device, folder) or is larger than `options.maxBytes`
  *   (default 1 MiB) is refused before it is read;
  * - nesting deeper than `options.maxDepth` (default 64) is an error naming the file and line;
+ * - a key repeated in one object is an error naming the file, key and line (JSON.parse keeps the last);
  * - an error about invalid JSON names the file and the place but never repeats its content.
  *
  * @throws Error naming the file (and the config that names it as a `_base`) and what was expected.
@@ -78,15 +80,11 @@ function loadTree(full: string, chain: readonly string[], limits: Limits): Recor
   if (!existsSync(full)) throw new Error(`config file not found: ${full}${namedBy}`);
   const text = readConfigText(full, namedBy, limits.maxBytes);
   checkDepth(text, full, limits.maxDepth);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`config file ${full}: not valid JSON${describeJsonError(text, (e as Error).message)}`);
-  }
+  const parsed = parseJsonText(text, `config file ${full}`);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`config file ${full}: expected a JSON object at the top level`);
   }
+  checkRepeatedKeys(text, full);
   const { _base, ...own } = parsed as Record<string, unknown>;
   const bases = _base === undefined ? [] : Array.isArray(_base) ? _base : [_base];
   let merged: Record<string, unknown> = {};
@@ -176,17 +174,29 @@ function checkDepth(text: string, file: string, maxDepth: number): void {
   }
 }
 
-/** Where JSON.parse failed, without repeating the file's content (V8 quotes the start of the text). */
-function describeJsonError(text: string, message: string): string {
-  const position = /at position (\d+)/.exec(message);
-  if (position !== null) {
-    const offset = Number(position[1]);
-    const before = text.slice(0, offset);
-    const line = before.split('\n').length;
-    const column = offset - before.lastIndexOf('\n');
-    return ` at line ${line}, column ${column}`;
+/**
+ * Throws when a key appears twice in one object (JSON.parse would keep the last one silently). `text` is
+ * valid JSON, so strings, brackets and colons can be told apart by a tokenizer.
+ */
+function checkRepeatedKeys(text: string, file: string): void {
+  const objects: (Set<string> | undefined)[] = [];
+  let previous: string | undefined;
+  for (const match of text.matchAll(/"(?:[^"\\]|\\.)*"|[{}[\]:]/g)) {
+    const token = match[0];
+    if (token === '{') objects.push(new Set());
+    else if (token === '[') objects.push(undefined);
+    else if (token === '}' || token === ']') objects.pop();
+    else if (token === ':' && previous?.startsWith('"')) {
+      const keys = objects[objects.length - 1];
+      const key = JSON.parse(previous) as string;
+      if (keys?.has(key)) {
+        const line = text.slice(0, match.index).split('\n').length;
+        throw new Error(
+          `config file ${file}: key ${JSON.stringify(key)} appears twice in one object (line ${line})`,
+        );
+      }
+      keys?.add(key);
+    }
+    previous = token;
   }
-  if (/Unexpected end of JSON input/.test(message)) return ': the text ends early';
-  const token = /^Unexpected token '(.)'/su.exec(message);
-  return token === null ? '' : `: unexpected character ${JSON.stringify(token[1])}`;
 }
