@@ -25,6 +25,7 @@ export type { FusedKernelName } from './engine/fused/fused-kernels';
 export { fusedLayerNorm } from './engine/fused/layer-norm';
 export { fusedGelu } from './engine/fused/gelu';
 export { fusedScaledSoftmax } from './engine/fused/softmax';
+export { fusedBatchNormTrain } from './engine/fused/batch-norm';
 export type { FusedGeluApproximation } from './engine/fused/gelu';
 export { checkGradients } from './gradients/check-gradients';
 export type {
@@ -59,6 +60,7 @@ export type {
   SafetensorsTensor,
 } from './tensor-files/safetensors';
 export { atomicWriteFile } from './files/atomic-write';
+export { parseJsonText } from './files/json-text';
 export { readRegularFile, REGULAR_FILE_MAX_BYTES } from './files/read-regular-file';
 export type { ReadRegularFileOptions } from './files/read-regular-file';
 export { exportOnnx } from './onnx/export-onnx';

@@ -7,6 +7,7 @@ import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
 import {
   checkGradients,
   fusedKernelAvailable,
+  fusedBatchNormTrain,
   fusedGelu,
   fusedLayerNorm,
   fusedScaledSoftmax,
@@ -113,6 +114,29 @@ const CASES: FusedCase[] = [
     fused: (x) => fusedScaledSoftmax(x!),
     unfused: (x) => tf.softmax(x!, -1),
     scale: 4,
+  },
+  {
+    name: 'batchNorm train [6, 4] → y, ε 1e-5',
+    shapes: [[6, 4], [4], [4]],
+    fused: (x, g, b) => fusedBatchNormTrain(x as tf.Tensor2D, g!, b!, 1e-5)[0],
+    unfused: (x, g, b) => {
+      const { mean, variance } = tf.moments(x!, 0);
+      return tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, 1e-5))), g!), b!);
+    },
+    scale: 2,
+  },
+  {
+    name: 'batchNorm train [5, 3] → [y, μ, σ²] (gradients through the statistics too)',
+    shapes: [[5, 3], [3], [3]],
+    fused: (x, g, b) => {
+      const [y, mean, variance] = fusedBatchNormTrain(x as tf.Tensor2D, g!, b!, 1e-3);
+      return tf.concat([tf.reshape(y, [-1]), mean, variance]);
+    },
+    unfused: (x, g, b) => {
+      const { mean, variance } = tf.moments(x!, 0);
+      const y = tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, 1e-3))), g!), b!);
+      return tf.concat([tf.reshape(y, [-1]), mean, variance]);
+    },
   },
 ];
 

@@ -1,7 +1,7 @@
 /** Batch normalisation over the last (channel) axis, any rank (PyTorch `nn.BatchNorm1d/2d/3d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { OnnxGraph } from '@dfer/runtime';
+import { fusedBatchNormTrain, fusedKernelAvailable, type OnnxGraph } from '@dfer/runtime';
 
 import { isRecomputing } from './checkpoint';
 import { Module } from './module';
@@ -82,6 +82,17 @@ export class BatchNorm extends Module {
           throw new Error(
             `BatchNorm.forward: training mode needs more than one value per channel, got input [${x.shape.join(', ')}]`,
           );
+        }
+        if (this.weight !== undefined && this.bias !== undefined && fusedKernelAvailable('batchNorm')) {
+          // One kernel forward (y and the statistics) and one backward (runtime's fused BatchNorm).
+          const [y, batchMean, batchVar] = fusedBatchNormTrain(
+            x2 as tf.Tensor2D,
+            this.weight,
+            this.bias,
+            this.eps,
+          );
+          if (!isRecomputing()) this.updateRunningStatistics(batchMean, batchVar, n);
+          return x.rank === 2 ? y : tf.reshape(y, x.shape);
         }
         const moments = tf.moments(x2, 0);
         mean = moments.mean;

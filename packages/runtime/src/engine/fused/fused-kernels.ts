@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 
+import { BATCH_NORM_KERNEL, batchNormGradConfig, batchNormKernels } from './batch-norm';
 import { GELU_KERNEL, geluGradConfig, geluKernels } from './gelu';
 import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
 import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } from './softmax';
@@ -10,7 +11,7 @@ import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } 
  * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
  * with `checkGradients` and against the unfused ops (runtime tests).
  */
-export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax';
+export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax' | 'batchNorm';
 
 interface FusedKernelDefinition {
   /** The forward kernel whose presence on the active backend makes the fused op usable. */
@@ -38,6 +39,12 @@ const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
     forwardKernel: SCALED_SOFTMAX_KERNEL,
     kernels: scaledSoftmaxKernels,
     gradient: scaledSoftmaxGradConfig,
+    defaultOn: true,
+  },
+  batchNorm: {
+    forwardKernel: BATCH_NORM_KERNEL,
+    kernels: batchNormKernels,
+    gradient: batchNormGradConfig,
     defaultOn: true,
   },
 };
