@@ -61,6 +61,7 @@ export type {
 } from './tensor-files/safetensors';
 export { atomicWriteFile } from './files/atomic-write';
 export { parseJsonText } from './files/json-text';
+export { parseJsonText } from './files/json-text';
 export { readRegularFile, REGULAR_FILE_MAX_BYTES } from './files/read-regular-file';
 export type { ReadRegularFileOptions } from './files/read-regular-file';
 export { exportOnnx } from './onnx/export-onnx';

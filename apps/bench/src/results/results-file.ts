@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { atomicWriteFile } from '@dfer/trainer';
+import { atomicWriteFile, parseJsonText } from '@dfer/runtime';
 import {
   BENCH_RESULTS_KIND,
   BENCH_RESULTS_READABLE_VERSIONS,
@@ -39,9 +39,9 @@ export function createEmptyResults(createdAt: Date = new Date()): BenchResults {
 export function parseBenchResults(text: string, source = 'results.json'): BenchResults {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text, source);
   } catch (error) {
-    throw new ResultsFileError(`${source}: not valid JSON (${(error as Error).message})`);
+    throw new ResultsFileError((error as Error).message);
   }
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     const { kind, schemaVersion } = raw as { kind?: unknown; schemaVersion?: unknown };

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readRegularFile, readSafetensors, writeSafetensors, type SafetensorsTensor } from '@dfer/runtime';
+import {
+  parseJsonText,
+  readRegularFile,
+  readSafetensors,
+  writeSafetensors,
+  type SafetensorsTensor,
+} from '@dfer/runtime';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFile } from '../io/atomic-write';
@@ -137,11 +143,7 @@ const CHECKPOINT_JSON_MAX_BYTES = 67_108_864;
 /** Reads a checkpoint's JSON file (a regular file of bounded size); errors name the file. */
 function readCheckpointJson(path: string): unknown {
   const text = readRegularFile(path, { maxBytes: CHECKPOINT_JSON_MAX_BYTES }).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message.slice(0, 80)})`);
-  }
+  return parseJsonText(text, path);
 }
 
 /**
