@@ -26,6 +26,8 @@ export { fusedLayerNorm } from './engine/fused/layer-norm';
 export { fusedGelu } from './engine/fused/gelu';
 export { fusedScaledSoftmax } from './engine/fused/softmax';
 export { fusedBatchNormTrain } from './engine/fused/batch-norm';
+export { fusedAdamWUpdate, fusedAdamWSupported } from './engine/fused/adamw';
+export type { AdamWEntry, AdamWHyper } from './engine/fused/adamw';
 export type { FusedGeluApproximation } from './engine/fused/gelu';
 export { checkGradients } from './gradients/check-gradients';
 export type {
@@ -60,7 +62,6 @@ export type {
   SafetensorsTensor,
 } from './tensor-files/safetensors';
 export { atomicWriteFile } from './files/atomic-write';
-export { parseJsonText } from './files/json-text';
 export { parseJsonText } from './files/json-text';
 export { readRegularFile, REGULAR_FILE_MAX_BYTES } from './files/read-regular-file';
 export type { ReadRegularFileOptions } from './files/read-regular-file';

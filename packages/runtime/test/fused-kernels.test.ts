@@ -7,6 +7,7 @@ import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
 import {
   checkGradients,
   fusedKernelAvailable,
+  fusedAdamWUpdate,
   fusedBatchNormTrain,
   fusedGelu,
   fusedLayerNorm,
@@ -182,6 +183,66 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
       tf.dispose(xs);
     },
   );
+
+  it('fusedAdamWUpdate updates in place as the AdamW formula (two steps), skips shared buffers', () => {
+    const rng = createSeededRng(3);
+    const p0 = rng.uniformArray(7, -1, 1);
+    const gs = [rng.uniformArray(7, -1, 1), rng.uniformArray(7, -1, 1)];
+    const variable = (values: Float32Array): tf.Variable => {
+      const init = tf.tensor(values);
+      const v = tf.variable(init, false);
+      init.dispose();
+      return v;
+    };
+    const param = variable(p0);
+    const m = variable(new Float32Array(7));
+    const v = variable(new Float32Array(7));
+    const [lr, b1, b2, eps, wd] = [0.01, 0.9, 0.999, 1e-8, 0.05];
+    const before = tf.memory().numTensors;
+    // Expected values in float64, step by step (torch.optim.AdamW's update).
+    const ep = Array.from(p0);
+    const em = new Array<number>(7).fill(0);
+    const ev = new Array<number>(7).fill(0);
+    gs.forEach((g, k) => {
+      const t = k + 1;
+      const grad = tf.tensor(g);
+      const skipped = fusedAdamWUpdate([{ param, grad, m, v, weightDecay: wd }], {
+        lr,
+        beta1: b1,
+        beta2: b2,
+        eps,
+        step: t,
+      });
+      expect(skipped).toEqual([]);
+      grad.dispose();
+      for (let i = 0; i < 7; i++) {
+        const gi = g[i] as number;
+        em[i] = b1 * em[i]! + (1 - b1) * gi;
+        ev[i] = b2 * ev[i]! + (1 - b2) * gi * gi;
+        ep[i] =
+          ep[i]! * (1 - lr * wd) -
+          (lr * (em[i]! / (1 - b1 ** t))) / (Math.sqrt(ev[i]! / (1 - b2 ** t)) + eps);
+      }
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(param.dataSync(), ep, 1e-6, 'parameter');
+    expectClose(m.dataSync(), em, 1e-6, 'm');
+    expectClose(v.dataSync(), ev, 1e-6, 'v');
+    // A parameter whose buffer another tensor shares is returned untouched.
+    const shared = tf.clone(param);
+    const grad = tf.ones([7]);
+    const kept = param.dataSync().slice();
+    const skipped = fusedAdamWUpdate([{ param, grad, m, v, weightDecay: 0 }], {
+      lr,
+      beta1: b1,
+      beta2: b2,
+      eps,
+      step: 3,
+    });
+    expect(skipped.map((e) => e.param)).toEqual([param]);
+    expect(Array.from(param.dataSync())).toEqual(Array.from(kept));
+    tf.dispose([shared, grad, param, m, v]);
+  });
 
   it('setFusedKernels switches them off and on, and rejects unknown names', () => {
     setFusedKernels(false);

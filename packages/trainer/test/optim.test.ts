@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expectNoTensorLeak } from '@dfer/test-utils';
+import { initEngine, setFusedKernels } from '@dfer/runtime';
 import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type OptimizerConfig } from '../src';
 import fixtures from './fixtures/optimizer-fixtures.json';
 
@@ -102,6 +103,26 @@ describe('optimizers match PyTorch', () => {
     tf.dispose([g, a, b]);
     optA.dispose();
     optB.dispose();
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('AdamW on %s: fused in-place update', (backend) => {
+  beforeAll(async () => {
+    await initEngine({ backend, log: false });
+  });
+  afterAll(async () => {
+    setFusedKernels({ adamw: true });
+    await tf.setBackend('cpu');
+  });
+
+  it('equals the op-by-op path within float32 rounding over 5 steps, and leaks nothing', async () => {
+    const config: OptimizerConfig = { type: 'adamw', weightDecay: 0.05, noDecay: /^q$/ };
+    setFusedKernels({ adamw: false });
+    const unfused = runSteps(config, 0.01);
+    setFusedKernels({ adamw: true });
+    const fused = await expectNoTensorLeak(() => runSteps(config, 0.01));
+    fused.p.forEach((x, i) => expect(Math.abs(x - unfused.p[i]!)).toBeLessThan(1e-6));
+    fused.q.forEach((x, i) => expect(Math.abs(x - unfused.q[i]!)).toBeLessThan(1e-6));
   });
 });
 

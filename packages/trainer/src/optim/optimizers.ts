@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamWUpdate, fusedKernelAvailable, type AdamWEntry } from '@dfer/runtime';
 
 /**
  * Optimizers with decoupled weight decay, matching PyTorch's update rules step for step.
@@ -141,13 +142,22 @@ export function createOptimizer(params: readonly NamedVariable[], config: Optimi
     const t = stepCount;
     const bc1 = 1 - Math.pow(b1, t);
     const bc2 = 1 - Math.pow(b2, t);
+    const entries: AdamWEntry[] = [];
     for (const { name, variable } of params) {
       const g = grads[name];
       if (!g) continue;
       const m = slots.get(name, 'exp_avg', variable);
       const v = slots.get(name, 'exp_avg_sq', variable);
+      entries.push({ param: variable, grad: g, m, v, weightDecay: decays(c, name) ? wd : 0 });
+    }
+    // All parameters in one in-place pass (runtime's fused AdamW) when available; the op-by-op path below
+    // for the rest (other backends, the switch off, or buffers shared with another tensor).
+    const rest = fusedKernelAvailable('adamw')
+      ? fusedAdamWUpdate(entries, { lr, beta1: b1, beta2: b2, eps, step: t })
+      : entries;
+    for (const { param: variable, grad: g, m, v, weightDecay } of rest) {
       tf.tidy(() => {
-        const p0 = decays(c, name) ? tf.mul(variable, 1 - lr * wd) : variable;
+        const p0 = weightDecay > 0 ? tf.mul(variable, 1 - lr * weightDecay) : variable;
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(m1);

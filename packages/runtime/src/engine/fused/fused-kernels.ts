@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 
+import { fusedAdamWSupported } from './adamw';
 import { BATCH_NORM_KERNEL, batchNormGradConfig, batchNormKernels } from './batch-norm';
 import { GELU_KERNEL, geluGradConfig, geluKernels } from './gelu';
 import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
@@ -11,11 +12,13 @@ import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } 
  * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
  * with `checkGradients` and against the unfused ops (runtime tests).
  */
-export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax' | 'batchNorm';
+export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax' | 'batchNorm' | 'adamw';
 
 interface FusedKernelDefinition {
   /** The forward kernel whose presence on the active backend makes the fused op usable. */
-  readonly forwardKernel: string;
+  readonly forwardKernel?: string;
+  /** Availability on the active backend when there is no kernel to look up (the in-place AdamW update). */
+  readonly supported?: () => boolean;
   readonly kernels: (backendName: string) => KernelConfig[];
   readonly gradient?: GradConfig;
   /** On by default (verified equal to the unfused path within float tolerance). */
@@ -45,6 +48,11 @@ const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
     forwardKernel: BATCH_NORM_KERNEL,
     kernels: batchNormKernels,
     gradient: batchNormGradConfig,
+    defaultOn: true,
+  },
+  adamw: {
+    supported: fusedAdamWSupported,
+    kernels: () => [],
     defaultOn: true,
   },
 };
@@ -87,9 +95,10 @@ export function getFusedKernels(): Record<FusedKernelName, boolean> {
 
 /** Whether the fused `name` runs now: switched on and registered on the active backend. */
 export function fusedKernelAvailable(name: FusedKernelName): boolean {
-  return (
-    enabled.get(name) === true && tf.getKernel(DEFINITIONS[name].forwardKernel, tf.getBackend()) !== undefined
-  );
+  if (enabled.get(name) !== true) return false;
+  const { forwardKernel, supported } = DEFINITIONS[name];
+  if (supported !== undefined) return supported();
+  return forwardKernel !== undefined && tf.getKernel(forwardKernel, tf.getBackend()) !== undefined;
 }
 
 /** Registers the fused kernels (and their gradients) on `backendName` (`'cpu'` or `'wasm'`). Idempotent. */

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+
+import { isWasmBackend } from '../backend-io';
+
+/** One parameter of a {@link fusedAdamWUpdate}: the variable, its gradient and its two moment slots. */
+export interface AdamWEntry {
+  readonly param: tf.Variable;
+  readonly grad: tf.Tensor;
+  /** First moment m (`exp_avg`), same shape as `param`. */
+  readonly m: tf.Variable;
+  /** Second moment v (`exp_avg_sq`), same shape as `param`. */
+  readonly v: tf.Variable;
+  /** Decoupled weight decay of this parameter (0 for none). */
+  readonly weightDecay: number;
+}
+
+/** The step's hyper-parameters. */
+export interface AdamWHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** Step number t ≥ 1 (after incrementing), for the bias corrections 1 − βᵗ. */
+  readonly step: number;
+}
+
+interface WasmViews {
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/** Whether the in-place AdamW update can run on the active backend (cpu or wasm). */
+export function fusedAdamWSupported(): boolean {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm';
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019; `torch.optim.AdamW`) over many parameters in one pass, updating the
+ * parameters and moments **in place** in the backend's memory (cpu arrays or the wasm heap): no tensor is
+ * allocated and no tfjs op runs. Per element, with bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ:
+ *   p ← p·(1 − lr·wd);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  p ← p − lr·(m/c₁)/(√(v/c₂) + ε)
+ * (computed in float64, rounded to float32 once per value).
+ *
+ * A parameter or slot whose buffer is shared with another tensor (reference count > 1) cannot be written in
+ * place; such entries are left untouched and returned, for the caller's op-by-op path. Throws on a backend
+ * other than cpu or wasm, or on a shape mismatch.
+ */
+export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyper): AdamWEntry[] {
+  if (!fusedAdamWSupported()) {
+    throw new Error(`fusedAdamWUpdate: runs on the cpu and wasm backends, not '${tf.getBackend()}'`);
+  }
+  const backend = tf.backend() as KernelBackend;
+  const wasm = isWasmBackend(backend) ? (backend as unknown as WasmViews) : undefined;
+  const view = (t: tf.Tensor): Float32Array =>
+    wasm !== undefined ? wasm.typedArrayFromHeap(t) : (backend.readSync(t.dataId) as Float32Array);
+  const { lr, beta1, beta2, eps, step } = hyper;
+  const c1 = 1 - Math.pow(beta1, step);
+  const c2 = 1 - Math.pow(beta2, step);
+  const skipped: AdamWEntry[] = [];
+  for (const entry of entries) {
+    const { param, grad, m, v } = entry;
+    const n = param.size;
+    if (grad.size !== n || m.size !== n || v.size !== n) {
+      throw new Error(
+        `fusedAdamWUpdate: '${param.name}' has ${n} values, its gradient ${grad.size}, m ${m.size}, v ${v.size}`,
+      );
+    }
+    for (const t of [param, grad, m, v]) {
+      if (t.dtype !== 'float32') throw new Error(`fusedAdamWUpdate: '${param.name}' is not float32`);
+    }
+    if ([param, m, v].some((t) => backend.refCount(t.dataId) !== 1)) {
+      skipped.push(entry);
+      continue;
+    }
+    const p = view(param);
+    const g = view(grad);
+    const mv = view(m);
+    const vv = view(v);
+    const decay = 1 - lr * entry.weightDecay;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] as number;
+      const mi = beta1 * (mv[i] as number) + (1 - beta1) * gi;
+      const vi = beta2 * (vv[i] as number) + (1 - beta2) * gi * gi;
+      mv[i] = mi;
+      vv[i] = vi;
+      p[i] = (p[i] as number) * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+    }
+  }
+  return skipped;
+}
