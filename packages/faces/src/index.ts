@@ -46,3 +46,44 @@ export {
   type AlignmentTemplate,
 } from './alignment/align-face';
 export { priorExpression } from './expression/prior-expression';
+export {
+  openVideoFrames,
+  type VideoFrame,
+  type VideoFrames,
+  type VideoFramesOptions,
+} from './media/video-frames';
+export {
+  loadWindowExpressionModel,
+  type WindowExpressionModel,
+  type WindowModelSpec,
+} from './expression/window-model';
+export {
+  analyzeImage,
+  analyzeVideo,
+  EXPRESSION_SOURCES,
+  type AnalysisProgress,
+  type AnalysisSummary,
+  type AnalyzeOptions,
+  type ExpressionSegment,
+  type ExpressionSource,
+  type FaceResult,
+  type FaceSummary,
+  type FaceThumbnail,
+  type FrameResult,
+  type ImageAnalysis,
+  type VideoAnalysis,
+} from './analysis/analyze';
+export {
+  createAnalysisWriter,
+  framesCsvRows,
+  summaryJson,
+  FRAMES_CSV_COLUMNS,
+  type AnalysisWriter,
+} from './report/analysis-outputs';
+export {
+  createTimelineCollector,
+  renderReportHtml,
+  EXPRESSION_COLOURS,
+  type FaceTimeline,
+  type TimelineCollector,
+} from './report/report-html';

@@ -6,8 +6,9 @@
  *   dfer eval <fold-dir> [--weights best|latest]
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
+ *   dfer analyze <video-or-image> --out <dir> [--model m.onnx] [--expression prior|fer|model] [--every N]
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { ConfigError } from './config/schema';
 import { runExperiment, type StepInfo } from './experiment/run-experiment';
 import { formatSummaryTable } from './experiment/summary-table';
 import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
+import { describeAnalysis, runAnalyzeCommand } from './analyze-command';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -93,6 +95,14 @@ function removeEmptyFolders(dir: string, top: string): void {
 function trainerVersion(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
     .version;
+}
+
+/** Parses a flag value that must be an integer ≥ 1. */
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
+  return n;
 }
 
 /** `--weights best|latest`: anything else is refused with the choices. */
@@ -191,6 +201,31 @@ export function buildCli(): Command {
         `wrote ${exported.path} (${exported.bytes.length} bytes; outputs ${Object.keys(exported.outputs).join(', ')})`,
       );
     });
+  program
+    .command('analyze')
+    .description(
+      'find faces in a video or photo and write per-frame AU estimates and expressions: frames.csv, summary.json, report.html',
+    )
+    .argument('<video-or-image>', 'a video file (read with ffmpeg) or a photo (.jpg, .png, …)')
+    .requiredOption('--out <dir>', 'folder for frames.csv, summary.json and report.html')
+    .option('--model <file>', 'a DFER model from `dfer export-onnx` (implies --expression model)')
+    .addOption(
+      new Option(
+        '--expression <source>',
+        'prior (AU estimates through the DFEW prior), fer, or model',
+      ).choices(['prior', 'fer', 'model']),
+    )
+    .option('--every <n>', 'analyse every n-th frame', positiveInteger, 1)
+    .action(
+      async (
+        input: string,
+        opts: { out: string; model?: string; expression?: 'prior' | 'fer' | 'model'; every: number },
+      ) => {
+        const result = await runAnalyzeCommand(input, opts);
+        for (const warning of result.summary.warnings) console.error(`warning: ${warning}`);
+        for (const line of describeAnalysis(result)) console.log(line);
+      },
+    );
   program
     .command('configs')
     .description('list the configs shipped with @dfer/trainer')

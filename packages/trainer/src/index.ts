@@ -89,6 +89,13 @@ export {
   type SavedWeights,
 } from './experiment/run-artifacts';
 export { buildCli } from './cli';
+export {
+  describeAnalysis,
+  runAnalyzeCommand,
+  IMAGE_EXTENSIONS,
+  type AnalyzeCommandOptions,
+  type AnalyzeCommandResult,
+} from './analyze-command';
 export * from './au-detection';
 export {
   createDataParallelTrainer,
