@@ -96,6 +96,54 @@ function checkPngChunks(file: string, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * Checks a JPEG's marker structure (ITU T.81 Annex B): SOI, marker segments whose lengths stay inside
+ * the file, a frame header before the first scan, entropy-coded data followed by further segments
+ * (progressive files) and finally EOI. Bytes after EOI are allowed (cameras append data there). libjpeg
+ * reports most damage itself; a missing EOI, for one, it lets pass when every block was decoded.
+ */
+function checkJpegStructure(file: string, b: Uint8Array): void {
+  const fail = (what: string, at: number): never => {
+    throw new DatasetInputError(file, `damaged JPEG: ${what} (at byte ${at})`);
+  };
+  let at = 2;
+  let frame = false;
+  while (at < b.length) {
+    if (b[at] !== 0xff) fail('expected a marker', at);
+    const marker = b[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    if (marker === undefined) break;
+    if (marker === 0xd9) return; // EOI
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker < 0xc0)
+      fail(`marker 0xFF${marker.toString(16).toUpperCase()} is not allowed here`, at);
+    if (at + 4 > b.length) break;
+    const length = ((b[at + 2] as number) << 8) | (b[at + 3] as number);
+    if (length < 2 || at + 2 + length > b.length)
+      fail(`segment of ${length} bytes runs past the end of the file`, at);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+      frame = true;
+    at += 2 + length;
+    if (marker === 0xda) {
+      if (!frame) fail('a scan before the frame header', at);
+      // entropy-coded data: up to the next marker that is not a stuffed 0xFF00 or a restart marker
+      while (
+        at < b.length - 1 &&
+        !(
+          b[at] === 0xff &&
+          b[at + 1] !== 0x00 &&
+          !((b[at + 1] as number) >= 0xd0 && (b[at + 1] as number) <= 0xd7)
+        )
+      )
+        at++;
+      if (at >= b.length - 1) break;
+    }
+  }
+  fail('the file ends before the EOI marker', b.length);
+}
+
 const EXTENSION_FORMAT: Readonly<Record<string, ImageFormat>> = {
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
@@ -113,7 +161,8 @@ const EXTENSION_FORMAT: Readonly<Record<string, ImageFormat>> = {
  * in its header is bounded by `options.maxPixels` before any pixel is decoded (sharp `limitInputPixels`);
  * any damage libvips notices (a corrupt or truncated JPEG, a bad checksum in the PNG image data) is an
  * error (sharp `failOn: 'warning'`), never a silently concealed image; and a PNG's chunk structure is
- * checked in full (every chunk's CRC-32, nothing after IEND).
+ * checked in full (every chunk's CRC-32, nothing after IEND), as is a JPEG's marker structure (segment
+ * lengths, a frame before the scans, the final EOI).
  *
  * @throws DatasetInputError naming the file when it is missing, not allowed, too large, or cannot be
  *   decoded without damage.
@@ -134,6 +183,7 @@ export async function decodeImage(file: string, options: DecodeImageOptions = {}
     );
   }
   if (format === 'png') checkPngChunks(file, bytes);
+  if (format === 'jpeg') checkJpegStructure(file, bytes);
   const named = EXTENSION_FORMAT[extname(file).toLowerCase()];
   if (named !== undefined && named !== format)
     throw new DatasetInputError(file, `the name says ${named} but the file holds a ${format} image`);

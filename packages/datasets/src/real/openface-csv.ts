@@ -87,7 +87,12 @@ export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}):
   columns.forEach((c, i) => {
     const m = /^AU\d+_([rc])$/.exec(c);
     if (m === null) return;
-    const au = parseAuId(c, `${file}:${header.line}: column ${c}`);
+    let au: AuId;
+    try {
+      au = parseAuId(c, 'AU column');
+    } catch (cause) {
+      throw new DatasetInputError(file, (cause as Error).message, { line: header.line, field: c, cause });
+    }
     if (m[1] === 'r') {
       rCols.push(i);
       intensityAus.push(au);

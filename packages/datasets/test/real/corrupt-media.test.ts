@@ -33,8 +33,15 @@ describe('images', () => {
     const truncated = join(tmp, 'truncated.jpg');
     writeFileSync(truncated, good.subarray(0, Math.floor(good.length * 0.6)));
     await expect(decodeImage(truncated)).rejects.toThrow(
-      `${truncated}: cannot decode the image without damage`,
+      `${truncated}: damaged JPEG: the file ends before the EOI marker`,
     );
+    const noEoi = join(tmp, 'no-eoi.jpg');
+    writeFileSync(noEoi, good.subarray(0, good.length - 2));
+    await expect(decodeImage(noEoi)).rejects.toThrow(
+      `${noEoi}: damaged JPEG: the file ends before the EOI marker`,
+    );
+    writeFileSync(join(tmp, 'appended.jpg'), Buffer.concat([good, Buffer.from('camera data')]));
+    expect((await decodeImage(join(tmp, 'appended.jpg'))).width).toBe(64);
     writeFileSync(join(tmp, 'good.jpg'), good);
     expect((await decodeImage(join(tmp, 'good.jpg'))).width).toBe(64);
   });
