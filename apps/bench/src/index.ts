@@ -122,6 +122,8 @@ export {
   type MethodSpec,
   type ProfileConfig,
   type ProfileTraining,
+  AU_DETECTION_PROFILE,
+  RDFER_PROFILE,
 } from './matrix/profiles';
 export {
   collectVersions,
@@ -133,7 +135,6 @@ export {
 export {
   RDFER_ARMS,
   RDFER_DATA,
-  RDFER_PROFILE,
   expandRdferBlock,
   getRdferArm,
   noiseLabel,
@@ -144,7 +145,6 @@ export {
 } from './matrix/rdfer-profile';
 export {
   AU_DETECTION_BLOCK,
-  AU_DETECTION_PROFILE,
   expandAuDetectionBlock,
   getAuDetectionArm,
   type AuDetectionBlock,

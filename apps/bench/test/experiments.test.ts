@@ -24,8 +24,8 @@ import {
   listProfiles,
   type ProfileConfig,
 } from '../src/matrix/profiles';
-import { AU_DETECTION_PROFILE } from '../src/matrix/au-detection-profile';
-import { expandRdferBlock, RDFER_PROFILE } from '../src/matrix/rdfer-profile';
+import { AU_DETECTION_PROFILE, RDFER_PROFILE } from '../src/matrix/profiles';
+import { expandRdferBlock } from '../src/matrix/rdfer-profile';
 import { registerTrainNoiseData, TRAIN_NOISE_DATA } from '../src/matrix/train-noise-data';
 import { runMatrix } from '../src/matrix/run-matrix';
 import { createAuDetectionRunRecord, createRunRecord } from '../src/matrix/run-record';

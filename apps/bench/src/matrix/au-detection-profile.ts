@@ -8,7 +8,6 @@ import {
   type AuMtlComparisonVariant,
 } from '@dfer/trainer';
 import { BENCH_FACE_SCALE } from './pretrained';
-import type { ProfileConfig } from './profiles';
 
 /**
  * The AU-detection experiment (issue 10, `../shared/reference/au-detection.md`): the six arms of the trainer's
@@ -128,25 +127,4 @@ export const CLAIMS_AU_DETECTION_BLOCK: AuDetectionBlock = {
     data: { numClips: 576, numIdentities: 96, size: [64, 64], nuisance: { faceScale: BENCH_FACE_SCALE } },
   },
   epochs: 20,
-};
-
-/**
- * `au_detection`: the AU-detection experiment alone — the six AU-MTL arms × 3 seeds on the shipped synthetic
- * AU data (96 clips, BP4D AU co-occurrence, identity-disjoint fold 1 of 3), 10 epochs. No DFER matrix. The
- * data's label file is resolved against `RunMatrixOptions.dataDir` (default `DFER_SHARED_DATA`).
- */
-export const AU_DETECTION_PROFILE: ProfileConfig = {
-  name: 'au_detection',
-  description:
-    'AU detection: au_mtl (tiny) AU-only vs joint FER + AU without / with the attention gate × {plain BCE, smooth class-weighted BCE} × 3 seeds, synthetic AU videos',
-  models: [],
-  preset: 'tiny',
-  methods: [],
-  seeds: [0, 1, 2],
-  data: { type: 'synthetic_au' },
-  protocol: { type: 'fixed' },
-  // Only `epochs` is used by the AU-detection block; the rest (batch 8, lr 3e-3, …) comes from the shipped configs.
-  training: { epochs: 10, batchSize: 8, lr: 3e-3, weightDecay: 1e-4, warmupEpochs: 0, evalEvery: 1 },
-  engine: 'auto',
-  auDetection: AU_DETECTION_BLOCK,
 };

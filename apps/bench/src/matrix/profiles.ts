@@ -1,14 +1,17 @@
 import { DEFAULT_NUISANCE } from '@dfer/datasets';
 import type { ExperimentConfigInput } from '@dfer/trainer';
 import {
-  AU_DETECTION_PROFILE,
+  AU_DETECTION_BLOCK,
   CLAIMS_AU_DETECTION_BLOCK,
   expandAuDetectionBlock,
   type AuDetectionBlock,
   type AuDetectionCell,
 } from './au-detection-profile';
 import { BENCH_FACE_SCALE, pretrainedNode } from './pretrained';
-import { expandRdferBlock, RDFER_PROFILE, type RdferBlock, type RdferCell } from './rdfer-profile';
+import type { ProfileTraining } from './profile-training';
+import { expandRdferBlock, RDFER_DATA, type RdferBlock, type RdferCell } from './rdfer-profile';
+
+export type { ProfileTraining } from './profile-training';
 
 /**
  * The experiment matrices of `bench run`. A profile lists models × methods × seeds on one data node (the DFER
@@ -61,21 +64,6 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
     description: 'class-balanced softmax CE (β = 0.999)',
   },
 };
-
-/** Training settings shared by every cell of a profile. */
-export interface ProfileTraining {
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly lr: number;
-  readonly weightDecay: number;
-  readonly warmupEpochs: number;
-  readonly evalEvery: number;
-  /**
-   * Threads of each cell's training (`train.workers` of `@dfer/trainer`: data-parallel on worker threads);
-   * default 1. The pool then runs at most ⌊cores ÷ workers⌋ cells at a time (`runMatrix`).
-   */
-  readonly workers?: number;
-}
 
 /** A matrix: models × methods × seeds on one data node with one protocol. */
 export interface ProfileConfig {
@@ -255,6 +243,54 @@ export const FULL_PROFILE: ProfileConfig = {
 };
 
 /** Profiles by name. */
+/**
+ * `rdfer`: the RDFER noise experiment alone — `rdfer` and `former_dfer` (tiny) × {CE, clip agreement} ×
+ * training-label noise {0, 20, 40 %} × 3 seeds on a fixed identity-disjoint split of synthetic videos
+ * (clean test labels), 6 epochs, clip agreement weighting from epoch 3. No DFER matrix (`methods` is empty).
+ */
+export const RDFER_PROFILE: ProfileConfig = {
+  name: 'rdfer',
+  description:
+    'RDFER noise experiment: rdfer and former_dfer (tiny) × {CE, clip agreement} × training-label noise {0, 20, 40 %} × 3 seeds, synthetic videos, clean test labels',
+  models: [],
+  preset: 'tiny',
+  methods: [],
+  seeds: [0, 1, 2],
+  data: { type: 'synthetic_dfer', ...RDFER_DATA },
+  protocol: { type: 'fixed' },
+  training: { epochs: 6, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupEpochs: 0, evalEvery: 1 },
+  engine: 'auto',
+  rdfer: {
+    models: ['rdfer', 'former_dfer'],
+    preset: 'tiny',
+    arms: ['ce', 'clip_agreement'],
+    noiseRates: [0, 0.2, 0.4],
+    data: RDFER_DATA,
+    robustWarmupEpochs: 2,
+  },
+};
+
+/**
+ * `au_detection`: the AU-detection experiment alone — the six AU-MTL arms × 3 seeds on the shipped synthetic
+ * AU data (96 clips, BP4D AU co-occurrence, identity-disjoint fold 1 of 3), 10 epochs. No DFER matrix. The
+ * data's label file is resolved against `RunMatrixOptions.dataDir` (default `DFER_SHARED_DATA`).
+ */
+export const AU_DETECTION_PROFILE: ProfileConfig = {
+  name: 'au_detection',
+  description:
+    'AU detection: au_mtl (tiny) AU-only vs joint FER + AU without / with the attention gate × {plain BCE, smooth class-weighted BCE} × 3 seeds, synthetic AU videos',
+  models: [],
+  preset: 'tiny',
+  methods: [],
+  seeds: [0, 1, 2],
+  data: { type: 'synthetic_au' },
+  protocol: { type: 'fixed' },
+  // Only `epochs` is used by the AU-detection block; the rest (batch 8, lr 3e-3, …) comes from the shipped configs.
+  training: { epochs: 10, batchSize: 8, lr: 3e-3, weightDecay: 1e-4, warmupEpochs: 0, evalEvery: 1 },
+  engine: 'auto',
+  auDetection: AU_DETECTION_BLOCK,
+};
+
 export const PROFILES: Readonly<Record<string, ProfileConfig>> = {
   quick: QUICK_PROFILE,
   claims: CLAIMS_PROFILE,

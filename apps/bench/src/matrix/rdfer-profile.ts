@@ -2,7 +2,7 @@ import type { ExperimentConfigInput } from '@dfer/trainer';
 import type { LabelNoiseRecord } from '../results/schema';
 import { pretrainedNode } from './pretrained';
 import { registerTrainNoiseData, TRAIN_NOISE_DATA } from './train-noise-data';
-import type { ProfileConfig, ProfileTraining } from './profiles';
+import type { ProfileTraining } from './profile-training';
 
 /**
  * The RDFER noise experiment (issue 9, `../shared/reference/rdfer.md`): plain cross-entropy vs RDFER clip
@@ -160,30 +160,3 @@ export function expandRdferBlock(block: RdferBlock, context: RdferCellContext): 
 
 /** Synthetic videos of the `rdfer` profile: 168 clips of 24 identities, 16–24 frames, rendered at 32×32. */
 export const RDFER_DATA = { numClips: 168, numIdentities: 24, size: [32, 32], numFrames: [16, 24] } as const;
-
-/**
- * `rdfer`: the RDFER noise experiment alone — `rdfer` and `former_dfer` (tiny) × {CE, clip agreement} ×
- * training-label noise {0, 20, 40 %} × 3 seeds on a fixed identity-disjoint split of synthetic videos
- * (clean test labels), 6 epochs, clip agreement weighting from epoch 3. No DFER matrix (`methods` is empty).
- */
-export const RDFER_PROFILE: ProfileConfig = {
-  name: 'rdfer',
-  description:
-    'RDFER noise experiment: rdfer and former_dfer (tiny) × {CE, clip agreement} × training-label noise {0, 20, 40 %} × 3 seeds, synthetic videos, clean test labels',
-  models: [],
-  preset: 'tiny',
-  methods: [],
-  seeds: [0, 1, 2],
-  data: { type: 'synthetic_dfer', ...RDFER_DATA },
-  protocol: { type: 'fixed' },
-  training: { epochs: 6, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupEpochs: 0, evalEvery: 1 },
-  engine: 'auto',
-  rdfer: {
-    models: ['rdfer', 'former_dfer'],
-    preset: 'tiny',
-    arms: ['ce', 'clip_agreement'],
-    noiseRates: [0, 0.2, 0.4],
-    data: RDFER_DATA,
-    robustWarmupEpochs: 2,
-  },
-};

@@ -22,7 +22,7 @@ import { focalLoss } from '../expression/focal';
 import { softTargetCrossEntropyLoss } from '../expression/soft-target-cross-entropy';
 import { balancedSoftmaxLoss, logitAdjustedLoss } from '../expression/logit-adjusted';
 import { ConfigReader, requireInputs } from './config-reader';
-import type { Loss, LossConfig, LossContext, LossFactory, LossInputName } from './loss-registry';
+import type { Loss, LossConfig, LossContext, LossFactory, LossInputName } from './loss-types';
 
 const EXPRESSION_INPUTS = ['logits', 'labels'] as const;
 const AU_INPUTS = ['auLogits', 'auTargets'] as const;

@@ -1,4 +1,4 @@
-import type { LossConfig, LossInputName, LossInputs } from './loss-registry';
+import type { LossConfig, LossInputName, LossInputs } from './loss-types';
 
 /**
  * Reads a loss config node with errors that name the loss type and the option:
