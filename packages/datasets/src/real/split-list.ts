@@ -143,6 +143,13 @@ export function readSplitList(file: string, options: SplitListOptions = {}): Spl
             : resolve(path)
           : join(root, ...parts.slice(parts.length - keep));
       if (root !== undefined) checkInsideRoot(file, line.line, path, dir, root, realRoot);
+      if (parts.slice(parts.length - keep).some((p) => p === '.' || p === '..')) {
+        throw new DatasetInputError(
+          file,
+          `clip dir ${JSON.stringify(path)}: the kept components ${JSON.stringify(id)} contain "." or ".."; a clip id names a folder`,
+          { line: line.line, field: 'clip dir' },
+        );
+      }
       entries.push({ id, dir, numFrames, label, line: line.line });
     } catch (error) {
       if (policy === 'throw' || !(error instanceof DatasetInputError)) throw error;

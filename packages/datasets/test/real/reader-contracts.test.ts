@@ -110,6 +110,17 @@ describe('clip ids: control characters and invalid UTF-8', () => {
     expect(() => readSplitList(list, { format: 'dfew' })).toThrow(`${list}:1: invalid UTF-8 bytes`);
   });
 
+  it('a clip id "." or ".." is an error even inside the root', () => {
+    const file = writeTmp('dot.txt', '/x/DFEW/. 10 0\n');
+    expect(() => readSplitList(file, { format: 'dfew', root: tmp })).toThrow(
+      `${file}:1: clip dir: clip dir "/x/DFEW/.": the kept components "." contain "." or ".."`,
+    );
+    const ferv = writeTmp('ferv-dot.txt', '/x/a/b/.. 10 0\n');
+    expect(() => readSplitList(ferv, { format: 'ferv39k', root: join(tmp, 'r') })).toThrow(
+      /contain "\." or "\.\."/,
+    );
+  });
+
   it('tabs and non-ASCII letters are fine', () => {
     const file = writeTmp('ok.txt', '/x/Überraschung/00001\t10\t0\n');
     expect(readSplitList(file, { format: 'dfew' }).entries[0]?.id).toBe('00001');
