@@ -44,7 +44,7 @@ export type PretrainedModel = (typeof PRETRAINED_MODELS)[number];
  * Parameter-name prefixes of each model's task heads (expression classifier, AU head and, for RDFER, the
  * per-instance classifier): not taken from the file, initialised fresh in every bench cell.
  */
-export const PRETRAINED_HEAD_PREFIXES: Readonly<Record<PretrainedModel, readonly string[]>> = {
+const PRETRAINED_HEAD_PREFIXES: Readonly<Record<PretrainedModel, readonly string[]>> = {
   former_dfer: ['fc.', 'AU_fc.'],
   m3dfel: ['fc.', 'AU_fc.'],
   mae_dfer: ['head.', 'au_head.'],
@@ -52,7 +52,7 @@ export const PRETRAINED_HEAD_PREFIXES: Readonly<Record<PretrainedModel, readonly
 };
 
 /** The two stages of the pre-training: lab-like clips first, then in-the-wild-like clips. */
-export const PRETRAIN_STAGES = ['lab', 'wild'] as const;
+const PRETRAIN_STAGES = ['lab', 'wild'] as const;
 
 /** A stage of the pre-training. */
 export type PretrainStage = (typeof PRETRAIN_STAGES)[number];
@@ -93,7 +93,7 @@ const PRETRAIN_TRAINING: Readonly<
  * bench's face framing. From scratch the tiny models do not leave ln 7 within 15 epochs on the bench's
  * in-the-wild-like data (measured for M3DFEL and MAE-DFER); on these lab-like clips they do.
  */
-export const PRETRAIN_NUISANCE = { ...NO_NUISANCE, faceScale: BENCH_FACE_SCALE } as const;
+const PRETRAIN_NUISANCE = { ...NO_NUISANCE, faceScale: BENCH_FACE_SCALE } as const;
 
 /** The clips both pre-training stages use (the stages differ in conditions only). */
 const PRETRAIN_CLIPS = {
@@ -114,7 +114,7 @@ const PRETRAIN_CLIPS = {
  * 16 frames at 64 × 64, "lab-controlled": no hard, distractor, speech or occluded clips and no pose or photometric
  * nuisances ({@link PRETRAIN_NUISANCE}); blinks stay. Fold 1 of 8 (21 identities) is held out.
  */
-export const PRETRAIN_LAB_DATA = {
+const PRETRAIN_LAB_DATA = {
   ...PRETRAIN_CLIPS,
   hardRate: 0,
   distractorRate: 0,
@@ -129,7 +129,7 @@ export const PRETRAIN_LAB_DATA = {
  * occluded clips, like the bench data. A model fine-tuned from the lab stage alone stays near chance on the
  * bench data within a cell's epochs (`results/pilot/`).
  */
-export const PRETRAIN_WILD_DATA = { ...PRETRAIN_CLIPS, nuisance: { faceScale: BENCH_FACE_SCALE } } as const;
+const PRETRAIN_WILD_DATA = { ...PRETRAIN_CLIPS, nuisance: { faceScale: BENCH_FACE_SCALE } } as const;
 
 /** Folder of the shipped files (`apps/bench/pretrained`, from `src/matrix` and `dist/matrix` alike). */
 export function pretrainedDir(): string {
@@ -224,7 +224,7 @@ export interface PretrainedManifestEntry {
 }
 
 /** One stage of a manifest entry. */
-export interface PretrainedStageRecord {
+interface PretrainedStageRecord {
   readonly stage: PretrainStage;
   /** The trainer config of the stage (the wild stage's `model.pretrained.path` written as `<work-dir>/…`). */
   readonly config: ExperimentConfigInput;

@@ -104,7 +104,7 @@ export const BASE_MODELS = ['former_dfer', 'm3dfel', 'mae_dfer'] as const;
  * to smallest class is 18 : 1, here 4.4 : 1). Disgust (4.9 %), fear (7.4 %) and surprise (12.1 %) stay the three
  * minority classes the AU-DFER claim is about.
  */
-export const BENCH_CLASS_PROPORTIONS: readonly number[] = [2445, 1894, 2669, 2173, 1469, 600, 902];
+const BENCH_CLASS_PROPORTIONS: readonly number[] = [2445, 1894, 2669, 2173, 1469, 600, 902];
 
 /**
  * Synthetic DFEW-like data of the bench profiles: 16-frame clips rendered at 64 × 64 (each model's transform
@@ -132,7 +132,7 @@ function benchData(numClips: number, numIdentities: number) {
  * (`DEFAULT_NUISANCE` of `@dfer/datasets`: pose, framing jitter, brightness, contrast, light, blur, noise) and
  * every event rate (hard, distractor, speech, occluded clips) halved; blinks as usual.
  */
-export const QUICK_MILD_CONDITIONS = {
+const QUICK_MILD_CONDITIONS = {
   hardRate: 0.075,
   distractorRate: 0.05,
   speechRate: 0.1,
@@ -150,7 +150,7 @@ export const QUICK_MILD_CONDITIONS = {
 export const QUICK_DATA = { ...benchData(336, 84), ...QUICK_MILD_CONDITIONS } as const;
 
 /** Data of the claims profile: 560 clips of 140 identities (420 train incl. validation / 140 test). */
-export const CLAIMS_DATA = benchData(560, 140);
+const CLAIMS_DATA = benchData(560, 140);
 
 /**
  * `quick`: 3 models × {CE, CE + AU global} × 3 seeds, fine-tuned for 4 epochs from the shipped pre-trained
@@ -196,7 +196,7 @@ const CLAIMS_TRAINING: ProfileTraining = {
  * - expression-assisted AU detection: the six arms (AU only / joint without gate / joint with gate × plain /
  *   smooth class-weighted BCE) on synthetic clips with BP4D AU co-occurrence.
  */
-export const CLAIMS_PROFILE: ProfileConfig = {
+const CLAIMS_PROFILE: ProfileConfig = {
   name: 'claims',
   description:
     'AU-DFER (three base models × CE / AU global / AU distinct / AU minor), RDFER (rdfer, former_dfer × CE / clip agreement × 0 / 20 / 40 % label noise) and expression-assisted AU detection (six arms), 3 seeds, identity-disjoint splits, pre-trained tiny backbones',
@@ -291,7 +291,7 @@ export const AU_DETECTION_PROFILE: ProfileConfig = {
   auDetection: AU_DETECTION_BLOCK,
 };
 
-export const PROFILES: Readonly<Record<string, ProfileConfig>> = {
+const PROFILES: Readonly<Record<string, ProfileConfig>> = {
   quick: QUICK_PROFILE,
   claims: CLAIMS_PROFILE,
   full: FULL_PROFILE,

@@ -55,7 +55,7 @@ function methodCell(row: AggregateRow): string {
  * The RDFER part of a group: test UAR (and WAR) per model × arm against the training-label noise rate, and the
  * noisy-sample detection precision / recall / F1 of clip agreement (mean ± std over folds × seeds).
  */
-export function renderRdferSection(group: readonly AggregateRow[]): string[] {
+function renderRdferSection(group: readonly AggregateRow[]): string[] {
   const noisy = group.filter((r) => r.noiseRate !== null);
   if (noisy.length === 0) return [];
   const rates = [...new Set(noisy.map((r) => r.noiseRate!))].sort((a, b) => a - b);
@@ -118,7 +118,7 @@ export function renderRdferSection(group: readonly AggregateRow[]): string[] {
 }
 
 /** The AU-detection section: mean F1 per arm and per-AU F1 (mean ± std over folds × seeds, in %). */
-export function renderAuDetectionSection(rows: readonly AuAggregateRow[]): string[] {
+function renderAuDetectionSection(rows: readonly AuAggregateRow[]): string[] {
   if (rows.length === 0) return [];
   const out: string[] = [];
   const byDataset = new Map<string, AuAggregateRow[]>();

@@ -26,14 +26,14 @@ const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const unit = z.number().min(0).max(1);
 
 /** Mean, sample standard deviation (n − 1) and count. */
-export const meanStdSchema = z.strictObject({
+const meanStdSchema = z.strictObject({
   mean: finite,
   std: z.number().min(0),
   n: z.number().int().min(1),
 });
 
 /** Per-epoch record of one fold's training. */
-export const epochRecordSchema = z.looseObject({
+const epochRecordSchema = z.looseObject({
   epoch: z.number().int().min(0),
   trainLoss: z.number(),
   lr: z.number().optional(),
@@ -46,7 +46,7 @@ export const epochRecordSchema = z.looseObject({
  * labels the synthetic data knows: a clip is flagged when its partition is `noisy`, truly noisy when its
  * training label differs from its true label (`scoreNoisyDetection` of `@dfer/losses`).
  */
-export const noisyDetectionSchema = z.strictObject({
+const noisyDetectionSchema = z.strictObject({
   truePositives: z.number().int().min(0),
   falsePositives: z.number().int().min(0),
   falseNegatives: z.number().int().min(0),
@@ -63,7 +63,7 @@ export const noisyDetectionSchema = z.strictObject({
 });
 
 /** Test scores of one fold. */
-export const foldMetricsSchema = z.strictObject({
+const foldMetricsSchema = z.strictObject({
   fold: z.number().int().min(1),
   war: unit,
   uar: unit,
@@ -80,7 +80,7 @@ export const foldMetricsSchema = z.strictObject({
 });
 
 /** Label noise injected into the training labels of an RDFER run (schema 2). */
-export const labelNoiseSchema = z.strictObject({
+const labelNoiseSchema = z.strictObject({
   /** Nominal symmetric noise rate p: round(p · N) clips of the whole synthetic set get a wrong label. */
   rate: unit,
   /** `uniform`: the wrong label is uniform over the other classes (symmetric noise). */
@@ -90,7 +90,7 @@ export const labelNoiseSchema = z.strictObject({
 });
 
 /** One expression-recognition run of the matrix: one model × method × seed (all folds of its protocol). */
-export const classificationRunRecordSchema = z.strictObject({
+const classificationRunRecordSchema = z.strictObject({
   /**
    * Unique key of the run: `<profile>/<dataset>/<model>/<method>/seed-<seed>` (RDFER:
    * `<profile>/<dataset>/<model>/<arm>/noise-<percent>/seed-<seed>`); merging and resuming key on it.
@@ -137,7 +137,7 @@ export const classificationRunRecordSchema = z.strictObject({
 });
 
 /** AU-detection scores of one trainer run (one seed × fold) of an AU-detection record (schema 2). */
-export const auFoldMetricsSchema = z.strictObject({
+const auFoldMetricsSchema = z.strictObject({
   fold: z.number().int().min(1),
   seed: z.number().int().min(0),
   /** Average F1: mean of the per-AU F1 that are defined, at the fixed threshold. */
@@ -161,7 +161,7 @@ export const auFoldMetricsSchema = z.strictObject({
 });
 
 /** One AU-detection run of the bench (schema 2): one arm × seed of the AU-MTL comparison. */
-export const auDetectionRunRecordSchema = z.strictObject({
+const auDetectionRunRecordSchema = z.strictObject({
   /** `<profile>/<dataset>/<model>/<arm>/seed-<seed>`. */
   id: z.string().min(1),
   profile: z.string().min(1),

@@ -111,13 +111,13 @@ export const NO_NUISANCE: Required<SyntheticNuisanceConfig> = {
 };
 
 /** A blink: AU45 rises to 5 and back over `duration` frames starting at `start`. */
-export interface Blink {
+interface Blink {
   readonly start: number;
   readonly duration: number;
 }
 
 /** Speech-like mouth motion: lips part and the jaw drops periodically within [start, end]. */
-export interface SpeechSegment {
+interface SpeechSegment {
   readonly start: number;
   readonly end: number;
   /** Syllables per second. */
@@ -129,7 +129,7 @@ export interface SpeechSegment {
 }
 
 /** An occluder visible on frames [start, end]. */
-export interface OcclusionSegment extends FaceOcclusion {
+interface OcclusionSegment extends FaceOcclusion {
   readonly start: number;
   readonly end: number;
 }
