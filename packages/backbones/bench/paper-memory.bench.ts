@@ -8,13 +8,13 @@
  * Run: npx tsx packages/backbones/bench/paper-memory.bench.ts [models=former_dfer,m3dfel,mae_dfer] [batch=2]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initEngine, wasmHeapBytes, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
+import { initEngine, runWithWasmHeapGuard, wasmHeapBytes, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
-import { createModel } from '../src';
+import { createModel, estimateTrainStepBytes } from '../src';
 
 interface StepRecord {
   model: string;
@@ -30,6 +30,11 @@ interface StepRecord {
   /** Size the wasm heap grew to, MiB (it never shrinks). */
   wasmHeapMiB?: number;
   numParameters?: number;
+  /** Probe of `estimateTrainStepBytes` (forward at batch 1 under a tape), MiB, and its estimate for `batch`. */
+  activationMiBPerClip?: number;
+  estimatedMiB?: number;
+  /** (wasm heap − 4·parameter bytes) ÷ (batch · activations per clip): the factor the estimate assumes. */
+  measuredActivationFactor?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -48,14 +53,27 @@ async function child(model: string, batch: number, checkpointing: boolean): Prom
     ),
     net.numClasses,
   );
+  const estimate = estimateTrainStepBytes(net, batch);
+  console.log(
+    `PROBE ${JSON.stringify({ activationMiBPerClip: estimate.activationBytesPerClip / MiB, estimatedMiB: estimate.neededBytes / MiB })}`,
+  );
   const m = params.map((p) => tf.zerosLike(p));
   const v = params.map((p) => tf.zerosLike(p));
   const t0 = performance.now();
-  const { value, grads } = tf.variableGrads(
-    () => tf.losses.softmaxCrossEntropy(labels, net.forward(x).logits) as tf.Scalar,
-    params,
+  const { value, grads } = runWithWasmHeapGuard(
+    () => {
+      const result = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(labels, net.forward(x).logits) as tf.Scalar,
+        params,
+      );
+      result.value.dataSync();
+      return result;
+    },
+    {
+      what: `${model}/paper training step at batch ${batch}`,
+      advice: 'a smaller batch, gradientCheckpointing: true, fewer frames, or the tensorflow backend',
+    },
   );
-  value.dataSync();
   // AdamW (β 0.9 / 0.999, lr 1e-3, wd 0.05), step 1.
   params.forEach((p, i) => {
     const g = grads[p.name];
@@ -75,8 +93,13 @@ async function child(model: string, batch: number, checkpointing: boolean): Prom
   tf.dispose([value, Object.values(grads), m, v, x, labels]);
   const numParameters = net.numParameters();
   net.dispose();
+  const heapBytes = wasmHeapBytes() ?? 0;
   return {
     ...base,
+    activationMiBPerClip: estimate.activationBytesPerClip / MiB,
+    estimatedMiB: estimate.neededBytes / MiB,
+    measuredActivationFactor:
+      (heapBytes - 4 * estimate.parameterBytes) / (batch * estimate.activationBytesPerClip),
     ok: true,
     stepMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -98,6 +121,7 @@ function parent(): void {
         { encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 * MiB },
       );
       const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      const probe = run.stdout.split('\n').find((l) => l.startsWith('PROBE '));
       const record: StepRecord =
         line !== undefined
           ? (JSON.parse(line.slice('RESULT '.length)) as StepRecord)
@@ -106,10 +130,13 @@ function parent(): void {
               preset: 'paper',
               batch,
               gradientCheckpointing: checkpointing,
+              ...(probe !== undefined
+                ? (JSON.parse(probe.slice('PROBE '.length)) as Partial<StepRecord>)
+                : {}),
               ok: false,
               error: (
-                run.stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${String(run.status)}`
-              ).slice(0, 400),
+                run.stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${String(run.status)}`
+              ).slice(0, 1200),
             };
       records.push(record);
       console.log(JSON.stringify(record), `(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -23,7 +23,10 @@ export {
 export {
   VideoModel,
   type CheckpointBlock,
-  type InputSpec, type VideoModelOutput, type VideoModelHeadOutput } from './video-model';
+  type InputSpec,
+  type VideoModelOutput,
+  type VideoModelHeadOutput,
+} from './video-model';
 export {
   loadWeights,
   loadWeightsFromContent,
@@ -32,4 +35,9 @@ export {
   type LoadWeightsOptions,
   type SaveWeightsOptions,
 } from './weights';
+export {
+  estimateTrainStepBytes,
+  TRAIN_STEP_ACTIVATION_FACTOR,
+  type TrainStepMemoryEstimate,
+} from './memory-estimate';
 export * from './models/index';

@@ -32,6 +32,12 @@ export const modelSchema = z.strictObject({
    */
   initialization: z.enum(['random', 'layer_defaults']).default('random'),
   /**
+   * Gradient checkpointing per block (`@dfer/backbones` `gradientCheckpointing`): training keeps only each
+   * block's input and recomputes the block in the backward pass — less memory (the `paper` presets fit the
+   * wasm heap at batch 2 only with it), about one more forward pass of time. Same gradients.
+   */
+  gradientCheckpointing: z.boolean().default(false),
+  /**
    * Start from a checkpoint (safetensors, e.g. official weights converted with `dfer`'s tools, or a
    * `best.safetensors` of another run): names and shapes are checked strictly except under `exclude`.
    */

@@ -32,6 +32,7 @@ import {
   type RobustWeightingConfig,
 } from '@dfer/losses';
 import { initEngine, type EngineInfo } from '@dfer/runtime';
+import { assertTrainStepFitsWasmHeap } from './memory-check';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/schema';
@@ -257,6 +258,7 @@ function experimentModelOptions(config: ExperimentConfig, dataset: ClipDataset):
     auHead: config.model.auHead ? dataset.auNames!.length : false,
     seed: config.seed,
     initialization: config.model.initialization,
+    gradientCheckpointing: config.model.gradientCheckpointing,
   };
 }
 
@@ -373,6 +375,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   }
   const model = createExperimentModel(config, splits.train);
   try {
+    assertTrainStepFitsWasmHeap(model, config);
     const spec = model.inputSpec;
     const sampler = defaultSampler(config.model.type, spec.frames);
     const trainTransform = createTrainTransform(

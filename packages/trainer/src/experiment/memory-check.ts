@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { estimateTrainStepBytes, type VideoModel } from '@dfer/backbones';
+import { assertFitsWasmHeap, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
+
+/** What {@link assertTrainStepFitsWasmHeap} reads of an experiment's config. */
+export interface TrainStepMemoryConfig {
+  readonly model: {
+    readonly type: string;
+    readonly preset: string;
+    readonly gradientCheckpointing?: boolean;
+  };
+  readonly train: { readonly batchSize: number; readonly workers?: number };
+}
+
+/**
+ * Before training on the wasm backend: estimates one training step's tensor memory (`estimateTrainStepBytes`
+ * of `@dfer/backbones`: a batch-1 forward probe) for the batch each thread runs, and throws a `WasmHeapError`
+ * naming the 4 GiB heap limit, the need and what to change when it does not fit — instead of the wasm
+ * module's bare `Aborted()` in the middle of the first step. Does nothing on other backends.
+ */
+export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStepMemoryConfig): void {
+  if (tf.getBackend() !== 'wasm') return;
+  const workers = config.train.workers ?? 1;
+  const batch = Math.ceil(config.train.batchSize / workers);
+  const estimate = estimateTrainStepBytes(model, batch);
+  const perClip = (estimate.neededBytes - 4 * estimate.parameterBytes) / batch;
+  const maxBatch = Math.floor((WASM_HEAP_LIMIT_BYTES - 4 * estimate.parameterBytes) / Math.max(perClip, 1));
+  const changes = [
+    maxBatch >= 1
+      ? `train.batchSize ≤ ${maxBatch * workers}${workers > 1 ? ` (${maxBatch} per worker)` : ''}`
+      : 'a smaller model (the parameters and AdamW state alone do not fit)',
+    ...(config.model.gradientCheckpointing === true ? [] : ['model.gradientCheckpointing: true']),
+    'fewer frames or a smaller input (another preset)',
+    "engine.backend: 'tensorflow' (tfjs-node, no 4 GiB limit)",
+  ];
+  assertFitsWasmHeap(estimate.neededBytes, {
+    what: `${config.model.type}/${config.model.preset} training step at batch ${batch}${workers > 1 ? ' per worker' : ''}`,
+    advice: changes.join(', or '),
+  });
+}

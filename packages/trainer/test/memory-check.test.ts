@@ -1,0 +1,43 @@
+/** The pre-training wasm heap check: a batch that cannot fit fails before any step, with what to change. */
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel } from '@dfer/backbones';
+import { initEngine, WasmHeapError } from '@dfer/runtime';
+
+import { assertTrainStepFitsWasmHeap } from '../src/experiment/memory-check';
+
+beforeAll(async () => {
+  await initEngine({ backend: 'wasm', log: false });
+});
+
+describe('assertTrainStepFitsWasmHeap', () => {
+  it('passes a batch that fits and names the limit, the need and the changes for one that does not', () => {
+    const model = createModel('former_dfer', { preset: 'tiny', seed: 0 });
+    const before = tf.memory().numTensors;
+    const config = (batchSize: number, workers = 1) => ({
+      model: { type: 'former_dfer', preset: 'tiny', gradientCheckpointing: false },
+      train: { batchSize, workers },
+    });
+    expect(() => assertTrainStepFitsWasmHeap(model, config(8))).not.toThrow();
+    let error: unknown;
+    try {
+      assertTrainStepFitsWasmHeap(model, config(400_000, 2));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WasmHeapError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /former_dfer\/tiny training step at batch 200000 per worker needs about \d+\.\d\d GiB/,
+    );
+    expect(message).toMatch(/4\.00 GiB/);
+    expect(message).toMatch(/train\.batchSize ≤ \d+ \(\d+ per worker\)/);
+    expect(message).toMatch(/model\.gradientCheckpointing: true/);
+    expect(message).toMatch(/engine\.backend: 'tensorflow'/);
+    // The largest batch it proposes fits by the same estimate.
+    const perWorker = Number(/\((\d+) per worker\)/.exec(message)![1]);
+    expect(() => assertTrainStepFitsWasmHeap(model, config(perWorker))).not.toThrow();
+    expect(() => assertTrainStepFitsWasmHeap(model, config(perWorker + 1))).toThrow(WasmHeapError);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
