@@ -101,13 +101,19 @@ export {
   createDataParallelTrainer,
   shardSizes,
   type DataParallelConfig,
+  type DataParallelObjective,
+  type LocalGradients,
   type DataParallelStepOptions,
   type DataParallelStepTimings,
   type DataParallelTrainer,
 } from './parallel/data-parallel';
-export type {
-  StepAgreement,
-  StepAgreementAnalysis,
-  StepBatch,
-  StepResult,
+export {
+  applyStepUpdate,
+  stepGradients,
+  type StepAgreement,
+  type StepAgreementAnalysis,
+  type StepBatch,
+  type StepGradients,
+  type StepResult,
+  type StepRobust,
 } from './experiment/step-gradients';

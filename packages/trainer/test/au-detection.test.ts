@@ -177,6 +177,30 @@ describeWithSharedData(
       expect(b.runs[0]!.tuned?.thresholds).toEqual(a.runs[0]!.tuned?.thresholds);
     });
 
+    it('workers: 2 (data-parallel, joint task): same numbers from run to run, finite, close to one thread', async () => {
+      const cfg = loadConfigFile(join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_joint_nogate_plain.json'));
+      const run = (workers: number): ReturnType<typeof runAuDetectionExperiment> =>
+        runAuDetectionExperiment(
+          {
+            ...cfg,
+            seeds: [5],
+            epochs: 1,
+            batchSize: 4,
+            workers,
+            data: { ...node, numClips: 12, numIdentities: 3 },
+          },
+          { dataDir },
+        );
+      const [a, b, one] = [await run(2), await run(2), await run(1)];
+      expect(b.runs[0]!.epochLosses).toEqual(a.runs[0]!.epochLosses);
+      expect(b.runs[0]!.test.f1).toEqual(a.runs[0]!.test.f1);
+      expect(Number.isFinite(a.runs[0]!.epochLosses[0])).toBe(true);
+      // au_mtl has BatchNorm: each thread normalises its 2 clips with their own statistics, so the loss is
+      // close to, not equal to, one thread's on the 4 clips.
+      expect(Math.abs(a.runs[0]!.epochLosses[0]! - one.runs[0]!.epochLosses[0]!)).toBeLessThan(0.1);
+      expect(a.runs[0]!.epochLosses[0]).not.toBe(one.runs[0]!.epochLosses[0]);
+    });
+
     it('runAuDetectionExperiment: tuneThresholds without a validation split is refused', async () => {
       const cfg = loadConfigFile(join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_single_plain.json'));
       await expect(

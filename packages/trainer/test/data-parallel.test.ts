@@ -8,6 +8,7 @@ import {
   createOptimizer,
   runExperiment,
   shardSizes,
+  type DataParallelConfig,
   type NamedVariable,
   type StepBatch,
 } from '../src';
@@ -56,6 +57,14 @@ function batchOf(step: number): StepBatch {
 
 const lossConfig = { type: 'cross_entropy' };
 
+function parallelConfig(workers: number): DataParallelConfig {
+  return {
+    workers,
+    model: { type: 'mae_dfer', options: { preset: 'tiny', numClasses: 7, seed: 5 } },
+    objective: { kind: 'expression', loss: { config: lossConfig, context: { labels: 'dfew' } } },
+  };
+}
+
 describe('createDataParallelTrainer (wasm)', () => {
   beforeAll(async () => {
     await initEngine({ backend: 'wasm', log: false });
@@ -64,16 +73,12 @@ describe('createDataParallelTrainer (wasm)', () => {
   it('refuses fewer than 2 or more threads than cores, naming train.workers', async () => {
     const { model, params, optimizer } = setup();
     const loss = createLoss(lossConfig, { labels: 'dfew' });
-    const config = (workers: number) => ({
-      workers,
-      model: { type: 'mae_dfer', options: { preset: 'tiny', numClasses: 7, seed: 5 } },
-      loss: { config: lossConfig, context: { labels: 'dfew' } },
-    });
-    await expect(createDataParallelTrainer(model, loss, optimizer, params, config(1))).rejects.toThrow(
-      /train\.workers: expected an integer from 2 to/,
-    );
+    const local = (shard: StepBatch) => stepGradients(model, loss, params, shard);
     await expect(
-      createDataParallelTrainer(model, loss, optimizer, params, config(availableParallelism() + 1)),
+      createDataParallelTrainer(model, optimizer, params, parallelConfig(1), local),
+    ).rejects.toThrow(/train\.workers: expected an integer from 2 to/);
+    await expect(
+      createDataParallelTrainer(model, optimizer, params, parallelConfig(availableParallelism() + 1), local),
     ).rejects.toThrow(/cores of this machine/);
     optimizer.dispose();
     model.dispose();
@@ -96,11 +101,13 @@ describe('createDataParallelTrainer (wasm)', () => {
       // Two threads, twice.
       const runParallel = async (): Promise<{ losses: number[]; weights: Float32Array[] }> => {
         const { model, params, optimizer } = setup();
-        const trainer = await createDataParallelTrainer(model, loss, optimizer, params, {
-          workers: 2,
-          model: { type: 'mae_dfer', options: { preset: 'tiny', numClasses: 7, seed: 5 } },
-          loss: { config: lossConfig, context: { labels: 'dfew' } },
-        });
+        const trainer = await createDataParallelTrainer(
+          model,
+          optimizer,
+          params,
+          parallelConfig(2),
+          (shard) => stepGradients(model, loss, params, shard),
+        );
         const losses: number[] = [];
         try {
           for (let s = 0; s < 2; s++)

@@ -6,21 +6,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { auBaseRates } from '@dfer/au-knowledge';
-import { createModel, getInputSpec, type VideoModel, type VideoModelOutput } from '@dfer/backbones';
+import { createModel, getInputSpec, type VideoModel } from '@dfer/backbones';
 import { createClipLoader, uniform, type ClipDataset } from '@dfer/datasets';
-import { createLoss, type Loss, type LossConfig } from '@dfer/losses';
+import { createLoss, type Loss, type LossConfig, type LossContext } from '@dfer/losses';
 import { z } from 'zod';
 
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
-import {
-  clipGradientsByGlobalNorm,
-  createOptimizer,
-  type NamedVariable,
-  type OptimizerConfig,
-} from '../optim/optimizers';
+import { applyStepUpdate } from '../experiment/step-gradients';
+import { createOptimizer, type NamedVariable, type OptimizerConfig } from '../optim/optimizers';
+import { createDataParallelTrainer, type DataParallelTrainer } from '../parallel/data-parallel';
 import { learningRateAt, type ScheduleConfig } from '../optim/schedules';
 import { buildAuDetectionData, type AuDetectionData, type AuDetectionDataNode } from './au-data';
 import { summariseAuReports, tuneAuThresholds, type AuReportSummary } from './au-metrics';
+import { auOutputs, auStepGradients, batchTargets, hasFrames, type AuStepLosses } from './au-step';
 
 /** `au`: AU detection alone (single-task); `joint`: AU detection + the auxiliary FER loss. */
 export type AuDetectionTask = 'au' | 'joint';
@@ -47,6 +45,11 @@ export interface AuDetectionExperimentConfig {
   readonly schedule: ScheduleConfig;
   readonly epochs: number;
   readonly batchSize: number;
+  /**
+   * Threads of data-parallel training (default 1; `train.workers` of the expression experiments, same
+   * scheme: batch split, gradients averaged through shared memory, one update).
+   */
+  readonly workers: number;
   readonly clipGradNorm?: number;
   /** Decision threshold of the main report (default 0.5) and whether to tune per-AU thresholds on validation. */
   readonly evaluation: { readonly threshold: number; readonly tuneThresholds: boolean };
@@ -120,6 +123,7 @@ const schema = z.strictObject({
   schedule: z.looseObject({ type: z.enum(['cosine', 'step', 'constant']) }).default({ type: 'constant' }),
   epochs: z.int().min(1),
   batchSize: z.int().min(1),
+  workers: z.int().min(1).default(1),
   clipGradNorm: z.number().positive().optional(),
   evaluation: z
     .strictObject({
@@ -140,40 +144,6 @@ export function validateAuDetectionConfig(input: unknown): AuDetectionExperiment
     throw new Error(`invalid AU-detection config:\n  ${lines.join('\n  ')}`);
   }
   return parsed.data as unknown as AuDetectionExperimentConfig;
-}
-
-type FrameModel = VideoModel & {
-  forwardWithFrames(x: tf.Tensor): VideoModelOutput & { auLogits: tf.Tensor; frameAuLogits: tf.Tensor };
-};
-
-function hasFrames(model: VideoModel): model is FrameModel {
-  return typeof (model as unknown as { forwardWithFrames?: unknown }).forwardWithFrames === 'function';
-}
-
-/** AU logits `[N, A]` and the matching 0/1 targets of a batch, at frame level or clip level. */
-function auOutputs(model: VideoModel, x: tf.Tensor): { out: VideoModelOutput; auLogits: tf.Tensor } {
-  if (hasFrames(model)) {
-    const out = model.forwardWithFrames(x);
-    const [b, t, a] = out.frameAuLogits.shape as [number, number, number];
-    return { out, auLogits: tf.reshape(out.frameAuLogits, [b * t, a]) };
-  }
-  const out = model.forward(x);
-  if (out.auLogits === undefined)
-    throw new Error('model: the AU-detection experiment needs a model with an AU head');
-  return { out, auLogits: out.auLogits };
-}
-
-function batchTargets(
-  level: 'frame' | 'clip',
-  batch: { aus?: Uint8Array; auTargets?: Uint8Array; ids: readonly string[] },
-): Uint8Array {
-  const t = level === 'frame' ? batch.aus : batch.auTargets;
-  if (t === undefined) {
-    throw new Error(
-      `batch ${batch.ids.slice(0, 3).join(', ')}…: the dataset gave no per-frame AU labels (ClipSample.aus)`,
-    );
-  }
-  return t;
 }
 
 async function predict(
@@ -241,12 +211,13 @@ async function runOne(
   const A = auNames.length;
   const spec = getInputSpec(config.model.type, config.model.preset);
   const size: [number, number] = [spec.height, spec.width];
-  const model = createModel(config.model.type, {
+  const modelOptions = {
     preset: config.model.preset,
     numClasses: dataset.labelNames.length,
     auHead: A,
     seed,
-  });
+  };
+  const model = createModel(config.model.type, modelOptions);
   const level: 'frame' | 'clip' = hasFrames(model) ? 'frame' : 'clip';
   const rates = auBaseRates({ data: data.trainFrameAus, numAus: A });
   const absent = auNames.filter((_, j) => rates.rates[j] === 0);
@@ -259,14 +230,17 @@ async function runOne(
       `${data.description}: AU(s) ${absent.join(', ')} never occur in the ${data.trainFrameAus.length / A} training frames, so class weights from base rates are undefined; use more clips (data.numClips) or classWeights 'none'`,
     );
   }
-  const auLoss: Loss = createLoss(config.loss.au, {
+  const auLossContext: LossContext = {
     aus: auNames,
     auBaseRates: rates,
     training: { auTargets: { data: data.trainFrameAus, numAus: A } },
-  });
+  };
+  const auLoss: Loss = createLoss(config.loss.au, auLossContext);
+  const ferLossConfig: LossConfig = config.loss.fer ?? { type: 'cross_entropy' };
+  const ferLossContext: LossContext = { labels: dataset.labelNames };
   const ferLoss: Loss | undefined =
     config.task === 'joint' && config.loss.ferWeight > 0
-      ? createLoss(config.loss.fer ?? { type: 'cross_entropy' }, { labels: dataset.labelNames })
+      ? createLoss(ferLossConfig, ferLossContext)
       : undefined;
   const params: NamedVariable[] = model
     .namedParameters()
@@ -285,48 +259,63 @@ async function runOne(
     prefetch: 1,
     ...(level === 'clip' ? { clipAuTargets: {} } : {}),
   });
+  const stepLosses: AuStepLosses = {
+    auLoss,
+    ...(ferLoss ? { ferLoss } : {}),
+    ferWeight: config.loss.ferWeight,
+    numAus: A,
+  };
+  let parallel: DataParallelTrainer | undefined;
   const epochLosses: number[] = [];
   try {
+    parallel =
+      config.workers > 1
+        ? await createDataParallelTrainer(
+            model,
+            optimizer,
+            params,
+            {
+              workers: config.workers,
+              model: { type: config.model.type, options: modelOptions },
+              objective: {
+                kind: 'au_detection',
+                auLoss: { config: config.loss.au, context: auLossContext },
+                ...(ferLoss ? { ferLoss: { config: ferLossConfig, context: ferLossContext } } : {}),
+                ferWeight: config.loss.ferWeight,
+                numAus: A,
+              },
+            },
+            (shard) => auStepGradients(model, stepLosses, params, shard),
+          )
+        : undefined;
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       let sum = 0;
       let steps = 0;
       for await (const batch of loader.epoch(epoch)) {
-        model.train();
         const lr = learningRateAt(config.schedule, baseLr, epoch + steps / loader.numBatches, config.epochs);
-        const x = tf.tensor(batch.frames, [...batch.shape]);
-        const t = batchTargets(level, batch);
-        const targets = tf.tensor2d(Float32Array.from(t), [t.length / A, A]);
-        const labels = tf.tensor1d(batch.labels, 'int32');
-        const { value, grads } = tf.variableGrads(
-          () => {
-            const { out, auLogits } = auOutputs(model, x);
-            let total = auLoss.compute({ auLogits, auTargets: targets }).loss;
-            if (ferLoss !== undefined) {
-              const fer = ferLoss.compute({ logits: out.logits, labels }).loss;
-              total = tf.add(total, tf.mul(fer, config.loss.ferWeight));
+        let lossValue: number;
+        try {
+          if (parallel) {
+            lossValue = (
+              await parallel.step(batch, {
+                lr,
+                ...(config.clipGradNorm !== undefined ? { clipGradNorm: config.clipGradNorm } : {}),
+              })
+            ).loss;
+          } else {
+            const g = auStepGradients(model, stepLosses, params, batch);
+            try {
+              applyStepUpdate(optimizer, g.grads, lr, config.clipGradNorm);
+            } finally {
+              tf.dispose(Object.values(g.grads));
             }
-            return total as tf.Scalar;
-          },
-          params.map((p) => p.variable),
-        );
-        const lossValue = value.dataSync()[0] as number;
-        if (!Number.isFinite(lossValue)) {
-          tf.dispose([x, targets, labels, value, grads]);
-          throw new Error(
-            `training diverged: loss = ${lossValue} (seed ${seed}, fold ${fold}, epoch ${epoch + 1})`,
-          );
+            lossValue = g.loss;
+          }
+        } catch (error) {
+          if (error instanceof Error && error.message.startsWith('training diverged'))
+            error.message += ` (seed ${seed}, fold ${fold}, epoch ${epoch + 1})`;
+          throw error;
         }
-        const named: Record<string, tf.Tensor> = {};
-        for (const p of params) {
-          const g = grads[p.variable.name];
-          if (g) named[p.name] = g;
-        }
-        if (config.clipGradNorm !== undefined) {
-          const clipped = clipGradientsByGlobalNorm(named, config.clipGradNorm);
-          optimizer.step(clipped.grads, lr);
-          tf.dispose(Object.values(clipped.grads));
-        } else optimizer.step(named, lr);
-        tf.dispose([x, targets, labels, value, grads]);
         sum += lossValue;
         steps++;
       }
@@ -364,6 +353,7 @@ async function runOne(
       level,
     };
   } finally {
+    await parallel?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -490,16 +490,25 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       config.train.workers > 1
         ? await createDataParallelTrainer(
             model,
-            loss,
             optimizer,
             params,
             {
               workers: config.train.workers,
               model: { type: config.model.type, options: experimentModelOptions(config, splits.train) },
-              loss: { config: config.loss as LossConfig, context: lossContext },
-              ...(config.robust ? { robust: config.robust as unknown as RobustWeightingConfig } : {}),
+              objective: {
+                kind: 'expression',
+                loss: { config: config.loss as LossConfig, context: lossContext },
+                ...(config.robust ? { robust: config.robust as unknown as RobustWeightingConfig } : {}),
+              },
             },
-            robust,
+            (shard, epoch) =>
+              stepGradients(
+                model,
+                loss,
+                params,
+                shard,
+                robust ? { weighting: robust, epoch: epoch ?? 0 } : undefined,
+              ),
           )
         : undefined;
     if (parallel) report(`fold ${fold + 1}: data-parallel training on ${parallel.workers} threads`);

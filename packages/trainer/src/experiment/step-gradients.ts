@@ -18,6 +18,8 @@ export interface StepBatch {
   readonly labels: Int32Array;
   /** `[B, nAU]` clip AU targets, when the loss needs them. */
   readonly auTargets?: Uint8Array;
+  /** `[B, T, nAU]` frame AU labels (frame-level AU detection). */
+  readonly aus?: Uint8Array;
   /** Sample ids (named in errors). */
   readonly ids: readonly string[];
 }

@@ -8,7 +8,8 @@ import { createModel } from '@dfer/backbones';
 import { createLoss, createRobustWeighting } from '@dfer/losses';
 import { initEngine } from '@dfer/runtime';
 import { parentPort, workerData } from 'node:worker_threads';
-import { stepGradients } from '../experiment/step-gradients';
+import { auStepGradients, type AuStepLosses } from '../au-detection/au-step';
+import { stepGradients, type StepGradients } from '../experiment/step-gradients';
 import type { NamedVariable } from '../optim/optimizers';
 import type { WorkerInit, WorkerReply, WorkerStep } from './protocol';
 
@@ -29,8 +30,7 @@ async function main(): Promise<void> {
     throw new Error(`backend ${init.backend} asked, ${tf.getBackend()} active`);
   }
   const model = createModel(init.model.type, init.model.options);
-  const loss = createLoss(init.loss.config, init.loss.context);
-  const robust = init.robust ? createRobustWeighting(init.robust) : undefined;
+
   const variables = model.namedParameters();
   if (
     variables.length !== init.variables.length ||
@@ -48,6 +48,30 @@ async function main(): Promise<void> {
   const sizes = params.map((p) => p.variable.size);
   const P = sizes.reduce((a, b) => a + b, 0);
   const slot = init.grads.subarray(init.slot * P, (init.slot + 1) * P);
+  const objective = init.objective;
+  let gradients: (batch: WorkerStep['batch'], epoch: number | undefined) => StepGradients;
+  if (objective.kind === 'expression') {
+    const loss = createLoss(objective.loss.config, objective.loss.context);
+    const robust = objective.robust ? createRobustWeighting(objective.robust) : undefined;
+    gradients = (batch, epoch) =>
+      stepGradients(
+        model,
+        loss,
+        params,
+        batch,
+        robust ? { weighting: robust, epoch: epoch ?? 0 } : undefined,
+      );
+  } else {
+    const losses: AuStepLosses = {
+      auLoss: createLoss(objective.auLoss.config, objective.auLoss.context),
+      ...(objective.ferLoss
+        ? { ferLoss: createLoss(objective.ferLoss.config, objective.ferLoss.context) }
+        : {}),
+      ferWeight: objective.ferWeight,
+      numAus: objective.numAus,
+    };
+    gradients = (batch) => auStepGradients(model, losses, params, batch);
+  }
 
   port.on('message', (message: WorkerStep) => {
     try {
@@ -63,13 +87,7 @@ async function main(): Promise<void> {
         v.assign(t);
         t.dispose();
       }
-      const out = stepGradients(
-        model,
-        loss,
-        params,
-        message.batch,
-        robust ? { weighting: robust, epoch: message.epoch ?? 0 } : undefined,
-      );
+      const out = gradients(message.batch, message.epoch);
       const present: boolean[] = [];
       let o = 0;
       params.forEach((p, j) => {

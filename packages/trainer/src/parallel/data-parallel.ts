@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CreateModelOptions, VideoModel } from '@dfer/backbones';
-import type { ClipAgreement, Loss, LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
+import type { LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,9 @@ import { Worker } from 'node:worker_threads';
 import type { NamedVariable, Optimizer } from '../optim/optimizers';
 import {
   applyStepUpdate,
-  stepGradients,
   type StepAgreementAnalysis,
   type StepBatch,
+  type StepGradients,
   type StepResult,
 } from '../experiment/step-gradients';
 import type { WorkerInit, WorkerReply, WorkerStep } from './protocol';
@@ -44,24 +44,49 @@ import type { WorkerInit, WorkerReply, WorkerStep } from './protocol';
  * with the shard weights above.
  */
 
+/**
+ * What the workers differentiate, as plain data (sent to the worker threads; it must describe the same
+ * objective as the caller's own gradient function):
+ * - `expression`: `createLoss(loss.config, loss.context)` of `@dfer/losses` on the expression logits, with the
+ *   RDFER clip agreement (`createRobustWeighting(robust)`) when given — the step of `runExperiment`;
+ * - `au_detection`: L = L_AU + ferWeight · L_FER with `createLoss` for each (FER absent: L_AU alone), at frame
+ *   level when the model has `forwardWithFrames` — the step of `runAuDetectionExperiment`.
+ */
+export type DataParallelObjective =
+  | {
+      readonly kind: 'expression';
+      readonly loss: { readonly config: LossConfig; readonly context: LossContext };
+      readonly robust?: RobustWeightingConfig;
+    }
+  | {
+      readonly kind: 'au_detection';
+      readonly auLoss: { readonly config: LossConfig; readonly context: LossContext };
+      readonly ferLoss?: { readonly config: LossConfig; readonly context: LossContext };
+      readonly ferWeight: number;
+      readonly numAus: number;
+    };
+
 /** Plain-data description of what each worker builds (it is sent to the worker threads). */
 export interface DataParallelConfig {
   /** Threads taking part, the calling thread included (≥ 2; at most the machine's cores). */
   readonly workers: number;
   /** Model replica: `createModel(model.type, model.options)` of `@dfer/backbones`; weights come from the caller. */
   readonly model: { readonly type: string; readonly options: CreateModelOptions };
-  /** Loss replica: `createLoss(loss.config, loss.context)` of `@dfer/losses`. */
-  readonly loss: { readonly config: LossConfig; readonly context: LossContext };
-  /** RDFER clip agreement of `@dfer/losses` (`createRobustWeighting`), when the caller uses it. */
-  readonly robust?: RobustWeightingConfig;
+  readonly objective: DataParallelObjective;
 }
+
+/**
+ * The calling thread's gradient function: forward, loss and backward of its shard (e.g. `stepGradients` with
+ * its own loss); `epoch` is the step's `options.epoch`.
+ */
+export type LocalGradients = (shard: StepBatch, epoch: number | undefined) => StepGradients;
 
 /** Per-call options of {@link DataParallelTrainer.step}. */
 export interface DataParallelStepOptions {
   readonly lr: number;
   /** Clip the averaged gradient to this global norm before the update. */
   readonly clipGradNorm?: number;
-  /** Epoch (for the clip-agreement warm-up; required with `robust`). */
+  /** Epoch (for the clip-agreement warm-up; required with an `expression` objective's `robust`). */
   readonly epoch?: number;
 }
 
@@ -118,12 +143,14 @@ function shardOf(batch: StepBatch, start: number, n: number): StepBatch {
   const [B, T, H, W, C] = batch.shape;
   const clip = T * H * W * C;
   const A = batch.auTargets ? batch.auTargets.length / B : 0;
+  const TA = batch.aus ? batch.aus.length / B : 0;
   return {
     frames: batch.frames.slice(start * clip, (start + n) * clip),
     shape: [n, T, H, W, C],
     layout: batch.layout,
     labels: batch.labels.slice(start, start + n),
     ...(batch.auTargets ? { auTargets: batch.auTargets.slice(start * A, (start + n) * A) } : {}),
+    ...(batch.aus ? { aus: batch.aus.slice(start * TA, (start + n) * TA) } : {}),
     ids: batch.ids.slice(start, start + n),
   };
 }
@@ -135,18 +162,18 @@ interface Pending {
 
 /**
  * Start N − 1 worker threads for data-parallel training of `model` (see the module notes above for what is
- * split, averaged and copied). `model`, `loss`, `optimizer` and `params` are the caller's (worker 0's);
- * `robust` is the caller's clip-agreement weighting when `config.robust` is set. The active tfjs backend must
- * be `wasm` or `cpu` (the workers use the same); `config.workers` must be between 2 and the number of cores
- * (`os.availableParallelism()`). Resolves once every worker has built its replica.
+ * split, averaged and copied). `model`, `optimizer` and `params` are the caller's (worker 0's), and
+ * `localGradients` differentiates the caller's own shard with the caller's loss; the workers build theirs
+ * from `config.objective`. The active tfjs backend must be `wasm` or `cpu` (the workers use the same);
+ * `config.workers` must be between 2 and the number of cores (`os.availableParallelism()`). Resolves once
+ * every worker has built its replica.
  */
 export async function createDataParallelTrainer(
   model: VideoModel,
-  loss: Loss,
   optimizer: Optimizer,
   params: readonly NamedVariable[],
   config: DataParallelConfig,
-  robust?: ClipAgreement,
+  localGradients: LocalGradients,
 ): Promise<DataParallelTrainer> {
   const N = config.workers;
   const cores = availableParallelism();
@@ -159,11 +186,6 @@ export async function createDataParallelTrainer(
   if (backend !== 'wasm' && backend !== 'cpu') {
     throw new Error(
       `train.workers > 1 needs the wasm or cpu backend (one thread each); the active backend is "${backend}" (the tensorflow backend already uses every core: use train.workers 1)`,
-    );
-  }
-  if (config.robust && !robust) {
-    throw new Error(
-      'createDataParallelTrainer: config.robust is set but no clip-agreement weighting was given',
     );
   }
   const variables = model.namedParameters();
@@ -223,8 +245,7 @@ export async function createDataParallelTrainer(
         type: config.model.type,
         options: { ...config.model.options, seed: (config.model.options.seed ?? 0) + w },
       },
-      loss: config.loss,
-      ...(config.robust ? { robust: config.robust } : {}),
+      objective: config.objective,
       variables: layout,
       params: params.map((p) => p.name),
       weights,
@@ -263,7 +284,7 @@ export async function createDataParallelTrainer(
   const step = async (batch: StepBatch, options: DataParallelStepOptions): Promise<StepResult> => {
     if (disposed) throw new Error('data-parallel trainer: step after dispose');
     if (failure) throw failure;
-    if (config.robust && options.epoch === undefined) {
+    if (config.objective.kind === 'expression' && config.objective.robust && options.epoch === undefined) {
       throw new Error('data-parallel step: options.epoch is required with robust');
     }
     const B = batch.labels.length;
@@ -286,15 +307,9 @@ export async function createDataParallelTrainer(
       );
       start += n;
     }
-    let own: ReturnType<typeof stepGradients>;
+    let own: StepGradients;
     try {
-      own = stepGradients(
-        model,
-        loss,
-        params,
-        shardOf(batch, 0, sizes[0]!),
-        robust ? { weighting: robust, epoch: options.epoch! } : undefined,
-      );
+      own = localGradients(shardOf(batch, 0, sizes[0]!), options.epoch);
     } catch (error) {
       await Promise.allSettled(replies);
       throw error;

@@ -1,6 +1,6 @@
 import type { CreateModelOptions } from '@dfer/backbones';
-import type { LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
 import type { StepAgreementAnalysis, StepBatch } from '../experiment/step-gradients';
+import type { DataParallelObjective } from './data-parallel';
 
 /** Messages between the calling thread and the data-parallel worker threads (internal). */
 
@@ -10,8 +10,7 @@ export interface WorkerInit {
   /** Gradient slot of this worker in `grads` (worker w has slot w − 1). */
   readonly slot: number;
   readonly model: { readonly type: string; readonly options: CreateModelOptions };
-  readonly loss: { readonly config: LossConfig; readonly context: LossContext };
-  readonly robust?: RobustWeightingConfig;
+  readonly objective: DataParallelObjective;
   /** Every model variable in `namedParameters()` order, as laid out in `weights`. */
   readonly variables: readonly { name: string; shape: number[]; dtype: string; size: number }[];
   /** Names of the trained parameters, in the order of a gradient slot. */
