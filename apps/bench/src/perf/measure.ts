@@ -6,6 +6,7 @@ import { createSession, exportOnnx, initEngine, runSession } from '@dfer/runtime
 import {
   createDataParallelTrainer,
   createOptimizer,
+  stepGradients,
   type DataParallelStepTimings,
   type DataParallelTrainer,
   type NamedVariable,
@@ -270,11 +271,17 @@ async function measureDataParallelTrainStep(task: TrainStepTask): Promise<PerfTa
     };
     let trainer: DataParallelTrainer | undefined;
     try {
-      trainer = await createDataParallelTrainer(model, loss, optimizer, params, {
-        workers,
-        model: { type: task.model, options: modelOptions },
-        loss: { config: lossConfig, context: {} },
-      });
+      trainer = await createDataParallelTrainer(
+        model,
+        optimizer,
+        params,
+        {
+          workers,
+          model: { type: task.model, options: modelOptions },
+          objective: { kind: 'expression', loss: { config: lossConfig, context: {} } },
+        },
+        (shard) => stepGradients(model, loss, params, shard),
+      );
       const timings: DataParallelStepTimings[] = [];
       const samplesMs = await timeRepeats(task.repeats, async () => {
         const t0 = performance.now();

@@ -335,7 +335,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
     ...(skipped.length ? { notTimed: skipped.join(' | ') } : {}),
     ...(paperRatios.length ? { paperRatios: paperRatios.join(' | ') } : {}),
     peakMemory:
-      'process.resourceUsage().maxRSS of one child process per task (model × preset × engine for training), including Node, tfjs and the wasm heap; PyTorch: ru_maxrss of its own process per model',
+      'process.resourceUsage().maxRSS of one child process per task (model × preset × engine × train.workers for training; the two-thread process holds both replicas), including Node, tfjs and the wasm heaps; PyTorch: ru_maxrss of its own process per model × preset × threads',
     ...(refused.length ? { refusedRatios: refused.join(' | ') } : {}),
     ...(failed.length ? { failedTasks: failed.map((f) => f.replace(/\s*\n\s*/g, ' ⏎ ')).join(' | ') } : {}),
   };
