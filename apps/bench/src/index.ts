@@ -229,7 +229,6 @@ export {
   describeTarget,
   msPerClip,
   OUTSIDE_KERNELS,
-  allKernelsLine,
   PERF_ENGINES,
   PERF_TARGETS,
   PHASE_NAMES,

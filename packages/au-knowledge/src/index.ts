@@ -57,26 +57,32 @@ export {
   type PriorSourceDefinition,
   type PriorSourceName,
 } from './priors';
+export { type AuTargets } from './statistics/au-targets';
 export {
   auBaseRates,
-  auClassWeights,
   auCooccurrence,
-  auGivenExpression,
-  jaaClassWeights,
-  posWeights,
   type AuBaseRates,
   type AuBaseRatesOptions,
-  type AuClassWeightMethod,
-  type AuClassWeightsOptions,
   type AuCooccurrence,
-  type AuGivenExpression,
-  type AuGivenExpressionOptions,
-  type AuTargets,
+} from './statistics/base-rates';
+export {
+  posWeights,
   type DegeneratePosWeight,
   type PosWeightMode,
   type PosWeights,
   type PosWeightsOptions,
-} from './statistics';
+} from './statistics/pos-weights';
+export {
+  auClassWeights,
+  jaaClassWeights,
+  type AuClassWeightMethod,
+  type AuClassWeightsOptions,
+} from './statistics/class-weights';
+export {
+  auGivenExpression,
+  type AuGivenExpression,
+  type AuGivenExpressionOptions,
+} from './statistics/au-given-expression';
 export {
   scoreExpressions,
   type ExpressionScores,
