@@ -82,5 +82,7 @@ it('a key repeated in one object of a config file is an error naming the file, k
   );
   writeFileSync(file, '{"a": {"k": 1}, "b": {"k": 2}, "c": "\\"k\\": 3"}');
   expect(loadConfigFile(file)).toEqual({ a: { k: 1 }, b: { k: 2 }, c: '"k": 3' });
+  writeFileSync(file, Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xff]), Buffer.from('"}')]));
+  expect(() => loadConfigFile(file)).toThrow(`config file ${file}: not valid UTF-8 text`);
   rmSync(dir, { recursive: true, force: true });
 });

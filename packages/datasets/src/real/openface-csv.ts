@@ -58,7 +58,7 @@ const MAX_INTENSITY = 5;
  *   value outside OpenFace's contract (`frame` not an integer ≥ 1, `face_id` not an integer ≥ 0,
  *   `timestamp` < 0, `confidence` outside [0, 1], an intensity outside [0, 5], a presence or
  *   `success` other than 0/1), a frame number that repeats or decreases (per face), or a file without
- *   any AU column; and for a file that is not UTF-8 text, not a regular file or larger than
+ *   any AU column, or a column named twice; and for a file that is not UTF-8 text, not a regular file or larger than
  *   `options.maxBytes`.
  */
 export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}): OpenFaceTrack {
@@ -68,7 +68,20 @@ export function readOpenFaceCsv(file: string, options: OpenFaceCsvOptions = {}):
   if (header === undefined)
     throw new DatasetInputError(file, 'the file is empty; expected an OpenFace header line');
   const columns = splitCsvLine(file, header);
-  const index = new Map(columns.map((c, i) => [c, i]));
+  const index = new Map<string, number>();
+  columns.forEach((c, i) => {
+    const first = index.get(c);
+    if (first !== undefined) {
+      throw new DatasetInputError(
+        file,
+        `column ${JSON.stringify(c)} appears twice (fields ${first + 1} and ${i + 1})`,
+        {
+          line: header.line,
+        },
+      );
+    }
+    index.set(c, i);
+  });
   for (const name of REQUIRED) {
     if (!index.has(name)) {
       throw new DatasetInputError(

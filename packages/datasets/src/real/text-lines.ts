@@ -109,9 +109,9 @@ export function readNumberedLines(file: string, options: TextFileOptions = {}): 
   let content = decodeUtf8(file, readBoundedFile(file, options.maxBytes ?? TEXT_FILE_MAX_BYTES, 'text file'));
   if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
   const raw = content.split(/\r\n|\r|\n/);
-  while (raw.length > 0 && (raw[raw.length - 1] as string).trim() === '') raw.pop();
+  // only empty lines or spaces and tabs count as blank at the end (a form feed or other control is reported)
+  while (raw.length > 0 && /^[ \t]*$/.test(raw[raw.length - 1] as string)) raw.pop();
   return raw.map((text, i) => {
-    if (text.trim() === '') throw new DatasetInputError(file, 'blank line inside the file', { line: i + 1 });
     const control = CONTROL.exec(text);
     if (control !== null) {
       const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
@@ -119,6 +119,7 @@ export function readNumberedLines(file: string, options: TextFileOptions = {}): 
         line: i + 1,
       });
     }
+    if (text.trim() === '') throw new DatasetInputError(file, 'blank line inside the file', { line: i + 1 });
     return { line: i + 1, text };
   });
 }

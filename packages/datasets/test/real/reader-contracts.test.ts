@@ -77,6 +77,14 @@ describe('OpenFace CSV values outside the contract', () => {
     expect(skip.skipped.map((s) => s.line)).toEqual([4]);
   });
 
+  it('a column named twice is an error', () => {
+    const file = writeTmp(
+      'twice.csv',
+      'frame, timestamp, confidence, success, AU01_r, AU01_r\n1,0,0.9,1,0.5,0.5\n',
+    );
+    expect(() => readOpenFaceCsv(file)).toThrow(`${file}:1: column "AU01_r" appears twice (fields 5 and 6)`);
+  });
+
   it('values on the contract boundaries are accepted', () => {
     const file = csv('edges.csv', ['1,0,0,0,0,0,0', '2,0,0.04,1,1,5,1', '3,0,.08,1.0,1,2.5e0,0']);
     const track = readOpenFaceCsv(file);
@@ -119,6 +127,14 @@ describe('clip ids: control characters and invalid UTF-8', () => {
     expect(() => readSplitList(ferv, { format: 'ferv39k', root: join(tmp, 'r') })).toThrow(
       /contain "\." or "\.\."/,
     );
+  });
+
+  it('a control character on a last line is reported, not dropped as a blank line', () => {
+    const file = writeTmp('ff.txt', '/x/DFEW/00001 10 0\n\u000c\n');
+    expect(() => readSplitList(file, { format: 'dfew' })).toThrow(`${file}:2: control character U+000C`);
+    expect(
+      readSplitList(writeTmp('spaces.txt', '/x/DFEW/00001 10 0\n \t\n\n'), { format: 'dfew' }).entries,
+    ).toHaveLength(1);
   });
 
   it('tabs and non-ASCII letters are fine', () => {

@@ -145,7 +145,11 @@ function readConfigText(full: string, namedBy: string, maxBytes: number): string
         );
       }
     }
-    return buffer.toString('utf8', 0, length);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
+    } catch {
+      throw new Error(`config file ${full}: not valid UTF-8 text${namedBy}`);
+    }
   } finally {
     closeSync(fd);
   }

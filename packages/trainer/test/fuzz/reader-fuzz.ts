@@ -20,7 +20,7 @@
  * Same seed → same inputs → same counts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync, crc32 } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
@@ -311,6 +311,7 @@ export async function fuzzTarget(
     ) {
       counts.examples.push({ index, outcome, mutations, detail: detail.slice(0, 400) });
     }
+    rmSync(file, { force: true });
     options.onInput?.(index, outcome);
   }
   return counts;
