@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describeWithSharedFiles } from '@dfer/test-utils';
 import { createFaceDetector, EXPRESSION_LABELS, MESH_POINT_COUNT, readImageFrame } from '@dfer/faces';
 
@@ -55,6 +56,16 @@ describeWithSharedFiles(
       const xs = faces.map((f) => f.box.x);
       expect([...xs].sort((a, b) => a - b)).toEqual(xs);
       expect(faces.every((f) => f.fer === undefined)).toBe(true);
+    });
+
+    it('leaks no tensor', async () => {
+      const detector = await createFaceDetector();
+      const frame = await readImageFrame(multi);
+      await detector.detect(frame); // models and kernels initialised
+      const before = tf.memory().numTensors;
+      await detector.detect(frame);
+      await detector.detect(frame);
+      expect(tf.memory().numTensors).toBe(before);
     });
 
     it('refuses a frame whose byte count does not match its size', async () => {
