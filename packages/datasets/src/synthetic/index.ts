@@ -2,9 +2,9 @@
  * The synthetic FACS video generator: seeded procedural face videos driven by the intensities of
  * facial Action Units, with full ground truth.
  */
+export { createSyntheticFacsDataset } from './synthetic-facs-dataset';
+export { allocateClassCounts } from './synthetic-facs-config';
 export {
-  createSyntheticFacsDataset,
-  allocateClassCounts,
   DFEW_CLASS_COUNTS,
   type SyntheticFacsConfig,
   type SyntheticFacsDataset,
@@ -14,7 +14,7 @@ export {
   type SyntheticFacsClipSample,
   type SyntheticSegment,
   type SyntheticLabelNoiseConfig,
-} from './synthetic-facs-dataset';
+} from './synthetic-facs-types';
 export {
   createAuExpressionRule,
   createSyntheticAuDataset,
