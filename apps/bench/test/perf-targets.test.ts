@@ -41,6 +41,53 @@ describe('perf targets (hand numbers)', () => {
     );
   });
 
+  it('pairs by thread count; the two-thread speed-up; paper: ratio without a target, 3 GB memory', () => {
+    const b8 = [8, 16, 8, 8, 3];
+    const train = (engine: string, value: number, threads: number, extra: Partial<PerfRecord> = {}) =>
+      rec({
+        task: 'train_step',
+        engine,
+        metric: 'clips_per_second',
+        value,
+        numParameters: 10,
+        threads,
+        shape: b8,
+        ...extra,
+      });
+    const { targets, untargeted } = computePerfTargets([
+      train('tfjs-wasm', 8, 1, { peakRssMiB: 100 }), // 125 ms per clip
+      train('tfjs-wasm', 12, 2, { peakRssMiB: 150 }), // 83.3 ms per clip: speed-up 1.5× (< 1.7, missed)
+      train('pytorch-cpu', 10, 1), // 100 ms per clip → ours 1.25× (met)
+      train('pytorch-cpu', 40, 2), // 25 ms per clip → ours two threads 3.33× (missed); not paired with one thread
+      train('tfjs-wasm', 0.1, 1, { preset: 'paper', shape: [2, 16, 8, 8, 3], peakRssMiB: 3500 }),
+      train('pytorch-cpu', 0.5, 1, { preset: 'paper', shape: [2, 16, 8, 8, 3] }),
+    ]);
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
+    expect(byName['m/tiny train step, batch 8: tfjs-wasm vs PyTorch CPU']?.ratio).toBeCloseTo(1.25, 12);
+    expect(
+      byName['m/tiny train step, batch 8, 2 threads: tfjs-wasm train.workers 2 vs PyTorch CPU 2 threads']
+        ?.ratio,
+    ).toBeCloseTo(1000 / 12 / (1000 / 40), 12);
+    const speedup = byName['m/tiny train step, batch 8: train.workers 2 vs 1 thread, speed-up ≥ 1.7×']!;
+    expect([speedup.ratio, speedup.target, speedup.met]).toEqual([8 / 12, 0.588, false]);
+    expect(speedup.note).toMatch(/missed: speed-up 1\.50× < 1\.7× \(needs 1\.13× more/);
+    // paper: no training target, a listed ratio (ours 10 s per clip, PyTorch 2 s → 5×); memory 3500 of 3072
+    expect(targets.some((t) => t.name.startsWith('m/paper train step'))).toBe(false);
+    expect(untargeted).toEqual([
+      expect.stringMatching(
+        /^m\/paper train step, batch 2: tfjs-wasm vs PyTorch CPU: 5\.00× .*no target yet\)$/,
+      ),
+    ]);
+    const paperMemory = byName['m/paper training peak memory']!;
+    expect([paperMemory.reference, paperMemory.ratio, paperMemory.met]).toEqual([
+      '3072 MiB limit',
+      3500 / 3072,
+      false,
+    ]);
+    // tiny memory: the highest of the training processes, the two-thread one included
+    expect(byName['m/tiny training peak memory']?.ratio).toBeCloseTo(150 / 2048, 12);
+  });
+
   it('pairs wasm training, onnxruntime inference and memory with their targets', () => {
     const b8 = [8, 16, 8, 8, 3];
     const records = [
@@ -157,7 +204,7 @@ describe('perf targets (hand numbers)', () => {
     expect(refused[1]).toMatch(/a parameter count is missing/);
   });
 
-  it('profile lines: top kernels, the rest, time outside kernels and the two phases', () => {
+  it('profile lines: top kernels, the rest, all kernels with the op count, time outside kernels and the two phases', () => {
     const profile: StepProfile = {
       model: 'm',
       preset: 'tiny',
@@ -177,6 +224,7 @@ describe('perf targets (hand numbers)', () => {
       { scope, kernel: 'A ×2', ms: 60, share: 0.6 },
       { scope, kernel: 'B ×1', ms: 30, share: 0.3 },
       { scope, kernel: '(other 1 kernels)', ms: 5, share: 0.05 },
+      { scope, kernel: '(all kernels: 7 calls per step)', ms: 95, share: 0.95 },
       { scope, kernel: OUTSIDE_KERNELS, ms: 5, share: 0.05 },
       { scope: `${scope}, phases`, kernel: PHASE_NAMES.gradients, ms: 60, share: 0.75 },
       { scope: `${scope}, phases`, kernel: PHASE_NAMES.update, ms: 20, share: 0.25 },

@@ -35,5 +35,9 @@ export {
   type LoadWeightsOptions,
   type SaveWeightsOptions,
 } from './weights';
-export { estimateTrainStepBytes, type TrainStepMemoryEstimate } from './memory-estimate';
+export {
+  estimateTrainStepBytes,
+  TRAIN_STEP_ACTIVATION_FACTOR,
+  type TrainStepMemoryEstimate,
+} from './memory-estimate';
 export * from './models/index';

@@ -1,8 +1,8 @@
 /**
- * A lower bound on the tensor memory of one training step, found before the step by a probe: the model's
- * forward pass at batch 1 under a gradient tape (what the tape keeps for the backward pass grows linearly
- * with the batch), plus the parameters, their gradients and the optimizer's two moment slots — all of which
- * are alive together when the backward pass starts.
+ * How much tensor memory one training step of a model needs, estimated before the step from a probe: the
+ * model's forward pass at batch 1 under a gradient tape (what the tape keeps for the backward pass is the
+ * activation memory, and it grows linearly with the batch), plus the parameters, their gradients and the
+ * optimizer's two moment slots.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -14,16 +14,19 @@ export interface TrainStepMemoryEstimate {
   readonly parameterBytes: number;
   /** Bytes the forward pass of one clip keeps for the backward pass (measured by the probe). */
   readonly activationBytesPerClip: number;
-  /**
-   * Lower bound on the step's peak tensor bytes at `batch`: 4 · parameterBytes (weights, gradients, AdamW's m
-   * and v) + batch · activationBytesPerClip. The backward pass allocates more on top (activation gradients,
-   * im2col buffers, a checkpointed block's recomputation): the wasm heap after one `paper` step at batch 2
-   * was 1.09–1.26× the activation term above this bound without checkpointing and up to 3× with it
-   * (backbones README, `bench/results/paper-memory.json`).
-   */
+  /** Estimated peak tensor bytes of a step at `batch` (see {@link TRAIN_STEP_ACTIVATION_FACTOR}). */
   readonly neededBytes: number;
   readonly batch: number;
 }
+
+/**
+ * Peak ≈ 4·parameters (weights, gradients, AdamW's m and v) + batch · kept activations per clip ·
+ * this factor. The factor covers what the backward pass allocates on top of the kept activations (their
+ * gradients, im2col buffers, a checkpointed block's recomputed activations) and allocator slack; it is
+ * the largest ratio measured here on the three `paper` presets at batch 2 (wasm heap after one step vs the
+ * probe: backbones README, `bench/results/paper-memory.json`), rounded up.
+ */
+export const TRAIN_STEP_ACTIVATION_FACTOR = 2.5;
 
 /** Marker thrown out of the probe's taped function once the forward pass has been measured. */
 class ProbeDone extends Error {}
@@ -33,9 +36,8 @@ interface TapeInternals {
 }
 
 /**
- * Bounds the tensor memory of one training step of `model` at `batch` (forward + backward + AdamW) from
- * below by running its forward pass on one zero clip under a gradient tape and measuring the bytes the tape
- * keeps (see {@link TrainStepMemoryEstimate.neededBytes}).
+ * Estimates the tensor memory of one training step of `model` at `batch` (forward + backward + AdamW) by
+ * running its forward pass on one zero clip under a gradient tape and measuring the bytes the tape keeps.
  * Takes about one forward pass at batch 1; changes no weights (BatchNorm running statistics are saved and
  * restored). Leaks nothing.
  */
@@ -74,7 +76,7 @@ export function estimateTrainStepBytes(model: VideoModel, batch: number): TrainS
   return {
     parameterBytes,
     activationBytesPerClip,
-    neededBytes: 4 * parameterBytes + batch * activationBytesPerClip,
+    neededBytes: 4 * parameterBytes + batch * activationBytesPerClip * TRAIN_STEP_ACTIVATION_FACTOR,
     batch,
   };
 }

@@ -38,7 +38,7 @@ describe('on wasm', () => {
     const e = error as WasmHeapError;
     expect(e.neededBytes).toBe(5 * 1024 ** 3);
     expect(e.limitBytes).toBe(WASM_HEAP_LIMIT_BYTES);
-    expect(e.message).toMatch(/test step at batch 4 needs at least 5\.00 GiB/);
+    expect(e.message).toMatch(/test step at batch 4 needs about 5\.00 GiB/);
     expect(e.message).toMatch(/heap can hold \(4\.00 GiB/);
     expect(e.message).toMatch(/Change: batch ≤ 2, or the tensorflow backend\./);
   });

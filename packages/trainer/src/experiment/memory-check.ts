@@ -2,9 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { estimateTrainStepBytes, type VideoModel } from '@dfer/backbones';
 import { assertFitsWasmHeap, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
 
-/** Activation memory of a step relative to what the forward pass keeps, at most, as measured on the `paper` presets. */
-const BACKWARD_HEADROOM = 3;
-
 /** What {@link assertTrainStepFitsWasmHeap} reads of an experiment's config. */
 export interface TrainStepMemoryConfig {
   readonly model: {
@@ -16,12 +13,10 @@ export interface TrainStepMemoryConfig {
 }
 
 /**
- * Before training on the wasm backend: bounds one training step's tensor memory from below
- * (`estimateTrainStepBytes` of `@dfer/backbones`: a batch-1 forward probe) for the batch each thread runs,
- * and throws a `WasmHeapError` naming the 4 GiB heap limit, the need and what to change when even that bound
- * does not fit — instead of the wasm module's bare `Aborted()` in the middle of the first step. A step above
- * the bound can still exceed the heap in its backward pass (up to 3× the activation term measured on the
- * `paper` presets). Does nothing on other backends.
+ * Before training on the wasm backend: estimates one training step's tensor memory (`estimateTrainStepBytes`
+ * of `@dfer/backbones`: a batch-1 forward probe) for the batch each thread runs, and throws a `WasmHeapError`
+ * naming the 4 GiB heap limit, the need and what to change when it does not fit — instead of the wasm
+ * module's bare `Aborted()` in the middle of the first step. Does nothing on other backends.
  */
 export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStepMemoryConfig): void {
   if (tf.getBackend() !== 'wasm') return;
@@ -29,10 +24,7 @@ export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStep
   const batch = Math.ceil(config.train.batchSize / workers);
   const estimate = estimateTrainStepBytes(model, batch);
   const perClip = (estimate.neededBytes - 4 * estimate.parameterBytes) / batch;
-  // The batch it proposes leaves room for the backward pass: 3× the kept activations (the most measured).
-  const maxBatch = Math.floor(
-    (WASM_HEAP_LIMIT_BYTES - 4 * estimate.parameterBytes) / Math.max(BACKWARD_HEADROOM * perClip, 1),
-  );
+  const maxBatch = Math.floor((WASM_HEAP_LIMIT_BYTES - 4 * estimate.parameterBytes) / Math.max(perClip, 1));
   const changes = [
     maxBatch >= 1
       ? `train.batchSize ≤ ${maxBatch * workers}${workers > 1 ? ` (${maxBatch} per worker)` : ''}`
