@@ -1,4 +1,4 @@
-import { buildData, registerData, listData } from '@dfer/trainer';
+import { buildData, registerData, listData, SYNTHETIC_DFER_OPTIONS } from '@dfer/trainer';
 import type { SyntheticFacsConfig, SyntheticLabelNoiseConfig } from '@dfer/datasets';
 
 /**
@@ -14,21 +14,26 @@ export const TRAIN_NOISE_DATA = 'synthetic_dfer_train_noise';
  * (`{ rate, pattern? }`, default rate 0). It is `synthetic_dfer` with `labelNoise: trainLabelNoise`, which
  * corrupts the training labels only and scores the test split against the true labels (see the trainer's
  * `synthetic_dfer`); this name keeps the bench's configs explicit about it and refuses a bare `labelNoise`.
+ * Other unknown options are config errors (declared with `optionKeys`).
  */
 export function registerTrainNoiseData(): void {
   if (listData().includes(TRAIN_NOISE_DATA)) return;
-  registerData(TRAIN_NOISE_DATA, (options, context) => {
-    const {
-      trainLabelNoise = { rate: 0 },
-      labelNoise,
-      ...rest
-    } = options as SyntheticFacsConfig & {
-      trainLabelNoise?: SyntheticLabelNoiseConfig;
-    };
-    if (labelNoise !== undefined) {
-      throw new Error(`data (${TRAIN_NOISE_DATA}): use "trainLabelNoise" instead of "labelNoise"`);
-    }
-    const node = { type: 'synthetic_dfer', ...rest, labelNoise: trainLabelNoise };
-    return buildData(node, context);
-  });
+  registerData(
+    TRAIN_NOISE_DATA,
+    (options, context) => {
+      const {
+        trainLabelNoise = { rate: 0 },
+        labelNoise,
+        ...rest
+      } = options as SyntheticFacsConfig & {
+        trainLabelNoise?: SyntheticLabelNoiseConfig;
+      };
+      if (labelNoise !== undefined) {
+        throw new Error(`data (${TRAIN_NOISE_DATA}): use "trainLabelNoise" instead of "labelNoise"`);
+      }
+      const node = { type: 'synthetic_dfer', ...rest, labelNoise: trainLabelNoise };
+      return buildData(node, context);
+    },
+    { optionKeys: [...SYNTHETIC_DFER_OPTIONS, 'trainLabelNoise'] },
+  );
 }
