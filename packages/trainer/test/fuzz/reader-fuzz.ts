@@ -22,7 +22,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync, inflateSync, crc32 } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Linear, loadWeights, createRng } from '@dfer/backbones';
@@ -529,6 +529,19 @@ const ST_SIZES: Record<string, number> = {
   U8: 1,
   BOOL: 1,
 };
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 as PNG defines it (zlib's `crc32` needs Node ≥ 20.15). */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
 
 /** The safetensors specification: header length, UTF-8 JSON object without repeated keys, entries, exact packing. */
 function safetensorsOracle(bytes: Uint8Array): OracleVerdict {
