@@ -345,18 +345,25 @@ export async function createDataParallelTrainer(
       const size = paramSizes[j]!;
       const offset = paramOffsets[j]!;
       const ownGrad = own.grads[p.name];
-      const acc = new Float64Array(size);
-      if (ownGrad) {
-        const g0 = ownGrad.dataSync() as Float32Array;
-        const f0 = fractions[0]!;
-        for (let i = 0; i < size; i++) acc[i] = f0 * g0[i]!;
+      const g0 = ownGrad ? (ownGrad.dataSync() as Float32Array) : undefined;
+      const f0 = fractions[0]!;
+      const out = new Float32Array(size);
+      if (g0 && active.length === 1) {
+        // The common case (two threads): one pass, the same float64 sum rounded once.
+        const f1 = fractions[active[0]!]!;
+        const base = (active[0]! - 1) * P + offset;
+        for (let i = 0; i < size; i++) out[i] = f0 * g0[i]! + f1 * grads[base + i]!;
+      } else {
+        const acc = new Float64Array(size);
+        if (g0) for (let i = 0; i < size; i++) acc[i] = f0 * g0[i]!;
+        for (const w of active) {
+          const f = fractions[w]!;
+          const base = (w - 1) * P + offset;
+          for (let i = 0; i < size; i++) acc[i] = acc[i]! + f * grads[base + i]!;
+        }
+        out.set(acc);
       }
-      for (const w of active) {
-        const f = fractions[w]!;
-        const base = (w - 1) * P + offset;
-        for (let i = 0; i < size; i++) acc[i] = acc[i]! + f * grads[base + i]!;
-      }
-      averaged[p.name] = tf.tensor(Float32Array.from(acc), p.variable.shape, 'float32');
+      averaged[p.name] = tf.tensor(out, p.variable.shape, 'float32');
     });
     tf.dispose(Object.values(own.grads));
     const t3 = performance.now();
