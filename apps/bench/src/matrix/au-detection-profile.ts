@@ -10,7 +10,7 @@ import {
 import { BENCH_FACE_SCALE } from './pretrained';
 
 /**
- * The AU-detection experiment (issue 10, `../shared/reference/au-detection.md`): the six arms of the trainer's
+ * The AU-detection experiment (`../shared/reference/au-detection.md`): the six arms of the trainer's
  * AU-MTL comparison (`AU_MTL_COMPARISON_VARIANTS`: AU-only vs joint FER + AU without / with the attention
  * gate, each with plain BCE or the smooth class-weighted BCE), one bench run per arm × seed, reporting per-AU
  * F1 and mean F1.

@@ -5,7 +5,7 @@ import { registerTrainNoiseData, TRAIN_NOISE_DATA } from './train-noise-data';
 import type { ProfileTraining } from './profile-training';
 
 /**
- * The RDFER noise experiment (issue 9, `../shared/reference/rdfer.md`): plain cross-entropy vs RDFER clip
+ * The RDFER noise experiment (`../shared/reference/rdfer.md`): plain cross-entropy vs RDFER clip
  * agreement on synthetic DFEW-like videos whose TRAINING labels carry symmetric noise at several rates (test
  * labels clean), reporting test UAR / WAR and the noisy-sample detection of clip agreement.
  */

@@ -3,7 +3,7 @@ import type { SyntheticFacsConfig, SyntheticLabelNoiseConfig } from '@dfer/datas
 
 /**
  * Name of the bench's data node for the RDFER noise experiment: the synthetic DFEW-like videos of
- * `synthetic_dfer` with label noise in the TRAINING labels only (issue 9).
+ * `synthetic_dfer` with label noise in the TRAINING labels only (the RDFER noise experiment).
  */
 export const TRAIN_NOISE_DATA = 'synthetic_dfer_train_noise';
 

@@ -73,7 +73,7 @@ const pct = (m: MeanStd | null | undefined): string =>
  * holding `bp4d/BP4D_combine_1_2_AUOccur.txt`).
  *
  * @example
- * const cmp = await runAuMtlComparison({ dataDir: '/work/shared/data', seeds: [0, 1, 2] });
+ * const cmp = await runAuMtlComparison({ dataDir: '../shared/data', seeds: [0, 1, 2] });
  * console.log(cmp.markdown);
  */
 export async function runAuMtlComparison(
