@@ -127,21 +127,21 @@ const FIXES: readonly KernelFixDefinition[] = [
     kernelName: 'Slice',
     backendName: 'wasm',
     reason:
-      'stock kernel copies element by element above rank 4 (260 ms of an M3DFEL-tiny step measured here); typed-array runs',
+      'stock kernel copies element by element above rank 4; typed-array runs',
     create: (stock) => createHighRankSliceKernel(stock),
   },
   {
     kernelName: 'Transpose',
     backendName: 'wasm',
     reason:
-      'stock kernel walks index by index at rank 6 and more (108 ms for the MAE-DFER-tiny tubelet layout measured here, 40–60 % of its training step); typed-array runs',
+      'stock kernel walks index by index at rank 6 and more (MAE-DFER\'s tubelet layout); typed-array runs',
     create: (stock) => createHighRankTransposeKernel(stock),
   },
   {
     kernelName: 'Identity',
     backendName: 'wasm',
     reason:
-      'stock kernel allocates and copies on every call (≈ 500 calls, 8 ms of an MAE-DFER-tiny training step measured here); shares the buffer, as on cpu',
+      'stock kernel allocates and copies on every call; shares the buffer, as on cpu',
     create: (stock) => createSharingIdentityKernel(stock),
   },
   ...XNNPACK_RANK_LIMITED_KERNELS.map((kernelName): KernelFixDefinition => ({

@@ -4,15 +4,13 @@ import type { BatchMatMulAttrs, KernelBackend, KernelFunc, TensorInfo } from '@t
 /**
  * `BatchMatMul` on the wasm backend with `transposeA` / `transposeB`: operands are transposed explicitly
  * (the backend's own `Transpose` kernel, last two axes) and the stock kernel runs untransposed. The stock
- * kernel's transposed paths are 10–30× slower than its plain one on the shapes of the models here
- * (measured: [1088, 64] · [64, 192] takes 1.3 ms plain, 13 ms with either flag), and every matmul gradient
- * uses them. Plain products go straight to the stock kernel.
+ * kernel's transposed paths are an order of magnitude slower than its plain one on the shapes of the
+ * models here, and every matmul gradient uses them. Plain products go straight to the stock kernel.
  *
  * Of the two ways to get `C = op(A) · op(B)` with plain products — transpose the flagged operands, or
  * compute `Cᵀ = op(B)ᵀ · op(A)ᵀ` (transposing the unflagged operands) and transpose `Cᵀ` — the one that
  * moves fewer values is taken: a weight gradient `Xᵀ · dY` with a large `X` (MAE-DFER-tiny's tubelet
- * embedding: [1024, 1536]ᵀ · [1024, 64]) then transposes `dY` and the small result instead of `X`
- * (measured here: 18.7 ms → 7.4 ms).
+ * embedding: [1024, 1536]ᵀ · [1024, 64]) then transposes `dY` and the small result instead of `X`.
  */
 export function createTransposingBatchMatMulKernel(
   backendName: string,

@@ -8,8 +8,7 @@ interface RefCountingBackend {
 /**
  * `Identity` on the wasm backend that shares the input's buffer (one more reference) instead of copying it,
  * as the cpu backend's does. Tensors are immutable, so a copy is never needed; the stock kernel allocates
- * and copies each time (≈ 500 calls, 8 ms of an MAE-DFER-tiny batch-8 training step measured here — most
- * gradients pass `dy` through it). Strings go to the stock kernel (`fallback`).
+ * and copies each time (hundreds of calls per training step: most gradients pass `dy` through it). Strings go to the stock kernel (`fallback`).
  */
 export function createSharingIdentityKernel(fallback: KernelFunc | undefined): KernelFunc {
   return (args) => {

@@ -4,8 +4,8 @@ import { makeOutput, readValues, type NumericArray } from '../backend-io';
 
 /**
  * `Slice` for tensors of rank 5 and more on the wasm backend, whose stock kernel copies only ranks 2–4 with
- * typed arrays and falls back to an element-by-element loop above (measured: 260 ms for the 17 slices of an
- * M3DFEL-tiny training step, the gradients of the explicit 5-D paddings). Copies whole innermost runs.
+ * typed arrays and falls back to an element-by-element loop above (M3DFEL's training step slices 5-D tensors
+ * in the gradients of its explicit paddings). Copies whole innermost runs.
  * Ranks below 5, strings and contiguous slices go to the stock kernel (`fallback`).
  */
 export function createHighRankSliceKernel(fallback: KernelFunc | undefined): KernelFunc {

@@ -78,8 +78,7 @@ export function transposeValues(
 /**
  * `Transpose` on the wasm backend for permutations that still have 6 or more axes after size-1 axes are
  * dropped and neighbouring axes merged: the stock kernel has fast paths up to rank 5 and an index-by-index
- * loop above (measured: 108 ms for MAE-DFER-tiny's tubelet patch layout `[64, 2, 4, 16, 4, 48]`, 40–60 % of
- * its batch-8 training step). Everything else, and strings, goes to the stock kernel (`fallback`).
+ * loop above (MAE-DFER's tubelet patch layout, e.g. `[64, 2, 4, 16, 4, 48]`, takes that loop). Everything else, and strings, goes to the stock kernel (`fallback`).
  */
 export function createHighRankTransposeKernel(fallback: KernelFunc | undefined): KernelFunc {
   return (args) => {
