@@ -11,7 +11,6 @@ import {
   fusedBatchNormTrain,
   fusedGelu,
   fusedLayerNorm,
-  fusedLstmCell,
   fusedScaledSoftmax,
   getFusedKernels,
   initEngine,
@@ -139,20 +138,6 @@ const CASES: FusedCase[] = [
       const y = tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, 1e-3))), g!), b!);
       return tf.concat([tf.reshape(y, [-1]), mean, variance]);
     },
-  },
-  {
-    name: 'lstmCell gates [3, 8], c [3, 2] → [h, c′] (gradients through both outputs)',
-    shapes: [
-      [3, 8],
-      [3, 2],
-    ],
-    fused: (a, c) => tf.concat(fusedLstmCell(a as tf.Tensor2D, c as tf.Tensor2D), 1),
-    unfused: (a, c) => {
-      const [i, f, g, o] = tf.split(a!, 4, 1);
-      const cNew = tf.add(tf.mul(tf.sigmoid(f!), c!), tf.mul(tf.sigmoid(i!), tf.tanh(g!)));
-      return tf.concat([tf.mul(tf.sigmoid(o!), tf.tanh(cNew)), cNew], 1);
-    },
-    scale: 2,
   },
 ];
 

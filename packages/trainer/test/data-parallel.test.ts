@@ -29,7 +29,10 @@ describe('shardSizes', () => {
   });
 });
 
-/** mae_dfer `tiny` (LayerNorm only: no batch-coupled layer, no dropout), AdamW, cross-entropy. */
+/**
+ * mae_dfer `tiny` (LayerNorm only: no batch-coupled layer, no dropout), SGD with momentum, cross-entropy: what
+ * is compared is the averaged gradient and the one update, whatever the optimizer (its own tests check it).
+ */
 function setup(): {
   model: VideoModel;
   params: NamedVariable[];
@@ -40,7 +43,11 @@ function setup(): {
     .namedParameters()
     .filter(([, v]) => v.trainable)
     .map(([name, variable]) => ({ name, variable }));
-  return { model, params, optimizer: createOptimizer(params, { type: 'adamw', weightDecay: 0.05 }) };
+  return {
+    model,
+    params,
+    optimizer: createOptimizer(params, { type: 'sgd', momentum: 0.9, weightDecay: 1e-4 }),
+  };
 }
 
 function batchOf(step: number): StepBatch {
@@ -94,7 +101,7 @@ describe('createDataParallelTrainer (wasm)', () => {
       const singleLosses: number[] = [];
       for (let s = 0; s < 2; s++) {
         const g = stepGradients(single.model, loss, single.params, batchOf(s));
-        applyStepUpdate(single.optimizer, g.grads, 1e-3, 1.0);
+        applyStepUpdate(single.optimizer, g.grads, 0.05, 1.0);
         tf.dispose(Object.values(g.grads));
         singleLosses.push(g.loss);
       }
@@ -111,7 +118,7 @@ describe('createDataParallelTrainer (wasm)', () => {
         const losses: number[] = [];
         try {
           for (let s = 0; s < 2; s++)
-            losses.push((await trainer.step(batchOf(s), { lr: 1e-3, clipGradNorm: 1.0 })).loss);
+            losses.push((await trainer.step(batchOf(s), { lr: 0.05, clipGradNorm: 1.0 })).loss);
         } finally {
           await trainer.dispose();
         }
@@ -126,7 +133,7 @@ describe('createDataParallelTrainer (wasm)', () => {
       expect(b.losses).toEqual(a.losses);
       b.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(a.weights[i]!)));
       // Equal to one thread within float32 summation tolerance: the loss of each step (the second step
-      // already depends on the first update) and every weight after two AdamW steps.
+      // already depends on the first update) and every weight after two steps.
       a.losses.forEach((l, s) => expect(Math.abs(l - singleLosses[s]!)).toBeLessThan(1e-5));
       const singleWeights = single.model.namedParameters().map(([, v]) => v.dataSync() as Float32Array);
       let maxDiff = 0;
@@ -135,13 +142,13 @@ describe('createDataParallelTrainer (wasm)', () => {
         const p = a.weights[i]!;
         for (let j = 0; j < w.length; j++) maxDiff = Math.max(maxDiff, Math.abs(w[j]! - p[j]!));
       });
-      expect(maxDiff).toBeLessThan(2e-6);
-      // …and the steps did move the weights (the comparison is not of two untouched models).
+      expect(maxDiff).toBeLessThan(1e-7);
+      // …and the steps did move the weights, by 100× that tolerance and more (not two untouched models).
       const initial = setup();
       initial.model.namedParameters().forEach(([, v], i) => {
         const w0 = v.dataSync();
         const w = singleWeights[i]!;
-        for (let j = 0; j < w.length; j++) if (Math.abs(w[j]! - w0[j]!) > 1e-4) changed += 1;
+        for (let j = 0; j < w.length; j++) if (Math.abs(w[j]! - w0[j]!) > 1e-5) changed += 1;
       });
       expect(changed).toBeGreaterThan(1000);
       initial.optimizer.dispose();
@@ -173,7 +180,7 @@ describe('runExperiment with train.workers', () => {
             },
             model: { type: 'mae_dfer', preset: 'tiny' },
             loss: { type: 'cross_entropy' },
-            optim: { type: 'adamw', lr: 1e-3 },
+            optim: { type: 'sgd', lr: 0.05 },
             train: {
               epochs: 1,
               batchSize: 4,

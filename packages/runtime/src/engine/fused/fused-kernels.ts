@@ -5,7 +5,6 @@ import { fusedAdamWSupported } from './adamw';
 import { BATCH_NORM_KERNEL, batchNormGradConfig, batchNormKernels } from './batch-norm';
 import { GELU_KERNEL, geluGradConfig, geluKernels } from './gelu';
 import { LAYER_NORM_KERNEL, layerNormGradConfig, layerNormKernels } from './layer-norm';
-import { LSTM_CELL_KERNEL, lstmCellGradConfig, lstmCellKernels } from './lstm-cell';
 import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } from './softmax';
 
 /**
@@ -13,7 +12,7 @@ import { SCALED_SOFTMAX_KERNEL, scaledSoftmaxGradConfig, scaledSoftmaxKernels } 
  * typed-array kernel with a backward kernel of its own, on the cpu and wasm backends. They are checked
  * with `checkGradients` and against the unfused ops (runtime tests).
  */
-export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax' | 'batchNorm' | 'lstmCell' | 'adamw';
+export type FusedKernelName = 'layerNorm' | 'gelu' | 'softmax' | 'batchNorm' | 'adamw';
 
 interface FusedKernelDefinition {
   /** The forward kernel whose presence on the active backend makes the fused op usable. */
@@ -49,12 +48,6 @@ const DEFINITIONS: Readonly<Record<FusedKernelName, FusedKernelDefinition>> = {
     forwardKernel: BATCH_NORM_KERNEL,
     kernels: batchNormKernels,
     gradient: batchNormGradConfig,
-    defaultOn: true,
-  },
-  lstmCell: {
-    forwardKernel: LSTM_CELL_KERNEL,
-    kernels: lstmCellKernels,
-    gradient: lstmCellGradConfig,
     defaultOn: true,
   },
   adamw: {
