@@ -35,16 +35,13 @@ export {
   type DecodeImageOptions,
   type ImageFormat,
 } from './image-decoding';
+export { resolveFfmpeg, locateFfmpeg, type FfmpegBinary, type FfmpegSearchOptions } from './ffmpeg-binary';
 export {
-  resolveFfmpeg,
-  locateFfmpeg,
-  type FfmpegSearchOptions,
   probeVideo,
   decodeVideo,
   DEFAULT_VIDEO_FORMATS,
   DEFAULT_MAX_TOTAL_PIXELS,
   defaultVideoTimeoutMs,
-  type FfmpegBinary,
   type VideoInfo,
   type VideoDecodeOptions,
   type DecodeVideoOptions,
