@@ -92,6 +92,53 @@ describe('auDferLoss against PyTorch BCEWithLogitsLoss(weight=5·W[y], pos_weigh
     tf.dispose([exprLogits, auLogits, r, neg]);
   });
 
+  it('an AU mask leaves unlabelled clips out of the AU term only (hand-computed)', async () => {
+    // AU logits 0: each element is s·W[y, j]·log 2, times p_j when the target is 1 (s = 5).
+    // sample 0: y 0, targets [1, 0] → 5·log2·[0.2·2, 0.6] → mean 2.5·log2
+    // sample 1: y 1, targets [1, 1] → 5·log2·[0.8·2, 0.4·1] → mean 5·log2   (masked out)
+    // sample 2: y 0, targets [0, 0] → 5·log2·[0.2, 0.6] → mean 2·log2
+    // masked mean AU term: (2.5 + 2)/2·log2 = 2.25·log2; CE with zero logits: log 2 per sample
+    const ln2 = Math.log(2);
+    const exprLogits = tf.zeros([3, 2]);
+    const auLogits = tf.zeros([3, 2]);
+    const base = {
+      exprLogits,
+      auLogits,
+      labels: [0, 1, 0],
+      auTargets: [1, 0, 1, 1, 0, 0],
+      prior: [0.2, 0.6, 0.8, 0.4],
+      posWeight: [2, 1],
+      lambda: 0.25,
+    };
+    const masked = auDferLoss({ ...base, auMask: [1, 0, 1] });
+    expect(masked.terms.au.dataSync()[0]).toBeCloseTo(2.25 * ln2, 5);
+    expect(masked.terms.ce.dataSync()[0]).toBeCloseTo(ln2, 5);
+    expect(masked.loss.dataSync()[0]).toBeCloseTo(0.75 * ln2 + 0.25 * 2.25 * ln2, 5);
+    const unmasked = auDferLoss(base);
+    expect(unmasked.terms.au.dataSync()[0]).toBeCloseTo((9.5 / 3) * ln2, 5);
+    const allOnes = auDferLoss({ ...base, auMask: [1, 1, 1] });
+    expect(allOnes.loss.dataSync()[0]).toBe(unmasked.loss.dataSync()[0]);
+    const none = auDferLoss({ ...base, auMask: [1, 0, 1], reduction: 'none' });
+    expectClose(none.terms.au, [2.5 * ln2, 0, 2 * ln2]);
+    const sum = auDferLoss({ ...base, auMask: [1, 0, 1], reduction: 'sum' });
+    expect(sum.terms.au.dataSync()[0]).toBeCloseTo(4.5 * ln2, 5);
+    const nothing = auDferLoss({ ...base, auMask: [0, 0, 0] });
+    expect(nothing.terms.au.dataSync()[0]).toBe(0);
+    // the masked sample's AU logits get no gradient; its expression logits still do
+    const [gExpr, gAu] = tf.grads(
+      (ze: tf.Tensor, za: tf.Tensor) =>
+        auDferLoss({ ...base, exprLogits: ze, auLogits: za, auMask: [1, 0, 1] }).loss,
+    )([exprLogits, auLogits]);
+    expect(Array.from(gAu!.dataSync().slice(2, 4))).toEqual([0, 0]);
+    expect(Math.abs(gExpr!.dataSync()[2]!)).toBeGreaterThan(0.1);
+    expect(() => auDferLoss({ ...base, auMask: [1, 0] })).toThrow('auMask has 2 entries for a batch of 3');
+    expect(() => auDferLoss({ ...base, auMask: [1, 0.5, 1] })).toThrow('auMask[1] = 0.5; expected 0 or 1');
+    await expectNoTensorLeak(() => {
+      tf.dispose(auDferLoss({ ...base, auMask: [1, 0, 1] }));
+    });
+    tf.dispose([exprLogits, auLogits, masked, unmasked, allOnes, none, sum, nothing, gExpr!, gAu!]);
+  });
+
   it('is finite with gradients at AU logits ±100 for every target, and deterministic', () => {
     const exprLogits = tf.tensor2d([
       [100, -100],

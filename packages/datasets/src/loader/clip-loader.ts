@@ -39,8 +39,10 @@ export interface ClipLoaderConfig {
   /**
    * Also compute clip AU targets by majority vote over each sample's decoded frames (AU-DFER's
    * "16 sampled frames" variant; see `clipAuTargets`). Needs a dataset with `auNames` and per-frame `aus`.
+   * `missing`: `throw` (default) stops at a sample without `aus`; `mask` gives it zero targets and a 0 in
+   * `ClipBatch.auMask`, so an AU loss can leave it out while the expression loss still uses it.
    */
-  readonly clipAuTargets?: { readonly threshold?: number };
+  readonly clipAuTargets?: { readonly threshold?: number; readonly missing?: 'throw' | 'mask' };
 }
 
 /** One batch. Samples are concatenated along a new leading axis. */
@@ -63,6 +65,11 @@ export interface ClipBatch {
   readonly aus?: Uint8Array;
   /** `[B, nAU]` clip AU targets (majority vote over the decoded frames), when `clipAuTargets` is set. */
   readonly auTargets?: Uint8Array;
+  /**
+   * `[B]`: 1 where the sample has AU labels, 0 where it has none (its `auTargets` row is zeros); present when
+   * `clipAuTargets.missing` is `mask`.
+   */
+  readonly auMask?: Uint8Array;
   /** Per-sample `meta` of the dataset (e.g. the synthetic generator's true label). */
   readonly meta: readonly (Readonly<Record<string, unknown>> | undefined)[];
 }
@@ -143,6 +150,12 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
   }
   const voteOptions = config.clipAuTargets;
   const numAus = dataset.auNames?.length;
+  const missingAus = voteOptions?.missing ?? 'throw';
+  if (missingAus !== 'throw' && missingAus !== 'mask') {
+    throw new RangeError(
+      `createClipLoader: config.clipAuTargets.missing must be 'throw' or 'mask', got ${JSON.stringify(missingAus)}`,
+    );
+  }
   if (voteOptions !== undefined && numAus === undefined) {
     throw new RangeError(
       'createClipLoader: config.clipAuTargets needs a dataset with auNames (per-frame AU labels)',
@@ -232,9 +245,13 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
             if (voteOptions !== undefined) {
               const width = numAus as number;
               const auTargets = new Uint8Array(samples.length * width);
+              const auMask = new Uint8Array(samples.length);
               samples.forEach(({ sample }, k) => {
-                if (sample.aus === undefined)
+                if (sample.aus === undefined) {
+                  if (missingAus === 'mask') return;
                   throw new RangeError(`ClipLoader: sample ${sample.id} has no per-frame AU labels (aus)`);
+                }
+                auMask[k] = 1;
                 const vote = clipAuTargets(
                   sample.aus,
                   width,
@@ -242,7 +259,7 @@ export function createClipLoader(config: ClipLoaderConfig): ClipLoader {
                 );
                 auTargets.set(vote.targets, k * width);
               });
-              batch = { ...batch, auTargets };
+              batch = missingAus === 'mask' ? { ...batch, auTargets, auMask } : { ...batch, auTargets };
             }
             delivered += samples.length;
             batches++;

@@ -16,6 +16,10 @@ const { createCounterDataset } = require(fixture) as {
   createCounterDataset: (config?: object) => ClipDataset;
 };
 
+function createCounterOptions(): { dataset: ClipDataset; sampler: ReturnType<typeof uniform>; mode: 'test'; batchSize: number } {
+  return { dataset: createCounterDataset({ length: 2 }), sampler: uniform(4), mode: 'test', batchSize: 2 };
+}
+
 async function collect(loader: ClipLoader, epoch = 0): Promise<ClipBatch[]> {
   const out: ClipBatch[] = [];
   for await (const batch of loader.epoch(epoch)) out.push(batch);
@@ -265,6 +269,33 @@ describe('clip AU targets in batches', () => {
     });
     const [b2] = await collect(strict);
     expect(Array.from(b2?.auTargets ?? [])).toEqual([0, 0, 0, 1]);
+  });
+
+  it('missing: mask gives a sample without AU labels zero targets and a 0 in auMask', async () => {
+    const base = createCounterDataset({ length: 3 });
+    // video 1 has no AU labels; videos 0 and 2 keep the counter's per-frame AUs
+    const partial: ClipDataset = {
+      ...base,
+      record: (i) => base.record(i),
+      get: async (i, options) => {
+        const sample = await base.get(i, options);
+        if (i !== 1) return sample;
+        const { aus: _aus, ...rest } = sample;
+        return rest;
+      },
+    };
+    const config = { dataset: partial, sampler: uniform(4), mode: 'test' as const, batchSize: 3 };
+    const [batch] = await collect(createClipLoader({ ...config, clipAuTargets: { missing: 'mask' } }));
+    expect(Array.from(batch?.auMask ?? [])).toEqual([1, 0, 1]);
+    // video 0: [1, 0] (as above); video 1: zeros; video 2 (5 frames, AU01 = frame % 2, AU12 = 2 % 2 = 0):
+    // 4 uniform frames hold 2 odd frames, so AU01 is present in 2 of 4 (≥ ½ → 1)
+    expect(batch?.frameIndices[2]?.filter((f) => f % 2 === 1)).toHaveLength(2);
+    expect(Array.from(batch?.auTargets ?? [])).toEqual([1, 0, 0, 0, 1, 0]);
+    await expect(collect(createClipLoader({ ...config, clipAuTargets: {} }))).rejects.toThrow(
+      'has no per-frame AU labels',
+    );
+    const [plain] = await collect(createClipLoader({ ...createCounterOptions(), clipAuTargets: {} }));
+    expect(plain?.auMask).toBeUndefined();
   });
 
   it('needs a dataset with AU names', () => {

@@ -34,6 +34,11 @@ export interface AuDferLossOptions {
    * Default: all 1 (no pos-weighting).
    */
   posWeight?: PosWeights | ArrayLike<number>;
+  /**
+   * Per-sample AU mask m_b ∈ {0, 1} (length B): 0 for a clip without AU labels, which then adds nothing
+   * to the AU term (its expression term is kept). Default: every sample has AU labels.
+   */
+  auMask?: ArrayLike<number>;
   /** λ in [0, 1]; default 0.25. */
   lambda?: number;
   /** Factor on every prior entry; default 5. */
@@ -64,6 +69,12 @@ export interface AuDferLossOptions {
  *
  * Reductions: `'mean'` is the formula above; `'sum'` sums the per-sample terms
  * `(1 − λ)·ℓ^CE_b + λ·mean_j ℓ_{b,j}` over the batch; `'none'` returns them `[B]`.
+ *
+ * With an AU mask m (clips without AU labels have m_b = 0), the AU term only covers the labelled clips:
+ *
+ *     L_AU = Σ_b m_b · mean_j ℓ_{b,j} / Σ_b m_b        (0 when Σ_b m_b = 0)
+ *
+ * for `'mean'`; `'sum'` and `'none'` multiply each sample's AU term by m_b. The CE term is unchanged.
  * Returns `{ loss, terms: { ce, au } }`, each term reduced like the total and not yet multiplied by
  * its λ factor.
  *
@@ -91,6 +102,7 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
   const scale = checkNumber(where, 'scale', options.scale ?? AU_DFER_DEFAULT_SCALE, 0, Number.MAX_VALUE);
   const prior = readPrior(where, options.prior, options.scale !== undefined, numClasses, numAus);
   const posWeight = readPosWeight(where, options.posWeight, numClasses, numAus);
+  const auMask = readAuMask(where, options.auMask, batch);
 
   // Per-sample tables gathered on the CPU: W[y_b] · s and p_b (plain data, no gradient needed).
   const sampleWeights = new Float32Array(batch * numAus);
@@ -112,13 +124,43 @@ export function auDferLoss(options: AuDferLossOptions): LossResult<'ce' | 'au'> 
     const elementwise = tf.neg(
       tf.mul(tf.tensor2d(sampleWeights, [batch, numAus]), tf.add(positive, negative)),
     );
-    const auPerSample = tf.mean(elementwise, 1);
+    const auPerSample =
+      auMask === undefined
+        ? tf.mean(elementwise, 1)
+        : tf.mul(tf.mean(elementwise, 1), tf.tensor1d(auMask.values));
     const weighted = ceSettings.classWeights !== undefined;
     const ce = reduceCrossEntropy(ceParts, reduction, weighted);
-    const au = reduceBatch(auPerSample, reduction);
+    const au =
+      auMask === undefined || reduction !== 'mean'
+        ? reduceBatch(auPerSample, reduction)
+        : tf.div(tf.sum(auPerSample), Math.max(auMask.count, 1));
     const loss = tf.add(tf.mul(1 - lambda, ce), tf.mul(lambda, au));
     return { loss, terms: { ce, au } };
   });
+}
+
+/** Reads the per-sample AU mask: B values, each 0 or 1; returns them and the number of 1s. */
+function readAuMask(
+  where: string,
+  mask: ArrayLike<number> | undefined,
+  batch: number,
+): { values: Float32Array; count: number } | undefined {
+  if (mask === undefined) return undefined;
+  if (mask === null || typeof mask !== 'object' || typeof mask.length !== 'number') {
+    throw new TypeError(`${where}: auMask must be an array of ${batch} values 0 or 1`);
+  }
+  if (mask.length !== batch) {
+    throw new RangeError(`${where}: auMask has ${mask.length} entries for a batch of ${batch}`);
+  }
+  const values = new Float32Array(batch);
+  let count = 0;
+  for (let b = 0; b < batch; b++) {
+    const m = mask[b];
+    if (m !== 0 && m !== 1) throw new RangeError(`${where}: auMask[${b}] = ${String(m)}; expected 0 or 1`);
+    values[b] = m;
+    count += m;
+  }
+  return { values, count };
 }
 
 function isPriorMatrix(value: unknown): value is PriorMatrix {

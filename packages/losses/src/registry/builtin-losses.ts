@@ -296,6 +296,7 @@ const auDfer: LossFactory = (config, context) => {
         auLogits: x.auLogits,
         labels: x.labels,
         auTargets: x.auTargets,
+        ...(inputs.auMask !== undefined ? { auMask: inputs.auMask } : {}),
         prior,
         posWeight,
         lambda,

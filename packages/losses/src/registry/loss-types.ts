@@ -47,6 +47,11 @@ export interface LossInputs {
   auLogits?: tf.Tensor;
   /** AU targets `[B, A]` in [0, 1]. */
   auTargets?: MultiLabelTargetsInput;
+  /**
+   * Per-sample AU mask `[B]` (1: the sample has AU labels; 0: it has none and is left out of the AU term),
+   * read by the losses that combine an expression and an AU term (`au_dfer`). Default: all 1.
+   */
+  auMask?: ArrayLike<number>;
 }
 
 /** Name of one of the {@link LossInputs}. */
