@@ -1,3 +1,4 @@
+import './micro-model';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { createModel, type VideoModel } from '@dfer/backbones';
@@ -161,6 +162,32 @@ describe('createDataParallelTrainer (wasm)', () => {
 });
 
 describe('runExperiment with train.workers', () => {
+  (TWO_CORES ? it : it.skip)(
+    'a replica that cannot be built (a model registered only in this thread) fails the run with the reason',
+    async () => {
+      await expect(
+        runExperiment(
+          {
+            name: 'data_parallel_unknown',
+            engine: { backend: 'wasm' },
+            data: {
+              type: 'synthetic_dfer',
+              numClips: 24,
+              numIdentities: 6,
+              size: [16, 16],
+              numFrames: [16, 16],
+            },
+            model: { type: 'test_micro', preset: 'tiny' },
+            loss: { type: 'cross_entropy' },
+            optim: { type: 'sgd', lr: 0.05 },
+            train: { epochs: 1, batchSize: 4, maxSteps: 1, workers: 2 },
+          },
+          { report: () => undefined },
+        ),
+      ).rejects.toThrow(/data-parallel worker 1: .*test_micro/s);
+    },
+  );
+
   (TWO_CORES ? it : it.skip)(
     'logs the same losses with 2 threads as with 1 (mae_dfer tiny, 2 steps)',
     async () => {
