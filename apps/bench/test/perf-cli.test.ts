@@ -223,9 +223,11 @@ describe('bench perf with stand-in timings', () => {
       'mae_dfer:cpu:1+8:3',
       'mae_dfer:inference',
       'synthetic_generation',
+      'face_analysis',
     ]);
     const results = readBenchResults(join(out, 'results.json'));
-    expect(results.perf).toHaveLength(3 * (2 * 2 + 1 + 2) + 1);
+    // the stand-in answers the face-analysis task with one generic record
+    expect(results.perf).toHaveLength(3 * (2 * 2 + 1 + 2) + 1 + 1);
     expect(results.perfEnvironment?.['pytorch']).toBe('not run (--no-pytorch)');
     // Without a reference: the two-thread speed-up (1.6× < 1.7×, missed) and the memory targets (200 MiB of 2048).
     expect(results.perfTargets.map((t) => [t.name, t.met])).toEqual([
@@ -298,7 +300,7 @@ describe('bench perf with stand-in timings', () => {
       tasks.map((t) =>
         t.kind === 'train_step' ? `${t.engine}:${t.batches.join('+')}:${t.repeats}` : t.kind,
       ),
-    ).toEqual(['wasm:2:1', 'inference', 'synthetic_generation']);
+    ).toEqual(['wasm:2:1', 'inference', 'synthetic_generation', 'face_analysis']);
     const results = readBenchResults(join(out, 'results.json'));
     expect(results.perfEnvironment?.['notTimed']).toMatch(/former_dfer\/paper on tfjs-cpu/);
     // ours 20 clips/s = 50 ms per clip; PyTorch 100 ms per step of 2 = 50 ms per clip → 1.00×, no target
@@ -351,9 +353,12 @@ describe('bench perf --quick --models former_dfer --engines wasm (real timings, 
     const out = tempDir();
     const torch = (await checkPytorch(DEFAULT_PYTHON)) === undefined;
     await expectNoTensorLeak(() =>
-      runCli(['--out', out, '--quick', '--models', 'former_dfer', '--engines', 'wasm'], {
-        runTask: runPerfTaskInProcess,
-      }),
+      runCli(
+        ['--out', out, '--quick', '--models', 'former_dfer', '--engines', 'wasm', '--no-face-analysis'],
+        {
+          runTask: runPerfTaskInProcess,
+        },
+      ),
     );
     const results = readBenchResults(join(out, 'results.json'));
     const keys = results.perf.map((p) => `${p.task}:${p.engine}:${p.metric}`).sort();

@@ -3,6 +3,7 @@ import { createModel, getModelInfo } from '@dfer/backbones';
 import { createSyntheticFacsDataset } from '@dfer/datasets';
 import { createLoss, crossEntropyLoss } from '@dfer/losses';
 import { createSession, exportOnnx, initEngine, runSession } from '@dfer/runtime';
+import { measureFaceAnalysis, type FaceAnalysisTask } from './face-analysis';
 import {
   createDataParallelTrainer,
   createOptimizer,
@@ -59,11 +60,11 @@ export interface SyntheticGenerationTask {
 }
 
 /** One unit of work of `bench perf`. */
-export type PerfTask = TrainStepTask | InferenceTask | SyntheticGenerationTask;
+export type PerfTask = TrainStepTask | InferenceTask | SyntheticGenerationTask | FaceAnalysisTask;
 
 /** A timing as measured (before it becomes a results-file record). */
 export interface PerfMeasurement {
-  readonly task: 'train_step' | 'inference' | 'synthetic_generation';
+  readonly task: 'train_step' | 'inference' | 'synthetic_generation' | 'face_analysis';
   readonly model?: string;
   readonly preset?: string;
   /** `tfjs-wasm`, `tfjs-cpu`, `onnxruntime`, `pytorch-cpu`, `canvas`. */
@@ -428,5 +429,7 @@ export async function runPerfTask(task: PerfTask): Promise<PerfTaskResult> {
       return measureInference(task);
     case 'synthetic_generation':
       return measureSyntheticGeneration(task);
+    case 'face_analysis':
+      return measureFaceAnalysis(task);
   }
 }

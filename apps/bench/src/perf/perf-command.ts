@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { listModels } from '@dfer/backbones';
 import { BASE_MODELS } from '../matrix/profiles';
 import { DEFAULT_PYTHON } from './pytorch';
+import { defaultFaceVideo } from './face-analysis';
 import { runPerf, type PerfRunConfig, type RunPerfOptions } from './run-perf';
 
 /** Raw options of `bench perf` as commander parses them. */
@@ -21,6 +22,10 @@ export interface PerfCommandOptions {
   readonly python: string;
   /** `false` with `--no-pytorch`. */
   readonly pytorch: boolean;
+  /** `--face-video <file>`: the video of the face-analysis timing (default: the shared `single_face.mp4`). */
+  readonly faceVideo?: string;
+  /** `false` with `--no-face-analysis`. */
+  readonly faceAnalysis?: boolean;
 }
 
 function positiveInt(name: string) {
@@ -93,6 +98,7 @@ export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
     trainWorkers,
     python: opts.pytorch ? opts.python : false,
     syntheticClips: opts.quick ? 3 : 20,
+    faceVideo: opts.faceAnalysis === false ? false : (opts.faceVideo ?? defaultFaceVideo()),
   };
 }
 
@@ -101,7 +107,7 @@ export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}
   program
     .command('perf')
     .description(
-      'time training steps (tfjs wasm/cpu), inference (tfjs vs onnxruntime), synthetic generation and peak memory, with a PyTorch CPU reference; merge into results.json',
+      'time training steps (tfjs wasm/cpu), inference (tfjs vs onnxruntime), synthetic generation, face analysis (frames per second) and peak memory, with a PyTorch CPU reference; merge into results.json',
     )
     .option('--out <dir>', 'output folder (same as bench run)', 'bench-results')
     .option('--models <list>', 'comma-separated models', BASE_MODELS.join(','))
@@ -129,6 +135,11 @@ export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}
     )
     .option('--python <path>', 'interpreter with torch for the PyTorch reference', DEFAULT_PYTHON)
     .option('--no-pytorch', 'skip the PyTorch reference (recorded as not run)')
+    .option(
+      '--face-video <file>',
+      'video of the face-analysis frame rate (@dfer/faces analyzeVideo; default ../shared/data/media/single_face.mp4)',
+    )
+    .option('--no-face-analysis', 'skip the face-analysis frame rate')
     .action(async (opts: PerfCommandOptions) => {
       const config = resolvePerfConfig(opts);
       const t0 = performance.now();

@@ -57,6 +57,11 @@ export interface PerfRunConfig {
   readonly python: string | false;
   /** Clips timed for the synthetic generation rate. */
   readonly syntheticClips: number;
+  /**
+   * Video of the face-analysis frame rate (`analyzeVideo` of `@dfer/faces`, by stage); `false` or absent
+   * skips it. A path that does not exist is timed as nothing (the task says why).
+   */
+  readonly faceVideo?: string | false;
 }
 
 /** Per-call options of {@link runPerf}. */
@@ -263,6 +268,13 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
     },
     config.syntheticClips,
   );
+  if (config.faceVideo !== undefined && config.faceVideo !== false) {
+    await attempt(
+      `face analysis of ${config.faceVideo.split('/').pop()} (decode, detect, analyzeVideo prior / fer)`,
+      { kind: 'face_analysis', video: config.faceVideo, repeats: config.repeats },
+      config.repeats,
+    );
+  }
 
   let pytorchUnavailable: string | undefined;
   const pytorchVersions = new Set<string>();
