@@ -25,6 +25,7 @@ export {
   type ClipAuTargetOptions,
   type ClipAuTargets,
 } from './openface-csv';
+export { readClipAuCsv, type ClipAuCsv, type ClipAuCsvOptions } from './clip-au-csv';
 export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';
 export {
   decodeImage,

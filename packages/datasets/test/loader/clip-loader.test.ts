@@ -16,7 +16,12 @@ const { createCounterDataset } = require(fixture) as {
   createCounterDataset: (config?: object) => ClipDataset;
 };
 
-function createCounterOptions(): { dataset: ClipDataset; sampler: ReturnType<typeof uniform>; mode: 'test'; batchSize: number } {
+function createCounterOptions(): {
+  dataset: ClipDataset;
+  sampler: ReturnType<typeof uniform>;
+  mode: 'test';
+  batchSize: number;
+} {
   return { dataset: createCounterDataset({ length: 2 }), sampler: uniform(4), mode: 'test', batchSize: 2 };
 }
 
