@@ -20,28 +20,41 @@ export interface WorkspacePackage {
 /** The repository root (two levels above this file). */
 export const repoRoot = resolve(__dirname, '..', '..');
 
-/** Every package under `packages/` and `apps/` of `root`, sorted by folder. */
-export function listWorkspacePackages(root: string = repoRoot): WorkspacePackage[] {
+/** The workspace package in `dir` (a folder with a package.json) of the repository at `root`. */
+export function readWorkspacePackage(root: string, dir: string): WorkspacePackage {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    name: String(pkg.name),
+    folder: relative(join(dir, '..'), dir),
+    dir,
+    relDir: relative(root, dir),
+    private: pkg.private === true,
+    dependencies: (pkg.dependencies as Record<string, string>) ?? {},
+    devDependencies: (pkg.devDependencies as Record<string, string>) ?? {},
+    peerDependencies: (pkg.peerDependencies as Record<string, string>) ?? {},
+  };
+}
+
+/**
+ * Every package under `packages/` and `apps/` of `root`, sorted by folder; with `includeTools`, also the
+ * repository tooling package in `tools/` (last).
+ */
+export function listWorkspacePackages(
+  root: string = repoRoot,
+  options: { readonly includeTools?: boolean } = {},
+): WorkspacePackage[] {
   const out: WorkspacePackage[] = [];
   for (const group of ['packages', 'apps']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const folder of readdirSync(base).sort()) {
-      const file = join(base, folder, 'package.json');
-      if (!existsSync(file)) continue;
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      out.push({
-        name: String(pkg.name),
-        folder,
-        dir: join(base, folder),
-        relDir: relative(root, join(base, folder)),
-        private: pkg.private === true,
-        dependencies: (pkg.dependencies as Record<string, string>) ?? {},
-        devDependencies: (pkg.devDependencies as Record<string, string>) ?? {},
-        peerDependencies: (pkg.peerDependencies as Record<string, string>) ?? {},
-      });
+      if (existsSync(join(base, folder, 'package.json')))
+        out.push(readWorkspacePackage(root, join(base, folder)));
     }
   }
+  const tools = join(root, 'tools');
+  if (options.includeTools && existsSync(join(tools, 'package.json')))
+    out.push(readWorkspacePackage(root, tools));
   return out;
 }
 

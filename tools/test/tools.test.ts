@@ -90,6 +90,33 @@ describe('boundary check', () => {
     expect(checkBoundaries(root).join('\n')).toMatch(/imports @dfer\/datasets which packages\/au-knowledge/);
   });
 
+  it('checks tools/ like a package: it may use every package, no package may depend on it', () => {
+    mkdirSync(join(root, 'tools', 'src'), { recursive: true });
+    writeFileSync(
+      join(root, 'tools', 'package.json'),
+      JSON.stringify({
+        name: '@dfer/tools',
+        private: true,
+        dependencies: { '@dfer/datasets': 'workspace:*' },
+      }),
+    );
+    writeFileSync(
+      join(root, 'tools', 'src', 'check.ts'),
+      "import { twice } from '@dfer/datasets';\nexport const y = twice(1);\n",
+    );
+    expect(checkBoundaries(root)).toEqual([]);
+    writeFileSync(join(root, 'tools', 'src', 'deep.ts'), "export * from '@dfer/datasets/src/index';\n");
+    expect(checkBoundaries(root).join('\n')).toMatch(
+      /tools\/src\/deep\.ts: deep import "@dfer\/datasets\/src\/index"/,
+    );
+    const datasets = join(root, 'packages', 'datasets', 'package.json');
+    const json = JSON.parse(readFileSync(datasets, 'utf8')) as Record<string, unknown>;
+    writeFileSync(datasets, JSON.stringify({ ...json, devDependencies: { '@dfer/tools': 'workspace:*' } }));
+    expect(checkBoundaries(root).join('\n')).toMatch(
+      /@dfer\/datasets → @dfer\/tools contradicts ARCHITECTURE\.md/,
+    );
+  });
+
   it('reads static, type-only, dynamic and require imports', () => {
     const text = [
       "import a from 'a';",
