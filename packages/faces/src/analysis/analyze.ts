@@ -55,7 +55,9 @@ export interface AnalyzeOptions {
   readonly every?: number;
   /** Most faces per frame (default 10). */
   readonly maxFaces?: number;
+  /** Tracking options; its frame counts (`maxMissedFrames`) are in analysed frames. */
   readonly tracker?: FaceTrackerConfig;
+  /** Per-track neutral baseline options (videos only). */
   readonly baseline?: NeutralBaselineConfig;
   /** Side of the per-face thumbnail kept for reports, in pixels (default 96). */
   readonly thumbnailSize?: number;
@@ -339,8 +341,9 @@ export function analyzeVideo(path: string, options: AnalyzeOptions = {}): VideoA
           decoded++;
           if (index % every === 0) {
             const faces = await detector.detect(image);
+            // the tracker counts analysed frames (its grace period is in analysed frames, whatever `every` is)
             const ids = tracker.update(
-              index,
+              analyzed,
               faces.map((f) => f.box),
             );
             const results: FaceResult[] = [];
