@@ -51,15 +51,25 @@ export {
 } from './experiment/run-experiment';
 export {
   buildData,
+  checkData,
   listData,
   listDataOptions,
   registerData,
   SYNTHETIC_DFER_OPTIONS,
   type DataBuildContext,
+  type DataCheckResult,
   type DataFactory,
   type DataSourceSpec,
   type ExperimentSplits,
 } from './experiment/data-registry';
+export {
+  checkSplitListData,
+  type SplitListAuConfig,
+  type SplitListCheck,
+  type SplitListCheckSplit,
+  type SplitListDataOptions,
+  type SplitListFoldContext,
+} from './experiment/split-list-data';
 export { datasetSubset } from './experiment/dataset-subset';
 export { meanStd, summariseReports, type MeanStd } from './experiment/summary';
 export {
@@ -74,6 +84,7 @@ export {
 } from './checkpoint/checkpoint';
 export {
   loadConfigFile,
+  CONFIG_PATH_FIELDS,
   SHIPPED_CONFIG_DIR,
   CONFIG_FILE_MAX_BYTES,
   CONFIG_FILE_MAX_DEPTH,

@@ -8,7 +8,7 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isPathInside } from '@dfer/datasets';
 import { parseJsonText } from '@dfer/runtime';
 import { mergeConfigs } from './merge';
@@ -44,7 +44,9 @@ interface Limits {
 /**
  * Config files: JSON objects that may inherit from base files with `"_base": "path"` or
  * `"_base": ["a.json", "b.json"]` (paths relative to the file). Bases are merged in order, then the file
- * itself on top (`mergeConfigs` semantics), mmengine-style. Cycles are an error naming the chain.
+ * itself on top (`mergeConfigs` semantics), mmengine-style. Cycles are an error naming the chain. Relative
+ * data paths ({@link CONFIG_PATH_FIELDS}: `data.root`, `data.listDir`, `data.aus.dir`, `data.aus.file`) are
+ * resolved against the folder of the file that writes them, like `_base`.
  *
  * Config files are treated as untrusted input:
  * - every `_base` must resolve, after following symbolic links, inside `options.root` (default: the
@@ -85,7 +87,7 @@ function loadTree(full: string, chain: readonly string[], limits: Limits): Recor
     throw new Error(`config file ${full}: expected a JSON object at the top level`);
   }
   checkRepeatedKeys(text, full);
-  const { _base, ...own } = parsed as Record<string, unknown>;
+  const { _base, ...own } = resolveConfigPaths(parsed as Record<string, unknown>, dirname(full));
   const bases = _base === undefined ? [] : Array.isArray(_base) ? _base : [_base];
   let merged: Record<string, unknown> = {};
   for (const [i, base] of bases.entries()) {
@@ -95,6 +97,35 @@ function loadTree(full: string, chain: readonly string[], limits: Limits): Recor
     merged = mergeConfigs(merged, loadTree(target, [...chain, full], limits));
   }
   return mergeConfigs(merged, own);
+}
+
+/**
+ * Fields of a config that hold file or folder paths. A relative path written in a config file is relative
+ * to that file's folder (as `_base` is), so a config works from any working directory; `--set` values are
+ * relative to the working directory.
+ */
+export const CONFIG_PATH_FIELDS: readonly string[] = [
+  'data.root',
+  'data.listDir',
+  'data.aus.dir',
+  'data.aus.file',
+];
+
+/** A copy of `config` with the relative {@link CONFIG_PATH_FIELDS} made absolute against `folder`. */
+function resolveConfigPaths(config: Record<string, unknown>, folder: string): Record<string, unknown> {
+  const copy = (node: Record<string, unknown>, path: readonly string[]): Record<string, unknown> => {
+    const [head, ...rest] = path as [string, ...string[]];
+    const value = node[head];
+    if (rest.length === 0) {
+      return typeof value === 'string' && value !== '' && !isAbsolute(value)
+        ? { ...node, [head]: resolve(folder, value) }
+        : node;
+    }
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? { ...node, [head]: copy(value as Record<string, unknown>, rest) }
+      : node;
+  };
+  return CONFIG_PATH_FIELDS.reduce((c, field) => copy(c, field.split('.')), config);
 }
 
 function realOrSelf(path: string): string {

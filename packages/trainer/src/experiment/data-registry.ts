@@ -1,13 +1,17 @@
 import {
   createIdentityFolds,
-  createSplitListDataset,
   createSyntheticFacsDataset,
   type ClipDataset,
   type SplitListDatasetConfig,
   type SyntheticFacsConfig,
 } from '@dfer/datasets';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  checkSplitListData,
+  splitListDataset,
+  type SplitListCheck,
+  type SplitListCheckSplit,
+  type SplitListDataOptions,
+} from './split-list-data';
 
 /**
  * The data registry of experiments: a data node `{ type, ...options }` of a config builds the train and test
@@ -21,6 +25,11 @@ export interface ExperimentSplits {
   readonly test: ClipDataset;
   /** One line saying how the split was made (for reports). */
   readonly description: string;
+  /**
+   * True when some clips have no AU labels and stay in for the expression loss only: the AU term masks them
+   * (`ClipBatch.auMask`), and pos-weights and AU scores use the labelled clips only.
+   */
+  readonly maskMissingAus?: boolean;
 }
 
 /** What a data source gets besides its options. */
@@ -31,6 +40,16 @@ export interface DataBuildContext {
   readonly protocol: 'fixed' | 'kfold';
   readonly fold?: number;
   readonly folds?: number;
+  /** What the source's {@link DataSourceSpec.check} returned for the run (`state`), when it has a check. */
+  readonly checked?: unknown;
+}
+
+/** What a source's check before training found (see {@link checkData}). */
+export interface DataCheckResult {
+  /** Lines for the run's report (per split: clips listed, unreadable, AU-label coverage). */
+  readonly lines: readonly string[];
+  /** Handed to the source's factory as `context.checked`, so the folds are built from what was checked. */
+  readonly state?: unknown;
 }
 
 /** Builds the splits of one fold from a data node's options. */
@@ -46,10 +65,19 @@ export interface DataSourceSpec {
    * rejected by `runExperiment` (with the closest known name); when absent, options are not checked.
    */
   readonly optionKeys?: readonly string[];
+  /**
+   * Checks the data of every fold a run will use, before any training step (lists, clip folders, label
+   * files); throws naming what is wrong. Its `state` reaches the factory as `context.checked`.
+   */
+  readonly check?: (
+    options: Readonly<Record<string, unknown>>,
+    contexts: readonly DataBuildContext[],
+  ) => DataCheckResult;
 }
 
 const factories = new Map<string, DataFactory>();
 const optionKeysByType = new Map<string, readonly string[]>();
+const checksByType = new Map<string, NonNullable<DataSourceSpec['check']>>();
 
 /** Register a data source under a config name; a name can be registered once. */
 export function registerData(type: string, factory: DataFactory, spec: DataSourceSpec = {}): void {
@@ -59,6 +87,21 @@ export function registerData(type: string, factory: DataFactory, spec: DataSourc
     throw new Error(`registerData: a data source named '${type}' is already registered`);
   factories.set(type, factory);
   if (spec.optionKeys !== undefined) optionKeysByType.set(type, [...spec.optionKeys]);
+  if (spec.check !== undefined) checksByType.set(type, spec.check);
+}
+
+/**
+ * Checks a data node for every fold of a run before training (`DataSourceSpec.check`); a source without a
+ * check gives no lines. Throws naming what is wrong.
+ */
+export function checkData(
+  node: { readonly type: string },
+  contexts: readonly DataBuildContext[],
+): DataCheckResult {
+  const check = checksByType.get(node.type);
+  if (check === undefined) return { lines: [] };
+  const { type: _type, ...options } = node as Record<string, unknown>;
+  return check(options, contexts);
 }
 
 /** The declared option names of each registered data source that declares them (see {@link DataSourceSpec}). */
@@ -167,48 +210,43 @@ registerData(
 
 /**
  * `split_list`: a real dataset (DFEW, FERV39K, MAFW) from official split lists in the DFER-CLIP format and
- * frame folders under the user's `root` (`createSplitListDataset` of `@dfer/datasets`). Options:
- * `listDir` (folder of the lists), `pattern` with `{fold}` (1-based) and `{split}` (`train` / `test`)
- * placeholders, e.g. `DFEW_set_{fold}_{split}.txt` or `FERV39K_{split}.txt`, and the split-list options
- * (`root`, `format`, `labels`, `keepComponents`, `onError`, `size`).
+ * frame folders under the user's `root` (`./split-list-data`). Options: `listDir` (folder of the lists),
+ * `pattern` with `{fold}` (1-based) and `{split}` (`train` / `test`) placeholders, e.g.
+ * `DFEW_set_{fold}_{split}.txt` or `FERV39K_{split}.txt`, the split-list options (`root`, `format`,
+ * `labels`, `keepComponents`, `onError`, `size`, `maxBytes`), and `aus` (per-clip AU labels from OpenFace
+ * CSVs or one CSV, `SplitListAuConfig`). Every fold's lists, clip folders and AU files are checked before
+ * any training step; `onError: 'skip'` leaves bad training clips out (counted per split).
  */
 registerData(
   'split_list',
   (options, context) => {
-    const { listDir, pattern, ...listOptions } = options as {
-      listDir?: string;
-      pattern?: string;
-    } & SplitListDatasetConfig;
-    if (typeof listDir !== 'string' || typeof pattern !== 'string') {
-      throw new Error(
-        'data (split_list): "listDir" and "pattern" must be strings, e.g. pattern "DFEW_set_{fold}_{split}.txt"',
-      );
-    }
-    if (typeof listOptions.root !== 'string' || !existsSync(listOptions.root)) {
-      throw new Error(
-        `data.root: dataset root ${JSON.stringify(listOptions.root)} does not exist (set it with --set data.root=/path/to/frames)`,
-      );
-    }
-    const fold = (context.fold ?? 0) + 1;
-    if (context.protocol === 'kfold' && !pattern.includes('{fold}')) {
-      throw new Error(`data.pattern "${pattern}" has no {fold} placeholder but the protocol is k-fold`);
-    }
-    const file = (split: 'train' | 'test'): string =>
-      join(listDir, pattern.replace('{fold}', String(fold)).replace('{split}', split));
-    const train = createSplitListDataset(file('train'), listOptions);
-    const test = createSplitListDataset(file('test'), listOptions);
-    if (test.skipped.length > 0) {
-      throw new Error(
-        `${file('test')}: ${test.skipped.length} test clip(s) could not be read (first: ${JSON.stringify(test.skipped[0])}); every test clip must be scored`,
-      );
-    }
+    const check = (context.checked as SplitListCheck | undefined) ?? checkSplitListData(options, [context]);
+    const fold = check.folds.get(context.fold ?? 0);
+    if (fold === undefined)
+      throw new Error(`data (split_list): fold ${(context.fold ?? 0) + 1} was not checked`);
+    const size = (options as SplitListDataOptions).size;
+    const train = splitListDataset(check, fold.train, size);
+    const test = splitListDataset(check, fold.test, size);
+    const describe = (s: SplitListCheckSplit): string => {
+      const left = s.badClips.length + s.skippedLines;
+      const au = s.auLabelled === undefined ? '' : `, AU labels ${s.auLabelled}/${s.clips.length}`;
+      return `${s.file} (${s.clips.length} clips${left ? `, ${left} unreadable skipped` : ''}${au})`;
+    };
+    const masked = check.maskMissingAus && fold.train.auLabelled !== fold.train.clips.length;
     return {
       train,
       test,
-      description:
-        `${file('train')} (${train.length} clips${train.skipped.length ? `, ${train.skipped.length} unreadable skipped` : ''}) / ` +
-        `${file('test')} (${test.length} clips)`,
+      description: `${describe(fold.train)} / ${describe(fold.test)}`,
+      ...(masked || (check.maskMissingAus && fold.test.auLabelled !== fold.test.clips.length)
+        ? { maskMissingAus: true }
+        : {}),
     };
   },
-  { optionKeys: ['listDir', 'pattern', ...Object.keys(SPLIT_LIST_DATASET_OPTIONS)] },
+  {
+    optionKeys: ['listDir', 'pattern', 'aus', ...Object.keys(SPLIT_LIST_DATASET_OPTIONS)],
+    check: (options, contexts) => {
+      const check = checkSplitListData(options, contexts);
+      return { lines: check.lines, state: check };
+    },
+  },
 );

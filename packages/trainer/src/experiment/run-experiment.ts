@@ -54,7 +54,7 @@ import { createDataParallelTrainer } from '../parallel/data-parallel';
 import { holdoutSplit } from '../protocols/splits';
 import { datasetSubset } from './dataset-subset';
 import { applyStepUpdate, stepGradients, type StepResult, type StepRobust } from './step-gradients';
-import { buildData, listData, listDataOptions } from './data-registry';
+import { buildData, checkData, listData, listDataOptions, type DataBuildContext } from './data-registry';
 import { summariseReports, type MeanStd } from './summary';
 
 /** Version of the results JSON written by {@link runExperiment}. */
@@ -185,24 +185,34 @@ function recordsOf(dataset: ClipDataset): { labels: number[]; subjects: (string 
 
 /**
  * The clip-level AU targets of every clip of `dataset` (majority vote over the frames of test-mode sampling,
- * AU-DFER's "sampled frames" rule), for pos-weights computed from the training split.
+ * AU-DFER's "sampled frames" rule), for pos-weights computed from the training split. With `maskMissing`,
+ * clips without AU labels are left out; `labels` are the expression labels of the clips kept.
  */
-async function trainingAuTargets(dataset: ClipDataset, sampler: FrameSampler): Promise<Uint8Array[]> {
+async function trainingAuTargets(
+  dataset: ClipDataset,
+  sampler: FrameSampler,
+  maskMissing = false,
+): Promise<{ targets: Uint8Array[]; labels: number[] }> {
   const loader = createClipLoader({
     dataset,
     sampler,
     mode: 'test',
     batchSize: 16,
     size: [8, 8],
-    clipAuTargets: {},
+    clipAuTargets: maskMissing ? { missing: 'mask' } : {},
   });
-  const out: Uint8Array[] = [];
+  const targets: Uint8Array[] = [];
+  const labels: number[] = [];
   for await (const batch of loader.epoch(0)) {
-    const targets = batch.auTargets!;
-    const A = targets.length / batch.labels.length;
-    for (let b = 0; b < batch.labels.length; b++) out.push(targets.slice(b * A, (b + 1) * A));
+    const all = batch.auTargets!;
+    const A = all.length / batch.labels.length;
+    for (let b = 0; b < batch.labels.length; b++) {
+      if (batch.auMask?.[b] === 0) continue;
+      targets.push(all.slice(b * A, (b + 1) * A));
+      labels.push(batch.labels[b]!);
+    }
   }
-  return out;
+  return { targets, labels };
 }
 
 /** What a fold's checkpoint records besides weights and optimizer state. */
@@ -271,13 +281,22 @@ interface FoldContext {
   readonly onEpochEnd?: RunExperimentOptions['onEpochEnd'];
   readonly onStep?: RunExperimentOptions['onStep'];
   readonly resume: boolean;
+  /** What the data check before training returned (`DataCheckResult.state`). */
+  readonly checked?: unknown;
 }
 
 /** Evaluate `model` on every clip of `dataset` (deterministic test-mode sampling; nothing dropped). */
 export async function evaluateModel(
   model: VideoModel,
   dataset: ClipDataset,
-  options: { sampler: FrameSampler; batchSize: number; seed: number; withAus: boolean },
+  options: {
+    sampler: FrameSampler;
+    batchSize: number;
+    seed: number;
+    withAus: boolean;
+    /** Clips without AU labels are scored for the expression only. */
+    maskMissingAus?: boolean;
+  },
 ): Promise<EvaluationResult> {
   model.eval();
   const spec = model.inputSpec;
@@ -294,7 +313,7 @@ export async function evaluateModel(
     batchSize: options.batchSize,
     seed: options.seed,
     transform,
-    ...(options.withAus ? { clipAuTargets: {} } : {}),
+    ...(options.withAus ? { clipAuTargets: options.maskMissingAus ? { missing: 'mask' as const } : {} } : {}),
   });
   const predictions: number[] = [];
   const trueLabels: number[] = [];
@@ -313,8 +332,12 @@ export async function evaluateModel(
     trueLabels.push(...batch.labels);
     ids.push(...batch.ids);
     if (au && batch.auTargets) {
-      auProbs.push(...au);
-      auTargets.push(...batch.auTargets);
+      const A = batch.auTargets.length / batch.labels.length;
+      for (let b = 0; b < batch.labels.length; b++) {
+        if (batch.auMask?.[b] === 0) continue;
+        auProbs.push(...au.subarray(b * A, (b + 1) * A));
+        auTargets.push(...batch.auTargets.subarray(b * A, (b + 1) * A));
+      }
     }
   }
   const report = classificationReport(trueLabels, predictions, dataset.labelNames);
@@ -355,7 +378,9 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     protocol: config.protocol.type,
     fold,
     folds,
+    ...(ctx.checked !== undefined ? { checked: ctx.checked } : {}),
   });
+  const maskMissingAus = splits.maskMissingAus === true;
   const labelNames = splits.train.labelNames;
   const auNames = splits.train.auNames;
   let train = splits.train;
@@ -384,12 +409,17 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     );
     const { labels: trainLabels } = recordsOf(train);
     const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);
-    const trainAus = config.model.auHead ? await trainingAuTargets(train, sampler) : undefined;
+    const trainAus = config.model.auHead
+      ? await trainingAuTargets(train, sampler, maskMissingAus)
+      : undefined;
     const lossContext: LossContext = {
       labels: labelNames,
       ...(auNames ? { aus: auNames } : {}),
       classCounts,
-      training: { exprLabels: trainLabels, ...(trainAus ? { auTargets: trainAus } : {}) },
+      // pos-weights come from the clips with AU labels (all clips unless some are masked)
+      training: trainAus
+        ? { exprLabels: trainAus.labels, auTargets: trainAus.targets }
+        : { exprLabels: trainLabels },
     };
     const loss = createLoss(config.loss, lossContext);
     const params: NamedVariable[] = model
@@ -512,6 +542,12 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
           )
         : undefined;
     if (parallel) report(`fold ${fold + 1}: data-parallel training on ${parallel.workers} threads`);
+    if (parallel && maskMissingAus) {
+      await parallel.dispose();
+      throw new Error(
+        'train.workers > 1 does not carry the AU mask of clips without AU labels (data.aus.missing "mask"); use train.workers 1',
+      );
+    }
     try {
       const trainLoader = createClipLoader({
         dataset: train,
@@ -520,7 +556,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         batchSize,
         seed: deriveSeed(config.seed, fold),
         transform: trainTransform,
-        ...(config.model.auHead ? { clipAuTargets: {} } : {}),
+        ...(config.model.auHead ? { clipAuTargets: maskMissingAus ? { missing: 'mask' as const } : {} } : {}),
       });
       const stepsPerEpoch = Math.ceil(train.length / batchSize);
       for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -654,6 +690,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
       batchSize: config.train.evalBatchSize,
       seed: config.seed,
       withAus: config.model.auHead,
+      maskMissingAus,
     });
     optimizer.dispose();
     let robustOutput: RobustFoldOutput | undefined;
@@ -725,6 +762,17 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   }
 }
 
+/** The data build context of each fold of `folds` (1-based), as `runFold` builds it. */
+export function foldContexts(config: ExperimentConfig, folds: readonly number[]): DataBuildContext[] {
+  const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
+  return folds.map((f) => ({
+    seed: config.seed,
+    protocol: config.protocol.type,
+    fold: f - 1,
+    folds: foldCount,
+  }));
+}
+
 /**
  * Run an experiment: validate the config, choose the engine, then for each fold of the protocol build the
  * data, model, loss and optimizer, train, select the checkpoint (on a validation split carved from the
@@ -755,9 +803,14 @@ export async function runExperiment(
     config.protocol.type === 'kfold'
       ? (config.protocol.only ?? Array.from({ length: foldCount }, (_, i) => i + 1))
       : [1];
-  const results: FoldResult[] = [];
   for (const f of foldList) {
     if (f < 1 || f > foldCount) throw new RangeError(`protocol.only: fold ${f} is outside 1..${foldCount}`);
+  }
+  // Every fold's data is checked before the first training step (lists, clip folders, AU files).
+  const dataCheck = checkData(config.data, foldContexts(config, foldList));
+  for (const line of dataCheck.lines) report(line);
+  const results: FoldResult[] = [];
+  for (const f of foldList) {
     results.push(
       await runFold({
         config,
@@ -768,6 +821,7 @@ export async function runExperiment(
         ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
         ...(options.onStep ? { onStep: options.onStep } : {}),
         resume: options.resume ?? false,
+        ...(dataCheck.state !== undefined ? { checked: dataCheck.state } : {}),
       }),
     );
   }

@@ -18,6 +18,8 @@ export interface StepBatch {
   readonly labels: Int32Array;
   /** `[B, nAU]` clip AU targets, when the loss needs them. */
   readonly auTargets?: Uint8Array;
+  /** `[B]`: 0 for a clip without AU labels (left out of the AU term), 1 otherwise; absent: all labelled. */
+  readonly auMask?: Uint8Array;
   /** `[B, T, nAU]` frame AU labels (frame-level AU detection). */
   readonly aus?: Uint8Array;
   /** Sample ids (named in errors). */
@@ -131,6 +133,7 @@ export function stepGradients(
           labels: tf.tensor1d(labels, 'int32'),
           ...(out.auLogits ? { auLogits: out.auLogits } : {}),
           ...(auTargets ? { auTargets } : {}),
+          ...(batch.auMask ? { auMask: repeatRows(Int32Array.from(batch.auMask), 1, K) } : {}),
         },
         weights ? { reduction: 'none' } : {},
       );
