@@ -1,5 +1,6 @@
 import { DEFAULT_NUISANCE } from '@dfer/datasets';
-import type { ExperimentConfigInput } from '@dfer/trainer';
+import { join } from 'node:path';
+import { loadConfigFile, SHIPPED_CONFIG_DIR, type ExperimentConfigInput } from '@dfer/trainer';
 import {
   AU_DETECTION_BLOCK,
   CLAIMS_AU_DETECTION_BLOCK,
@@ -18,8 +19,8 @@ export type { ProfileTraining } from './profile-training';
  * matrix; empty when `methods` is empty) and may add an RDFER noise block (`rdfer-profile.ts`) and an
  * AU-detection block (`au-detection-profile.ts`) that share its seeds, training settings and engine; each
  * cell becomes one trainer run (`runExperiment`, or `runAuDetectionExperiment` for AU detection). Methods
- * are named once here and map to a loss node and whether the model gets the AU head (AU-DFER:
- * `../shared/reference/au-dfer.md`; λ = 0.25 is the losses package default).
+ * are the trainer's shipped method configs (`configs/_base/methods/*.json`: a loss node and whether the model
+ * gets the AU head; AU-DFER: `../shared/reference/au-dfer.md`).
  */
 
 /** A training method of the matrix: a loss config node and whether the model needs the AU head. */
@@ -30,40 +31,46 @@ export interface MethodSpec {
   readonly description: string;
 }
 
-/** The methods the bench knows, by name. */
-export const METHODS: Readonly<Record<string, MethodSpec>> = {
-  ce: { name: 'ce', loss: { type: 'cross_entropy' }, auHead: false, description: 'cross-entropy' },
-  'ce+au_global': {
-    name: 'ce+au_global',
-    loss: { type: 'au_dfer', lambda: 0.25, posWeight: 'global' },
-    auHead: true,
-    description: 'CE + AU-DFER loss, global pos-weights',
-  },
-  'ce+au_distinct': {
+/** Each method of the bench and the shipped method config it is (`configs/_base/methods/` of `@dfer/trainer`). */
+const METHOD_CONFIGS: readonly {
+  readonly name: string;
+  readonly file: string;
+  readonly description: string;
+}[] = [
+  { name: 'ce', file: 'ce.json', description: 'cross-entropy' },
+  { name: 'ce+au_global', file: 'au-dfer-global.json', description: 'CE + AU-DFER loss, global pos-weights' },
+  {
     name: 'ce+au_distinct',
-    loss: { type: 'au_dfer', lambda: 0.25, posWeight: 'distinct' },
-    auHead: true,
+    file: 'au-dfer-distinct.json',
     description: 'CE + AU-DFER loss, per-class (distinct) pos-weights',
   },
-  'ce+au_minor': {
+  {
     name: 'ce+au_minor',
-    loss: { type: 'au_dfer', lambda: 0.25, posWeight: 'minor' },
-    auHead: true,
+    file: 'au-dfer-minor.json',
     description: 'CE + AU-DFER loss, minority-class pos-weights',
   },
-  focal: {
-    name: 'focal',
-    loss: { type: 'focal', gamma: 2 },
-    auHead: false,
-    description: 'focal loss (γ = 2)',
-  },
-  class_balanced: {
+  { name: 'focal', file: 'focal.json', description: 'focal loss (γ = 2)' },
+  {
     name: 'class_balanced',
-    loss: { type: 'class_balanced', beta: 0.999 },
-    auHead: false,
+    file: 'class-balanced.json',
     description: 'class-balanced softmax CE (β = 0.999)',
   },
-};
+];
+
+/** A shipped method config as a {@link MethodSpec}: its `loss` node and `model.auHead`. */
+function loadMethod(name: string, file: string, description: string): MethodSpec {
+  const path = join(SHIPPED_CONFIG_DIR, '_base', 'methods', file);
+  const config = loadConfigFile(path) as { loss?: MethodSpec['loss']; model?: { auHead?: boolean } };
+  if (config.loss === undefined || typeof config.loss.type !== 'string') {
+    throw new Error(`${path}: a method config needs a loss node with a type`);
+  }
+  return { name, loss: config.loss, auHead: config.model?.auHead === true, description };
+}
+
+/** The methods the bench knows, by name, read from the trainer's shipped method configs. */
+export const METHODS: Readonly<Record<string, MethodSpec>> = Object.fromEntries(
+  METHOD_CONFIGS.map(({ name, file, description }) => [name, loadMethod(name, file, description)]),
+);
 
 /** A matrix: models × methods × seeds on one data node with one protocol. */
 export interface ProfileConfig {
