@@ -2,7 +2,7 @@
 /**
  * The `dfer` command line:
  *
- *   dfer train <config.json> [--set path=value ...] [--out dir] [--resume]
+ *   dfer train <config.json> [--set path=value ...] [--out dir] [--resume] [--dry-run]
  *   dfer eval <fold-dir> [--weights best|latest]
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
@@ -19,6 +19,7 @@ import { runExperiment, type StepInfo } from './experiment/run-experiment';
 import { formatSummaryTable } from './experiment/summary-table';
 import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
 import { describeAnalysis, runAnalyzeCommand } from './analyze-command';
+import { describePlan, planExperiment } from './experiment/plan-experiment';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -66,6 +67,7 @@ interface TrainCliOptions {
   out?: string;
   resume: boolean;
   configRoot?: string;
+  dryRun: boolean;
 }
 
 /** The highest folder of `dir`'s path that does not exist yet (`undefined` when `dir` exists). */
@@ -142,9 +144,22 @@ export function buildCli(): Command {
       '--config-root <dir>',
       'folder every "_base" must lie inside (default: the config file\'s folder)',
     )
+    .option(
+      '--dry-run',
+      'print the plan without training: data check, clips per fold and class, AU-label coverage, steps, estimated time',
+      false,
+    )
     .action(async (file: string, opts: TrainCliOptions) => {
       const root = opts.configRoot === undefined ? {} : { root: opts.configRoot };
       const config = applyOverrides(loadConfigFile(file, root), opts.set);
+      if (opts.dryRun) {
+        const plan = await planExperiment(config as never).catch((error: unknown) => {
+          if (error instanceof ConfigError) throw new ConfigError(error.issues, resolve(file));
+          throw error;
+        });
+        for (const line of describePlan(plan)) console.log(line);
+        return;
+      }
       const outputDir =
         opts.out ?? (config.output as { dir?: string } | undefined)?.dir ?? join('runs', String(config.name));
       const progress = progressReporter();

@@ -70,6 +70,14 @@ export {
   type SplitListDataOptions,
   type SplitListFoldContext,
 } from './experiment/split-list-data';
+export {
+  describePlan,
+  planExperiment,
+  type ExperimentPlan,
+  type PlanExperimentOptions,
+  type PlanFold,
+  type PlanSplit,
+} from './experiment/plan-experiment';
 export { datasetSubset } from './experiment/dataset-subset';
 export { meanStd, summariseReports, type MeanStd } from './experiment/summary';
 export {

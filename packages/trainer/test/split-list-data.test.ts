@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { LABEL_SETS, AU_SETS } from '@dfer/au-knowledge';
-import { checkSplitListData, loadConfigFile, runExperiment, type ExperimentConfigInput } from '../src';
+import {
+  checkSplitListData,
+  describePlan,
+  loadConfigFile,
+  planExperiment,
+  runExperiment,
+  type ExperimentConfigInput,
+} from '../src';
 
 /** CRC-32 of PNG chunks (polynomial 0xEDB88320). */
 function crc32(bytes: Uint8Array): number {
@@ -220,6 +227,31 @@ describe('split_list data: checked before training, AU labels per clip', () => {
     const test = await runCounting(configFor(dir, { onError: 'skip' }));
     expect(test.steps).toBe(0);
     expect(test.error?.message).toContain('every test clip must be scored');
+  });
+
+  it('plans without training: clips per fold, split and class, AU coverage, steps, a measured step', async () => {
+    const config = {
+      ...configFor(dir),
+      protocol: { type: 'kfold', folds: 2 },
+      evaluation: { selection: 'validation', validationFraction: 0.4 },
+      train: { epochs: 3, batchSize: 2, evalBatchSize: 4 },
+    } as ExperimentConfigInput;
+    const plan = await planExperiment(config);
+    expect(plan.folds.map((f) => f.fold)).toEqual([1, 2]);
+    const fold1 = plan.folds[0]!;
+    // fold 1 train 00001–00005: odd ids happy (0), even ids neutral (2); test 00006–00008: 2 neutral, 1 happy
+    expect(fold1.train.clips + fold1.validation!.clips).toBe(5);
+    expect(fold1.test.perClass).toEqual([1, 0, 2, 0, 0, 0, 0]);
+    // 3 epochs × ⌈train / 2⌉ steps per fold
+    expect(fold1.steps).toBe(3 * Math.ceil(fold1.train.clips / 2));
+    expect(plan.totalSteps).toBe(plan.folds.reduce((a, f) => a + f.steps, 0));
+    expect(plan.secondsPerStep).toBeGreaterThan(0);
+    expect(plan.estimatedSeconds).toBeCloseTo(plan.secondsPerStep! * plan.totalSteps, 9);
+    const text = describePlan(plan).join('\n');
+    expect(text).toContain('dry run: nothing trained, nothing written');
+    expect(text).toContain('AU labels 4/5 (80.0 %)');
+    expect(text).toContain('| 1 | test | 3 | 1 | 0 | 2 | 0 | 0 | 0 | 0 |');
+    expect(text).toMatch(/estimated training time: [\d.]+ s/);
   });
 
   it('resolves relative data paths of a config file against its folder', () => {

@@ -371,6 +371,49 @@ function trainStep(
   return { loss: g.loss, terms: g.terms, ...(g.agreement ? { agreement: g.agreement } : {}) };
 }
 
+/**
+ * The training and validation sides of a fold's training split: with `evaluation.selection` `validation`,
+ * a stratified (identity-disjoint when identities are known) holdout of `validationFraction`, seeded by
+ * (seed, fold); otherwise every training clip trains.
+ */
+export function carveValidation(
+  trainSplit: ClipDataset,
+  config: ExperimentConfig,
+  fold: number,
+): { train: ClipDataset; validation?: ClipDataset } {
+  if (config.evaluation.selection !== 'validation') return { train: trainSplit };
+  const rng = createRandomSource(deriveSeed(config.seed, 101, fold));
+  const { labels, subjects } = recordsOf(trainSplit);
+  const groups = subjects.every((s) => s !== undefined) ? (subjects as string[]) : undefined;
+  const holdout = holdoutSplit({
+    fraction: config.evaluation.validationFraction,
+    labels,
+    ...(groups ? { groups } : {}),
+    random: () => rng.next(),
+  });
+  return {
+    train: datasetSubset(trainSplit, holdout.train),
+    validation: datasetSubset(trainSplit, holdout.validation),
+  };
+}
+
+/** The trainable parameters of `model` and the optimizer of `config.optim` over them. */
+export function createExperimentOptimizer(
+  model: VideoModel,
+  config: ExperimentConfig,
+): { params: NamedVariable[]; optimizer: Optimizer } {
+  const params: NamedVariable[] = model
+    .namedParameters()
+    .filter(([, v]) => v.trainable)
+    .map(([name, variable]) => ({ name, variable }));
+  const optim = config.optim;
+  const optimizer = createOptimizer(params, {
+    ...optim,
+    ...(optim.noDecayBiasAndNorm ? { noDecay: /(bias|norm|bn\d*|running_|pos_embedding|cls_token)/ } : {}),
+  });
+  return { params, optimizer };
+}
+
 async function runFold(ctx: FoldContext): Promise<FoldResult> {
   const { config, fold, folds, report } = ctx;
   const splits = buildData(config.data, {
@@ -383,21 +426,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   const maskMissingAus = splits.maskMissingAus === true;
   const labelNames = splits.train.labelNames;
   const auNames = splits.train.auNames;
-  let train = splits.train;
-  let validation: ClipDataset | undefined;
-  if (config.evaluation.selection === 'validation') {
-    const rng = createRandomSource(deriveSeed(config.seed, 101, fold));
-    const { labels, subjects } = recordsOf(splits.train);
-    const groups = subjects.every((s) => s !== undefined) ? (subjects as string[]) : undefined;
-    const holdout = holdoutSplit({
-      fraction: config.evaluation.validationFraction,
-      labels,
-      ...(groups ? { groups } : {}),
-      random: () => rng.next(),
-    });
-    train = datasetSubset(splits.train, holdout.train);
-    validation = datasetSubset(splits.train, holdout.validation);
-  }
+  const { train, validation } = carveValidation(splits.train, config, fold);
   const model = createExperimentModel(config, splits.train);
   try {
     assertTrainStepFitsWasmHeap(model, config);
@@ -422,15 +451,8 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         : { exprLabels: trainLabels },
     };
     const loss = createLoss(config.loss, lossContext);
-    const params: NamedVariable[] = model
-      .namedParameters()
-      .filter(([, v]) => v.trainable)
-      .map(([name, variable]) => ({ name, variable }));
     const optim = config.optim;
-    const optimizer = createOptimizer(params, {
-      ...optim,
-      ...(optim.noDecayBiasAndNorm ? { noDecay: /(bias|norm|bn\d*|running_|pos_embedding|cls_token)/ } : {}),
-    });
+    const { params, optimizer } = createExperimentOptimizer(model, config);
     const foldDir = ctx.outputDir ? join(ctx.outputDir, `fold-${fold + 1}`) : undefined;
     const log = foldDir ? new JsonlLog(join(foldDir, 'log.jsonl')) : undefined;
     let history: EpochRecord[] = [];
@@ -762,6 +784,30 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
   }
 }
 
+/** Validates an experiment config against the registered data sources, models, losses and weightings. */
+export function resolveExperimentConfig(input: ExperimentConfigInput | ExperimentConfig): ExperimentConfig {
+  return validateConfig(input, {
+    data: listData(),
+    model: listModels(),
+    loss: listLosses(),
+    robust: listRobustWeightings(),
+    dataOptions: listDataOptions(),
+  });
+}
+
+/** The 1-based folds an experiment runs (`protocol.only`, else every fold; `[1]` for a fixed split). */
+export function experimentFolds(config: ExperimentConfig): number[] {
+  const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
+  const folds =
+    config.protocol.type === 'kfold'
+      ? (config.protocol.only ?? Array.from({ length: foldCount }, (_, i) => i + 1))
+      : [1];
+  for (const f of folds) {
+    if (f < 1 || f > foldCount) throw new RangeError(`protocol.only: fold ${f} is outside 1..${foldCount}`);
+  }
+  return [...folds];
+}
+
 /** The data build context of each fold of `folds` (1-based), as `runFold` builds it. */
 export function foldContexts(config: ExperimentConfig, folds: readonly number[]): DataBuildContext[] {
   const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
@@ -782,13 +828,7 @@ export async function runExperiment(
   input: ExperimentConfigInput | ExperimentConfig,
   options: RunExperimentOptions = {},
 ): Promise<ExperimentResult> {
-  const config = validateConfig(input, {
-    data: listData(),
-    model: listModels(),
-    loss: listLosses(),
-    robust: listRobustWeightings(),
-    dataOptions: listDataOptions(),
-  });
+  const config = resolveExperimentConfig(input);
   const report = options.report ?? ((line: string) => process.stderr.write(`${line}\n`));
   const engine: EngineInfo = await initEngine({ backend: config.engine.backend });
   const outputDir = options.outputDir ?? config.output?.dir;
@@ -799,13 +839,7 @@ export async function runExperiment(
     );
   }
   const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
-  const foldList =
-    config.protocol.type === 'kfold'
-      ? (config.protocol.only ?? Array.from({ length: foldCount }, (_, i) => i + 1))
-      : [1];
-  for (const f of foldList) {
-    if (f < 1 || f > foldCount) throw new RangeError(`protocol.only: fold ${f} is outside 1..${foldCount}`);
-  }
+  const foldList = experimentFolds(config);
   // Every fold's data is checked before the first training step (lists, clip folders, AU files).
   const dataCheck = checkData(config.data, foldContexts(config, foldList));
   for (const line of dataCheck.lines) report(line);
