@@ -19,10 +19,18 @@ describe('shipped configs', () => {
     robust: listRobustWeightings(),
     dataOptions: listDataOptions(),
   };
-  const files = [...shipped('synthetic'), ...shipped('dfew')];
+  const files = [...shipped('synthetic'), ...shipped('dfew'), ...shipped('ferv39k'), ...shipped('mafw')];
 
   it('ship every base model × method, and the RDFER noise experiment', () => {
-    expect(files.length).toBe(36);
+    expect(files.length).toBe(51);
+    for (const model of ['former_dfer', 'm3dfel', 'mae_dfer']) {
+      for (const method of ['ce', 'au_global', 'au_distinct', 'au_minor']) {
+        expect(files.some((f) => f.endsWith(`dfew/${model}_${method}.json`))).toBe(true);
+        expect(files.some((f) => f.endsWith(`ferv39k/${model}_${method}.json`))).toBe(true);
+      }
+      // MAFW's 11 classes have no published expression × AU prior (the AU-DFER authors did not run it)
+      expect(files.some((f) => f.endsWith(`mafw/${model}_ce.json`))).toBe(true);
+    }
     for (const model of ['former_dfer', 'm3dfel', 'mae_dfer']) {
       expect(files.some((f) => f.endsWith(`synthetic/${model}_noisy_ce.json`))).toBe(true);
       expect(files.some((f) => f.endsWith(`synthetic/${model}_noisy_clip_agreement.json`))).toBe(true);
@@ -38,7 +46,7 @@ describe('shipped configs', () => {
     '%s inherits and validates',
     (_name, file) => {
       const config = validateConfig(loadConfigFile(file), registries, file);
-      expect(config.name).toMatch(/^(former_dfer|m3dfel|mae_dfer)_(synthetic|dfew)_/);
+      expect(config.name).toMatch(/^(former_dfer|m3dfel|mae_dfer)_(synthetic|dfew|ferv39k|mafw)_/);
       expect(config.model.type).toBe(
         config.name
           .split('_')
@@ -46,6 +54,17 @@ describe('shipped configs', () => {
           .join('_'),
       );
       if (config.loss.type === 'au_dfer') expect(config.model.auHead).toBe(true);
+      if (config.data.type === 'split_list') {
+        // real-data recipes cite where their settings come from, and read AU labels when the loss needs them
+        expect(config.comment).toMatch(/reference\/au-dfer\.md/);
+        expect(config.comment).toMatch(/reference\/(former-dfer|m3dfel|mae-dfer)\.md/);
+        const aus = (config.data as { aus?: { source?: string } }).aus;
+        expect(aus?.source).toBe(config.loss.type === 'au_dfer' ? 'openface' : undefined);
+        const dataset = config.name.split('_').find((p) => ['dfew', 'ferv39k', 'mafw'].includes(p));
+        expect(config.data).toMatchObject({ type: 'split_list', format: dataset });
+        expect(config.protocol.type).toBe(dataset === 'ferv39k' ? 'fixed' : 'kfold');
+        if (config.model.type === 'm3dfel') expect(config.loss).toMatchObject({ labelSmoothing: 0.1 });
+      }
       if (config.name.includes('clip_agreement'))
         expect(config.robust).toMatchObject({ type: 'clip_agreement', clips: 4 });
     },

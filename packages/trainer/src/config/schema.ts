@@ -144,6 +144,8 @@ export const protocolSchema = z.discriminatedUnion('type', [
 
 export const experimentSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"'),
+  /** Free text, e.g. where a recipe's settings come from (shipped configs cite their reference files). */
+  comment: z.string().optional(),
   seed: z.number().int().min(0).default(0),
   engine: engineSchema.default({ backend: 'auto' }),
   data: componentNode,
