@@ -206,6 +206,11 @@ describe('split_list data: checked before training, AU labels per clip', () => {
   it('counts an unreadable training clip: fails by default, skipped with onError "skip"; a bad test clip always fails', async () => {
     unlinkSync(join(dir, 'frames', '00002', '00002_4.png'));
     rmSync(join(dir, 'frames', '00004'), { recursive: true });
+    // a truncated frame (its last 20 bytes, IEND included, cut off) and an empty one
+    const frame = join(dir, 'frames', '00001', '00001_2.png');
+    writeFileSync(frame, readFileSync(frame).subarray(0, -20));
+    const whole = readFileSync(join(dir, 'frames', '00005', '00005_1.png'));
+    writeFileSync(join(dir, 'frames', '00005', '00005_1.png'), '');
     const failed = await runCounting(configFor(dir));
     expect(failed.steps).toBe(0);
     expect(failed.error?.message).toContain('fold 1 train');
@@ -215,18 +220,41 @@ describe('split_list data: checked before training, AU labels per clip', () => {
     expect(failed.error?.message).toContain(
       `${join(dir, 'frames', '00004')}: the clip folder does not exist`,
     );
+    expect(failed.error?.message).toContain(
+      `${join(dir, 'frames', '00001')}: 00001_2.png is not a whole PNG image (signature or IEND missing`,
+    );
+    expect(failed.error?.message).toContain(
+      `${join(dir, 'frames', '00005')}: 00005_1.png is empty (0 bytes)`,
+    );
+    expect(failed.error?.message).toContain('4 unreadable clip(s)');
+    writeFileSync(join(dir, 'frames', '00005', '00005_1.png'), whole);
     const skipped = await runCounting(configFor(dir, { onError: 'skip' }));
     expect(skipped.error).toBeUndefined();
     expect(
-      skipped.lines.some((l) => l.includes('fold 1 train') && l.includes('5 clips listed, 2 unreadable')),
+      skipped.lines.some((l) => l.includes('fold 1 train') && l.includes('5 clips listed, 3 unreadable')),
     ).toBe(true);
-    expect(skipped.lines.some((l) => l.includes('(3 clips, 2 unreadable skipped, AU labels 2/3)'))).toBe(
+    expect(skipped.lines.some((l) => l.includes('(2 clips, 3 unreadable skipped, AU labels 1/2)'))).toBe(
       true,
     );
     rmSync(join(dir, 'frames', '00007'), { recursive: true });
     const test = await runCounting(configFor(dir, { onError: 'skip' }));
     expect(test.steps).toBe(0);
     expect(test.error?.message).toContain('every test clip must be scored');
+  });
+
+  it('a frame that passes the check but does not decode: skipped and reported per epoch with onError "skip"', async () => {
+    // keep the PNG signature and IEND, spoil the bytes in between (IHDR/IDAT CRCs no longer match)
+    const frame = join(dir, 'frames', '00003', '00003_2.png');
+    const bytes = readFileSync(frame);
+    bytes.fill(0x41, 12, bytes.length - 16);
+    writeFileSync(frame, bytes);
+    const skipped = await runCounting(configFor(dir, { onError: 'skip' }));
+    expect(skipped.error).toBeUndefined();
+    expect(
+      skipped.lines.some((l) => l.includes('fold 1 epoch 1: 1 training clip(s) could not be decoded')),
+    ).toBe(true);
+    const failed = await runCounting(configFor(dir));
+    expect(failed.error?.message).toContain(frame);
   });
 
   it('plans without training: clips per fold, split and class, AU coverage, steps, a measured step', async () => {

@@ -30,6 +30,11 @@ export interface ExperimentSplits {
    * (`ClipBatch.auMask`), and pos-weights and AU scores use the labelled clips only.
    */
   readonly maskMissingAus?: boolean;
+  /**
+   * True when a training clip that fails to decode during training is left out of its batch (counted and
+   * reported per epoch) instead of stopping the run; test clips are always scored.
+   */
+  readonly skipBadTrainClips?: boolean;
 }
 
 /** What a data source gets besides its options. */
@@ -237,6 +242,7 @@ registerData(
       train,
       test,
       description: `${describe(fold.train)} / ${describe(fold.test)}`,
+      ...((options as SplitListDataOptions).onError === 'skip' ? { skipBadTrainClips: true } : {}),
       ...(masked || (check.maskMissingAus && fold.test.auLabelled !== fold.test.clips.length)
         ? { maskMissingAus: true }
         : {}),

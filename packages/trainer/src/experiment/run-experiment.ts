@@ -192,6 +192,7 @@ async function trainingAuTargets(
   dataset: ClipDataset,
   sampler: FrameSampler,
   maskMissing = false,
+  skipUnreadable = false,
 ): Promise<{ targets: Uint8Array[]; labels: number[] }> {
   const loader = createClipLoader({
     dataset,
@@ -200,6 +201,7 @@ async function trainingAuTargets(
     batchSize: 16,
     size: [8, 8],
     clipAuTargets: maskMissing ? { missing: 'mask' } : {},
+    ...(skipUnreadable ? { onError: 'skip' as const } : {}),
   });
   const targets: Uint8Array[] = [];
   const labels: number[] = [];
@@ -439,7 +441,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     const { labels: trainLabels } = recordsOf(train);
     const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);
     const trainAus = config.model.auHead
-      ? await trainingAuTargets(train, sampler, maskMissingAus)
+      ? await trainingAuTargets(train, sampler, maskMissingAus, splits.skipBadTrainClips === true)
       : undefined;
     const lossContext: LossContext = {
       labels: labelNames,
@@ -579,6 +581,7 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         seed: deriveSeed(config.seed, fold),
         transform: trainTransform,
         ...(config.model.auHead ? { clipAuTargets: maskMissingAus ? { missing: 'mask' as const } : {} } : {}),
+        ...(splits.skipBadTrainClips ? { onError: 'skip' as const } : {}),
       });
       const stepsPerEpoch = Math.ceil(train.length / batchSize);
       for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -639,6 +642,17 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
           });
           ctx.onStep?.({ fold: fold + 1, epoch, epochs, step: steps, steps: stepsPerEpoch, loss: out.loss });
         }
+        const unreadable = trainLoader.lastReport()?.skipped ?? [];
+        if (unreadable.length > 0) {
+          report(
+            `fold ${fold + 1} epoch ${epoch + 1}: ${unreadable.length} training clip(s) could not be decoded and were left out (data.onError "skip"): ` +
+              unreadable
+                .slice(0, 3)
+                .map((u) => u.reason)
+                .join('; '),
+          );
+          log?.write({ event: 'skipped', fold: fold + 1, epoch, clips: unreadable });
+        }
         const record: EpochRecord = {
           epoch,
           lr,
@@ -680,6 +694,11 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
         log?.write({ event: 'epoch', fold: fold + 1, ...full });
         report(
           `fold ${fold + 1} epoch ${epoch + 1}/${epochs}: loss ${full.trainLoss.toFixed(4)}` +
+            (Object.keys(full.trainTerms).length > 1
+              ? ` (${Object.entries(full.trainTerms)
+                  .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                  .join(', ')})`
+              : '') +
             (selectionReport
               ? `, ${config.evaluation.selection} UAR ${(selectionReport.uar * 100).toFixed(1)} WAR ${(selectionReport.war * 100).toFixed(1)}`
               : '') +

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
 import {
   clipAuTargets,
@@ -148,6 +148,40 @@ function readOptions(options: SplitListDataOptions): {
   return { listDir: dir, pattern, root, ...(aus !== undefined ? { aus } : {}) };
 }
 
+/** Bytes read at each end of a frame file by {@link frameFileFault}. */
+const FRAME_END_BYTES = 32;
+
+/**
+ * Why a frame file cannot be a whole image, from its first and last bytes only (no decoding): empty, not
+ * a JPEG (FF D8 FF … FF D9 near the end) or PNG (signature … IEND near the end) as its name says, e.g.
+ * a truncated copy. `undefined` when both ends look right.
+ */
+export function frameFileFault(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size === 0) return `${basename(file)} is empty (0 bytes)`;
+    const head = Buffer.alloc(Math.min(8, size));
+    readSync(fd, head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(FRAME_END_BYTES, size));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const png = /\.png$/i.test(file);
+    const ok = png
+      ? head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10])) &&
+        tail.includes('IEND', 0, 'latin1')
+      : head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff && tail.includes(Buffer.from([0xff, 0xd9]));
+    if (!ok) {
+      return `${basename(file)} is not a whole ${png ? 'PNG' : 'JPEG'} image (${png ? 'signature or IEND' : 'start or end marker'} missing: truncated or not an image)`;
+    }
+    return undefined;
+  } catch (error) {
+    return `${basename(file)} cannot be read (${(error as Error).message})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** The 0-based folds and their protocol, as the data registry passes them. */
 export interface SplitListFoldContext {
   readonly protocol: 'fixed' | 'kfold';
@@ -166,7 +200,8 @@ function firstFew(items: readonly string[]): string {
 /**
  * Checks a `split_list` node for every fold it will run, before any training step: every list exists and
  * parses (file, line and field named on error); every listed clip folder exists, is readable and holds as
- * many frames as its list says; every AU file parses and gives a clip label (majority vote over its rows).
+ * many frames as its list says, each of them a whole JPEG/PNG by its first and last bytes
+ * ({@link frameFileFault}; frames are not decoded here); every AU file parses and gives a clip label (majority vote over its rows).
  * With `onError: 'skip'` bad lines and bad training clips are left out and counted per split; otherwise the
  * first fault stops here, naming absolute paths. A bad test clip is always an error (every test clip is
  * scored). A clip without AU labels is an error unless `aus.missing` is `mask`.
@@ -207,9 +242,10 @@ export function checkSplitListData(
       if (folderFault.has(entry.dir)) continue;
       let fault: string | undefined;
       try {
-        const found = listFrameFiles(entry.dir).length;
-        if (found !== entry.numFrames)
-          fault = `holds ${found} frame image(s), the list says ${entry.numFrames} (line ${entry.line} of ${list.file})`;
+        const frames = listFrameFiles(entry.dir);
+        if (frames.length !== entry.numFrames)
+          fault = `holds ${frames.length} frame image(s), the list says ${entry.numFrames} (line ${entry.line} of ${list.file})`;
+        else fault = frames.map(frameFileFault).find((f) => f !== undefined);
       } catch (error) {
         if (!(error instanceof DatasetInputError)) throw error;
         fault = existsSync(entry.dir)
