@@ -65,6 +65,37 @@ export abstract class VideoModel extends Module<tf.Tensor, VideoModelOutput, Rec
   abstract forwardHead(features: tf.Tensor): VideoModelHeadOutput;
 
   /**
+   * Checks that `features` is `[B, featureDim]` (the error names `<modelName>.forwardHead`).
+   * @throws Error `<modelName>.forwardHead: expected features [B, featureDim], got [...]`.
+   */
+  protected checkHeadInput(modelName: string, features: tf.Tensor): void {
+    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
+      throw new Error(
+        `${modelName}.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
+      );
+    }
+  }
+
+  /**
+   * The usual heads: class logits from `classHead` and, when there is one, AU logits from `auHead`, both
+   * reading the whole clip feature `[B, featureDim]` (checked first, see {@link VideoModel.checkHeadInput}).
+   */
+  protected linearHeads(
+    modelName: string,
+    features: tf.Tensor,
+    classHead: { forward(x: tf.Tensor): tf.Tensor },
+    auHead: { forward(x: tf.Tensor): tf.Tensor } | undefined,
+  ): VideoModelHeadOutput {
+    this.checkHeadInput(modelName, features);
+    return tf.tidy(() => {
+      const logits = classHead.forward(features);
+      return (
+        auHead === undefined ? { logits } : { logits, auLogits: auHead.forward(features) }
+      ) as tf.NamedTensorMap;
+    }) as unknown as VideoModelHeadOutput;
+  }
+
+  /**
    * The blocks that {@link VideoModel.setGradientCheckpointing} checkpoints (each with the parameters that
    * get no gradient by design). Models override it; the default has none.
    */

@@ -131,6 +131,10 @@ describe('exportOnnx', () => {
     await expect(
       exportOnnx(withSpec, { inputShape: ['batch', 'frames', 32, 32, 3], modelName: 'm' }),
     ).rejects.toThrow("frames is dynamic ('frames'), the model takes 16");
+    // Opting out exports at another size (the toy graph ignores the spec).
+    await expect(
+      exportOnnx(withSpec, { inputShape: ['batch', 6, 6, 3], modelName: 'm', checkInputSpec: false }),
+    ).resolves.toMatchObject({ inputName: 'input' });
   });
 
   it('writes atomically and names the path (never a temporary name) when the folder is missing', async () => {

@@ -288,11 +288,7 @@ export class AuMtl extends VideoModel {
   }
 
   forwardHead(features: tf.Tensor): VideoModelHeadOutput {
-    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
-      throw new Error(
-        `au_mtl.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
-      );
-    }
+    this.checkHeadInput('au_mtl', features);
     return tf.tidy(() => {
       const b = features.shape[0] as number;
       const au = tf.slice(features, [0, 0], [b, this.branchDim]);

@@ -322,13 +322,7 @@ export class FormerDfer extends VideoModel {
   }
 
   forwardHead(features: tf.Tensor): VideoModelHeadOutput {
-    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
-      throw new Error(
-        `former_dfer.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
-      );
-    }
-    const logits = this.fc.forward(features);
-    return this.auFc === undefined ? { logits } : { logits, auLogits: this.auFc.forward(features) };
+    return this.linearHeads('former_dfer', features, this.fc, this.auFc);
   }
 
   /**

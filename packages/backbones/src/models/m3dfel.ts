@@ -157,15 +157,7 @@ export class M3dfel extends VideoModel {
 
   /** `fc` logits and, when present, `AU_fc` AU logits from clip features `[B, 2·lstmHidden]`. */
   forwardHead(features: tf.Tensor): VideoModelHeadOutput {
-    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
-      throw new Error(
-        `m3dfel.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
-      );
-    }
-    return tf.tidy(() => {
-      const logits = this.fc.forward(features);
-      return this.auFc === undefined ? { logits } : { logits, auLogits: this.auFc.forward(features) };
-    });
+    return this.linearHeads('m3dfel', features, this.fc, this.auFc);
   }
 
   /**

@@ -330,13 +330,7 @@ export class MaeDfer extends VideoModel {
 
   /** Features `[B, dim]` → `{ logits, auLogits? }`. */
   forwardHead(features: tf.Tensor): VideoModelHeadOutput {
-    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
-      throw new Error(
-        `mae_dfer.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
-      );
-    }
-    const logits = this.head.forward(features);
-    return this.auHead === undefined ? { logits } : { logits, auLogits: this.auHead.forward(features) };
+    return this.linearHeads('mae_dfer', features, this.head, this.auHead);
   }
 
   /**

@@ -282,15 +282,7 @@ export class Rdfer extends VideoModel {
 
   /** `fc` logits and, when present, `AU_fc` AU logits from clip features. */
   forwardHead(features: tf.Tensor): VideoModelHeadOutput {
-    if (features.rank !== 2 || features.shape[1] !== this.featureDim) {
-      throw new Error(
-        `rdfer.forwardHead: expected features [B, ${this.featureDim}], got [${features.shape.join(', ')}]`,
-      );
-    }
-    return tf.tidy(() => {
-      const logits = this.fc.forward(features);
-      return this.auFc === undefined ? { logits } : { logits, auLogits: this.auFc.forward(features) };
-    });
+    return this.linearHeads('rdfer', features, this.fc, this.auFc);
   }
 
   /**

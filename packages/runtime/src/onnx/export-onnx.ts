@@ -24,6 +24,11 @@ export interface ExportOnnxOptions {
   path?: string;
   /** Further metadata entries. */
   metadata?: Readonly<Record<string, string>>;
+  /**
+   * Check `inputShape` against the model's `inputSpec` (default `true`). `false` exports at another clip
+   * size, for models whose layers accept it (e.g. a fully convolutional network checked at a small size).
+   */
+  checkInputSpec?: boolean;
 }
 
 /** What {@link exportOnnx} produced. */
@@ -64,7 +69,7 @@ const SPEC_AXES = ['frames', 'height', 'width', 'channels'] as const;
  */
 function checkInputShape(model: ExportableModel, options: ExportOnnxOptions): void {
   const spec = model.inputSpec;
-  if (spec === undefined) return;
+  if (spec === undefined || options.checkInputSpec === false) return;
   const expected: OnnxDim[] = ['batch', ...SPEC_AXES.map((axis) => spec[axis])];
   const shape = options.inputShape;
   const show = (dims: readonly OnnxDim[]) => `[${dims.join(', ')}]`;
