@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The walkthrough of docs/train-on-your-dataset.md on a tiny fake DFEW root made from the real face videos
-# of the shared test data: frames in DFEW's layout, split lists in the official (DFER-CLIP) format, then
-# dfer train → dfer eval → dfer export-onnx → inference on a video with the exported model.
+# The walkthrough of docs/train-on-your-dataset.md: AU-DFER on a tiny fake DFEW root made from the real face
+# videos and the real OpenFace output of the shared test data — frames in DFEW's layout, split lists in the
+# official (DFER-CLIP) format, one OpenFace FeatureExtraction CSV per clip — then the shipped Former-DFER
+# AU-DFER DFEW recipe: dfer train --dry-run → dfer train → dfer eval → dfer export-onnx → inference on a video.
 # Run from the repository root after `npm test` (or `pnpm install && pnpm build`):
-#   bash docs/examples/train-tiny.sh [work-dir]      (default /tmp/dfer-tiny-dfew; about 1–2 minutes)
+#   bash docs/examples/train-tiny.sh [work-dir]      (default /tmp/dfer-tiny-dfew; about 30 s)
 set -euo pipefail
 
 WORK=${1:-/tmp/dfer-tiny-dfew}
@@ -12,7 +13,7 @@ export NODE_PATH=$PWD/tools/node_modules            # the workspace packages, by
 DFER="node packages/trainer/dist/cli.js"           # `npx dfer` once @dfer/trainer is installed from npm
 FFMPEG=$(node -e "console.log(require('@dfer/datasets').resolveFfmpeg().path)")
 
-rm -rf "$WORK" && mkdir -p "$WORK/DFEW/Clip/clip_224x224" "$WORK/splits"
+rm -rf "$WORK" && mkdir -p "$WORK/DFEW/Clip/clip_224x224" "$WORK/DFEW/splits" "$WORK/DFEW/openface"
 ROOT=$WORK/DFEW/Clip/clip_224x224
 
 # 1. Frames in DFEW's layout: <root>/<5-digit clip id>/<id>_<n>.jpg, faces cropped square and resized.
@@ -24,40 +25,45 @@ clip() { # clip <id> <video> <first frame> <frames> <crop filter>
 for i in 0 1 2 3 4 5; do clip "$(printf %05d $((i + 1)))" "$MEDIA/single_face.mp4" $((i * 12)) 12 "crop=360:360"; done
 for i in 0 1 2 3; do clip "$(printf %05d $((i + 7)))" "$MEDIA/noface_face.mov" $((113 + i * 14)) 14 "crop=540:540"; done
 
-# 2. Split lists in the official format: "<authors' clip dir> <number of frames> <label>", label 0-based in
+# 2. AU labels: one OpenFace FeatureExtraction CSV per clip, <aus dir>/<clip id>.csv. On real data run
+#      FeatureExtraction -fdir $ROOT/00001 -aus -out_dir $WORK/DFEW/openface -of 00001
+#    for every clip. Here each clip gets 12 or 14 consecutive rows of the real OpenFace output
+#    OpenFace_Test.csv (frames renumbered from 1); clip 00004 gets none, to show how a missing file is handled.
+openface() { # openface <id> <first row> <rows>
+  awk -F, -v OFS=, -v s="$2" -v n="$3" 'NR == 1 { print; next } NR > 1 + s && NR <= 1 + s + n { $1 = NR - 1 - s; print }' \
+    "$MEDIA/OpenFace_Test.csv" > "$WORK/DFEW/openface/$1.csv"
+}
+for i in 1 2 3 5 6; do openface "$(printf %05d "$i")" $(((i - 1) * 12)) 12; done
+for i in 7 8 9 10; do openface "$(printf %05d "$i")" $(((i - 7) * 14)) 14; done
+
+# 3. Split lists in the official format: "<authors' clip dir> <number of frames> <label>", label 0-based in
 #    DFEW order (0 happy … 6 fear). The authors' prefix is replaced by data.root. The labels here are
 #    made up (the same man in every clip): this checks the pipeline, it measures nothing.
 {
   for id in 00001 00002 00003 00004; do echo "/data/DFEW/DFEW_Frame_Face/$id 12 0"; done
   for id in 00007 00008 00009; do echo "/data/DFEW/DFEW_Frame_Face/$id 14 2"; done
-} > "$WORK/splits/DFEW_set_1_train.txt"
+} > "$WORK/DFEW/splits/DFEW_set_1_train.txt"
 printf '%s\n' "/data/DFEW/DFEW_Frame_Face/00005 12 0" "/data/DFEW/DFEW_Frame_Face/00006 12 0" \
-  "/data/DFEW/DFEW_Frame_Face/00010 14 2" > "$WORK/splits/DFEW_set_1_test.txt"
+  "/data/DFEW/DFEW_Frame_Face/00010 14 2" > "$WORK/DFEW/splits/DFEW_set_1_test.txt"
 
-# 3. A config of your own: inherit the shipped base files, change what you need.
-CONFIGS=$PWD/packages/trainer/configs                 # node_modules/@dfer/trainer/configs from npm
-cat > "$WORK/my-dfew.json" <<JSON
-{
-  "_base": [
-    "$CONFIGS/_base/models/former-dfer.json",
-    "$CONFIGS/_base/data/dfew.json",
-    "$CONFIGS/_base/methods/ce.json"
-  ],
-  "name": "former_dfer_my_dfew",
-  "data": { "root": "$ROOT", "listDir": "$WORK/splits" },
-  "train": { "epochs": 2, "batchSize": 4, "evalBatchSize": 4 }
-}
-JSON
+# 4. The shipped recipe (node_modules/@dfer/trainer/configs/dfew/former_dfer_au_global.json from npm), with
+#    the paths and a tiny run set on the command line: fold 1 only (the fake root has only fold 1's lists),
+#    the tiny preset, 2 epochs, the wasm backend; clip 00004 has no OpenFace CSV, so it is masked out of the
+#    AU term (the recipe's default, data.aus.missing "fail", would stop here and name it).
+CONFIG=packages/trainer/configs/dfew/former_dfer_au_global.json
+TINY=(--set data.root="$ROOT" --set data.listDir="$WORK/DFEW/splits" --set data.aus.dir="$WORK/DFEW/openface"
+  --set data.aus.missing=mask --set protocol.only=[1] --set model.preset=tiny --set engine.backend=wasm
+  --set train.epochs=2 --set train.batchSize=4 --set train.evalBatchSize=4 --set evaluation.validationFraction=0.3
+  --set optim.lr=0.001)
 
-# 4. Train fold 1 only (the fake root has only fold 1's lists), on the wasm backend.
-$DFER train "$WORK/my-dfew.json" --out "$WORK/runs/my_dfew" \
-  --set protocol.only=[1] --set evaluation.validationFraction=0.3 --set engine.backend=wasm \
-  --set optim.lr=0.001
+# 5. The plan first (nothing trained), then the run.
+$DFER train "$CONFIG" "${TINY[@]}" --dry-run
+$DFER train "$CONFIG" "${TINY[@]}" --out "$WORK/runs/au_dfer_dfew"
 
-# 5. Score the selected weights on every test clip again, and export them to ONNX.
-$DFER eval "$WORK/runs/my_dfew/fold-1"
-$DFER export-onnx "$WORK/runs/my_dfew/fold-1" --out "$WORK/former_dfer_my_dfew.onnx"
+# 6. Score the selected weights on every test clip again, and export them to ONNX.
+$DFER eval "$WORK/runs/au_dfer_dfew/fold-1"
+$DFER export-onnx "$WORK/runs/au_dfer_dfew/fold-1" --out "$WORK/former_dfer_au_dfew.onnx"
 
-# 6. Run the exported model on a face video (docs/examples/classify-video.ts), cropped like the clips.
+# 7. Run the exported model on a face video (docs/examples/classify-video.ts), cropped like the clips.
 "$FFMPEG" -loglevel error -i "$MEDIA/single_face.mp4" -vf crop=360:360 -an "$WORK/face.mp4"
-npx tsx docs/examples/classify-video.ts "$WORK/former_dfer_my_dfew.onnx" "$WORK/face.mp4"
+npx tsx docs/examples/classify-video.ts "$WORK/former_dfer_au_dfew.onnx" "$WORK/face.mp4"

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sharedDataPath } from '@dfer/test-utils';
@@ -89,31 +89,117 @@ describe('docs/examples', () => {
 
   const media = sharedDataPath('media', 'single_face.mp4');
   (media ? it : it.skip)(
-    `train-tiny.sh: fake DFEW root → dfer train → eval → export-onnx → classify-video.ts${media ? '' : ' (skipped: ../shared/data/media is absent)'}`,
+    `train-tiny.sh: fake DFEW root + OpenFace CSVs → dfer train --dry-run → AU-DFER train → eval → export-onnx → classify-video.ts; data faults stop before training${media ? '' : ' (skipped: ../shared/data/media is absent)'}`,
     () => {
       const work = mkdtempSync(join(tmpdir(), 'dfer-docs-train-tiny-'));
       try {
+        const env = { ...process.env, DFER_SHARED_DATA: join(media!, '..', '..'), CI: '1' };
         const result = spawnSync('bash', [join('docs', 'examples', 'train-tiny.sh'), join(work, 'w')], {
           cwd: root,
-          env: { ...process.env, DFER_SHARED_DATA: join(media!, '..', '..'), CI: '1' },
+          env,
           encoding: 'utf8',
           timeout: 120_000,
         });
         const out = `${result.stdout}${result.stderr}`;
         if (result.status !== 0) throw new Error(`train-tiny.sh exited with ${result.status}:\n${out}`);
-        // 7 train clips listed; validation 30 % carved from them; every one of the 3 test clips scored.
-        expect(out).toContain('(7 clips)');
+        const dfew = join(work, 'w', 'DFEW');
+        // the plan: data check with AU-label coverage (clip 00004 has no OpenFace CSV), clips per class, steps, time
+        expect(out).toContain('dry run: nothing trained, nothing written');
+        expect(out).toContain(
+          `data check: fold 1 train ${join(dfew, 'splits', 'DFEW_set_1_train.txt')}: 7 clips listed, 0 unreadable; AU labels 6/7 (85.7 %)`,
+        );
+        expect(out).toContain('| 1 | test | 3 | 2 | 0 | 1 | 0 | 0 | 0 | 0 |');
+        expect(out).toMatch(/steps: 4 in all \(1 fold\(s\)\)/);
+        expect(out).toMatch(/estimated training time: [\d.]+ s/);
+        // the run: AU coverage reported, the AU term active in every logged step
+        expect(out).toContain('(7 clips, AU labels 6/7)');
         expect(out).toContain('; 5 train, 2 validation, 3 test');
+        expect(out).toMatch(/fold 1 epoch 1\/2: loss [\d.]+ \(ce [\d.]+, au [\d.]+\)/);
+        const log = readFileSync(join(work, 'w', 'runs', 'au_dfer_dfew', 'fold-1', 'log.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { event: string; terms?: { au?: number } });
+        const auTerms = log.filter((l) => l.event === 'step').map((l) => l.terms?.au ?? 0);
+        expect(auTerms).toHaveLength(4);
+        expect(auTerms.every((v) => v > 0)).toBe(true);
         expect(out).toContain('checkpoint selected on a validation split carved from the training data');
         expect(out).toMatch(/\| 1 \| 3 \| [\d.]+ \| [\d.]+ \|/);
         expect(out).toMatch(/test clips 3: WAR [\d.]+ %, UAR [\d.]+ %/);
-        expect(out).toMatch(/wrote .*former_dfer_my_dfew\.onnx \(\d+ bytes; outputs logits, features\)/);
+        expect(out).toMatch(
+          /wrote .*former_dfer_au_dfew\.onnx \(\d+ bytes; outputs logits, features, auLogits\)/,
+        );
         expect(out).toContain('face.mp4: 72 frames, 16 sampled, model former_dfer (tiny)');
         const probs = [...out.matchAll(/^ {2}(\w+) +(0\.\d{3}|1\.000)$/gm)].map((m) => Number(m[2]));
         expect(probs).toHaveLength(3);
         expect(probs[0]!).toBeGreaterThanOrEqual(probs[1]!);
         expect(probs.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1.0015);
-        expect(existsSync(join(work, 'w', 'runs', 'my_dfew', 'results.json'))).toBe(true);
+
+        // Each data fault is reported, with absolute paths, before any training step.
+        const train = (sets: string[], flags: string[] = []): { status: number | null; out: string } => {
+          const r = spawnSync(
+            'node',
+            [
+              join(root, 'packages', 'trainer', 'dist', 'cli.js'),
+              'train',
+              join(root, 'packages', 'trainer', 'configs', 'dfew', 'former_dfer_au_global.json'),
+              ...[
+                'data.root=DFEW/Clip/clip_224x224',
+                'data.listDir=DFEW/splits',
+                'data.aus.dir=DFEW/openface',
+              ]
+                .concat(
+                  'protocol.only=[1]',
+                  'model.preset=tiny',
+                  'engine.backend=wasm',
+                  'train.batchSize=2',
+                  ...sets,
+                )
+                .flatMap((s) => ['--set', s]),
+              ...flags,
+              '--out',
+              join(work, 'w', 'runs', 'faulty'),
+            ],
+            {
+              cwd: join(work, 'w'),
+              env: { ...env, NODE_PATH: join(root, 'tools', 'node_modules') },
+              encoding: 'utf8',
+              timeout: 60_000,
+            },
+          );
+          return { status: r.status, out: `${r.stdout}${r.stderr}` };
+        };
+        const root224 = join(dfew, 'Clip', 'clip_224x224');
+        rmSync(join(root224, '00003'), { recursive: true }); // a missing clip folder
+        rmSync(join(root224, '00009', '00009_14.jpg')); // fewer frames than the list says
+        const jpg = join(root224, '00002', '00002_5.jpg'); // a truncated frame
+        writeFileSync(jpg, readFileSync(jpg).subarray(0, 600));
+        for (const f of readdirSync(join(root224, '00007'))) rmSync(join(root224, '00007', f)); // an empty clip
+        const faults = train([]); // the recipe's default: data.aus.missing "fail"
+        expect(faults.status).toBe(1);
+        expect(faults.out).not.toMatch(/epoch 1\//);
+        expect(faults.out).toContain('data check failed before training');
+        expect(faults.out).toContain(
+          `fold 1 train (${join(dfew, 'splits', 'DFEW_set_1_train.txt')}): 4 unreadable clip(s)`,
+        );
+        expect(faults.out).toContain(`${join(root224, '00003')}: the clip folder does not exist`);
+        expect(faults.out).toContain(`${join(root224, '00009')}: holds 13 frame image(s), the list says 14`);
+        expect(faults.out).toContain(`${join(root224, '00002')}: 00002_5.jpg is not a whole JPEG image`);
+        expect(faults.out).toContain(
+          `${join(root224, '00007')}: the frame folder holds no .jpg/.jpeg/.png file (empty clip)`,
+        );
+        expect(faults.out).toContain('1 clip(s) without AU labels — set data.aus.missing "mask"');
+        expect(faults.out).toContain(`no OpenFace CSV ${join(dfew, 'openface', '00004.csv')}`);
+        // with data.onError "skip" and data.aus.missing "mask" the same root is usable: the faults are counted
+        const skipped = train(['data.onError=skip', 'data.aus.missing=mask'], ['--dry-run']);
+        expect(skipped.status).toBe(0);
+        expect(skipped.out).toContain('7 clips listed, 4 unreadable; AU labels 2/3 (66.7 %)');
+        expect(skipped.out).toContain('(3 clips, 4 unreadable skipped, AU labels 2/3)');
+        const lists = train(['protocol.only=[1,2]']); // a missing fold list, found before fold 1 trains
+        expect(lists.status).toBe(1);
+        expect(lists.out).not.toMatch(/epoch 1\//);
+        expect(lists.out).toContain(`2 split list(s) not found`);
+        expect(lists.out).toContain(join(dfew, 'splits', 'DFEW_set_2_train.txt'));
+        expect(existsSync(join(work, 'w', 'runs', 'faulty'))).toBe(false);
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
