@@ -17,7 +17,7 @@ export interface TextFileOptions {
 }
 
 /** What a non-regular file is, in words. */
-export function describeFileKind(stat: Stats): string {
+function describeFileKind(stat: Stats): string {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isDirectory()) return 'a folder';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';

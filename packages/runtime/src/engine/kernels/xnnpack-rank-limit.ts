@@ -2,7 +2,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { createCpuDelegateKernel } from './cpu-delegate';
 
 /** The most dimensions XNNPACK's operators accept. */
-export const XNNPACK_MAX_RANK = 6;
+const XNNPACK_MAX_RANK = 6;
 
 /**
  * The stock wasm kernels that run through XNNPACK and return garbage, without an error, for tensors of more
