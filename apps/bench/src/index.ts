@@ -229,6 +229,7 @@ export {
   describeTarget,
   msPerClip,
   OUTSIDE_KERNELS,
+  allKernelsLine,
   PERF_ENGINES,
   PERF_TARGETS,
   PHASE_NAMES,

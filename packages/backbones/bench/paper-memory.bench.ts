@@ -30,10 +30,10 @@ interface StepRecord {
   /** Size the wasm heap grew to, MiB (it never shrinks). */
   wasmHeapMiB?: number;
   numParameters?: number;
-  /** Probe of `estimateTrainStepBytes` (forward at batch 1 under a tape), MiB, and its estimate for `batch`. */
+  /** Probe of `estimateTrainStepBytes` (forward at batch 1 under a tape), MiB, and its lower bound for `batch`. */
   activationMiBPerClip?: number;
   estimatedMiB?: number;
-  /** (wasm heap − 4·parameter bytes) ÷ (batch · activations per clip): the factor the estimate assumes. */
+  /** (wasm heap − 4·parameter bytes) ÷ (batch · activations per clip): how far the step went above the bound's activation term. */
   measuredActivationFactor?: number;
 }
 

@@ -35,9 +35,5 @@ export {
   type LoadWeightsOptions,
   type SaveWeightsOptions,
 } from './weights';
-export {
-  estimateTrainStepBytes,
-  TRAIN_STEP_ACTIVATION_FACTOR,
-  type TrainStepMemoryEstimate,
-} from './memory-estimate';
+export { estimateTrainStepBytes, type TrainStepMemoryEstimate } from './memory-estimate';
 export * from './models/index';

@@ -1,8 +1,8 @@
 /**
- * How much tensor memory one training step of a model needs, estimated before the step from a probe: the
- * model's forward pass at batch 1 under a gradient tape (what the tape keeps for the backward pass is the
- * activation memory, and it grows linearly with the batch), plus the parameters, their gradients and the
- * optimizer's two moment slots.
+ * A lower bound on the tensor memory of one training step, found before the step by a probe: the model's
+ * forward pass at batch 1 under a gradient tape (what the tape keeps for the backward pass grows linearly
+ * with the batch), plus the parameters, their gradients and the optimizer's two moment slots — all of which
+ * are alive together when the backward pass starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -12,21 +12,17 @@ import type { VideoModel } from './video-model';
 export interface TrainStepMemoryEstimate {
   /** Bytes of the trainable parameters (float32). */
   readonly parameterBytes: number;
-  /** Bytes the forward pass of one clip keeps for the backward pass (measured by the probe). */
+  /** Bytes of the buffers the forward pass of one clip saves for the backward pass (each buffer once, parameters excluded). */
   readonly activationBytesPerClip: number;
-  /** Estimated peak tensor bytes of a step at `batch` (see {@link TRAIN_STEP_ACTIVATION_FACTOR}). */
+  /**
+   * Lower bound on the step's peak tensor bytes at `batch`: 4 · parameterBytes (weights, gradients, AdamW's m
+   * and v) + batch · activationBytesPerClip. The backward pass allocates more on top (activation gradients,
+   * im2col buffers, a checkpointed block's recomputation): the backbones README gives the measured ratio of
+   * the wasm heap after one `paper` step to this bound (`bench/results/paper-memory.json`).
+   */
   readonly neededBytes: number;
   readonly batch: number;
 }
-
-/**
- * Peak ≈ 4·parameters (weights, gradients, AdamW's m and v) + batch · kept activations per clip ·
- * this factor. The factor covers what the backward pass allocates on top of the kept activations (their
- * gradients, im2col buffers, a checkpointed block's recomputed activations) and allocator slack; it is
- * the largest ratio measured here on the three `paper` presets at batch 2 (wasm heap after one step vs the
- * probe: backbones README, `bench/results/paper-memory.json`), rounded up.
- */
-export const TRAIN_STEP_ACTIVATION_FACTOR = 2.5;
 
 /** Marker thrown out of the probe's taped function once the forward pass has been measured. */
 class ProbeDone extends Error {}
@@ -36,8 +32,9 @@ interface TapeInternals {
 }
 
 /**
- * Estimates the tensor memory of one training step of `model` at `batch` (forward + backward + AdamW) by
- * running its forward pass on one zero clip under a gradient tape and measuring the bytes the tape keeps.
+ * Bounds the tensor memory of one training step of `model` at `batch` (forward + backward + AdamW) from
+ * below by running its forward pass on one zero clip under a gradient tape and measuring the bytes the tape
+ * keeps (see {@link TrainStepMemoryEstimate.neededBytes}).
  * Takes about one forward pass at batch 1; changes no weights (BatchNorm running statistics are saved and
  * restored). Leaks nothing.
  */
@@ -50,12 +47,21 @@ export function estimateTrainStepBytes(model: VideoModel, batch: number): TrainS
   const s = model.inputSpec;
   const buffers = model.namedBuffers().map(([, b]) => [b, tf.clone(b)] as const);
   const x = tf.zeros([1, s.frames, s.height, s.width, s.channels]);
-  const before = tf.memory().numBytes;
+  const parameterData = new Set<object>(model.parameters().map((p) => p.dataId));
   let kept = 0;
   try {
     tf.variableGrads(() => {
       const out = model.forward(x);
-      kept = tf.memory().numBytes - before;
+      // What the backward pass needs: every buffer a tape node saved (counted once; parameters excluded, they
+      // are in parameterBytes).
+      const seen = new Set<object>();
+      for (const node of (tf.engine() as unknown as TapeInternals).state.activeTape ?? []) {
+        for (const t of node.saved ?? []) {
+          if (t.isDisposed || seen.has(t.dataId) || parameterData.has(t.dataId)) continue;
+          seen.add(t.dataId);
+          kept += t.size * (t.dtype === 'float32' || t.dtype === 'int32' ? 4 : 1);
+        }
+      }
       tf.dispose(out as unknown as tf.Tensor[]);
       throw new ProbeDone();
     }, params);
@@ -76,7 +82,7 @@ export function estimateTrainStepBytes(model: VideoModel, batch: number): TrainS
   return {
     parameterBytes,
     activationBytesPerClip,
-    neededBytes: 4 * parameterBytes + batch * activationBytesPerClip * TRAIN_STEP_ACTIVATION_FACTOR,
+    neededBytes: 4 * parameterBytes + batch * activationBytesPerClip,
     batch,
   };
 }

@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
 import {
   checkGradients,
+  defaultFusedKernels,
   fusedKernelAvailable,
   fusedAdamWUpdate,
   fusedBatchNormTrain,
   fusedGelu,
   fusedLayerNorm,
+  fusedLstmCell,
   fusedScaledSoftmax,
   getFusedKernels,
   initEngine,
@@ -139,6 +141,20 @@ const CASES: FusedCase[] = [
       return tf.concat([tf.reshape(y, [-1]), mean, variance]);
     },
   },
+  {
+    name: 'lstmCell gates [3, 8], c [3, 2] → [h, c′] (gradients through both outputs)',
+    shapes: [
+      [3, 8],
+      [3, 2],
+    ],
+    fused: (a, c) => tf.concat(fusedLstmCell(a as tf.Tensor2D, c as tf.Tensor2D), 1),
+    unfused: (a, c) => {
+      const [i, f, g, o] = tf.split(a!, 4, 1);
+      const cNew = tf.add(tf.mul(tf.sigmoid(f!), c!), tf.mul(tf.sigmoid(i!), tf.tanh(g!)));
+      return tf.concat([tf.mul(tf.sigmoid(o!), tf.tanh(cNew)), cNew], 1);
+    },
+    scale: 2,
+  },
 ];
 
 describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
@@ -147,11 +163,17 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
     expect(info.backend).toBe(backend);
   });
 
-  it('are registered and on by default', () => {
-    for (const [name, on] of Object.entries(getFusedKernels())) {
-      expect(on).toBe(true);
-      expect(fusedKernelAvailable(name as never)).toBe(true);
-    }
+  it('are registered; on by default except GELU and softmax (slower than the stock wasm kernels)', () => {
+    expect(getFusedKernels()).toEqual({
+      layerNorm: true,
+      gelu: false,
+      softmax: false,
+      batchNorm: true,
+      lstmCell: true,
+      adamw: true,
+    });
+    setFusedKernels(true);
+    for (const name of Object.keys(getFusedKernels())) expect(fusedKernelAvailable(name as never)).toBe(true);
   });
 
   it.each(CASES)('$name: gradients match central differences', ({ shapes, fused, scale }) => {
@@ -250,7 +272,8 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
     expect(fusedKernelAvailable('layerNorm')).toBe(false);
     setFusedKernels({ layerNorm: true });
     expect(fusedKernelAvailable('layerNorm')).toBe(true);
-    setFusedKernels(true);
+    setFusedKernels('defaults');
+    expect(getFusedKernels()).toEqual(defaultFusedKernels());
     expect(() => setFusedKernels({ nope: true } as never)).toThrow(/unknown fused kernel 'nope'/);
   });
 });

@@ -231,6 +231,11 @@ export function profileScope(p: Pick<StepProfile, 'model' | 'preset' | 'engine' 
 /** Name of the pseudo-kernel holding the profiled step's time outside every kernel. */
 export const OUTSIDE_KERNELS = '(outside kernels: JS, autodiff tape, disposal, profiler)';
 
+/** Name of the pseudo-kernel line holding every kernel of the profiled step: its op count and summed time. */
+export function allKernelsLine(calls: number): string {
+  return `(all kernels: ${calls} calls per step)`;
+}
+
 /** Names of the two phase lines of a training-step profile. */
 export const PHASE_NAMES = {
   gradients: 'phase: forward + loss + backward (tf.variableGrads)',
@@ -239,7 +244,8 @@ export const PHASE_NAMES = {
 
 /**
  * Profile lines of one training step: the `top` kernels of the profiled step by total time, the rest summed
- * as `(other N kernels)`, and the wall time outside every kernel, each with share = ms ÷ the profiled step's
+ * as `(other N kernels)`, all kernels together with their number of calls (the op count of a step), and the
+ * wall time outside every kernel, each with share = ms ÷ the profiled step's
  * wall time (`tf.profile` waits on every kernel, so that step is slower than an unprofiled one); then two
  * lines (scope suffixed `, phases`) splitting the median unprofiled step into gradients and update, with
  * share = ms ÷ that step's time.
@@ -261,6 +267,8 @@ export function profileLines(profile: StepProfile, top = 12): BenchResults['perf
     lines.push({ scope, kernel: `(other ${rest.length} kernels)`, ms, share: share(ms) });
   }
   const inKernels = profile.kernels.reduce((a, k) => a + k.ms, 0);
+  const calls = profile.kernels.reduce((a, k) => a + k.calls, 0);
+  lines.push({ scope, kernel: allKernelsLine(calls), ms: inKernels, share: share(inKernels) });
   const outside = Math.max(0, profile.wallMs - inKernels);
   lines.push({ scope, kernel: OUTSIDE_KERNELS, ms: outside, share: share(outside) });
   const { stepMs, gradientsMs, updateMs } = profile.phases;

@@ -1,6 +1,6 @@
 /** Multi-layer, optionally bidirectional LSTM over batch-first sequences (PyTorch `nn.LSTM(batch_first=True)`). */
 import * as tf from '@tensorflow/tfjs-core';
-import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
+import { fusedKernelAvailable, fusedLstmCell, onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { Module } from './module';
 import { addReshape, addTensorInitializer, addTranspose } from './onnx';
@@ -178,6 +178,12 @@ export class LSTM extends Module {
     for (let s = 0; s < t; s++) {
       const step = reverse ? t - 1 - s : s;
       const gates = tf.add(steps[step] as tf.Tensor2D, tf.matMul(hPrev, cell.weightHh));
+      if (fusedKernelAvailable('lstmCell')) {
+        // One kernel forward and one backward (runtime's fused LSTM cell) instead of ten ops.
+        [hPrev, cPrev] = fusedLstmCell(gates as tf.Tensor2D, cPrev);
+        outputs[step] = hPrev;
+        continue;
+      }
       const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       cPrev = tf.add(tf.mul(tf.sigmoid(f), cPrev), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       hPrev = tf.mul(tf.sigmoid(o), tf.tanh(cPrev));

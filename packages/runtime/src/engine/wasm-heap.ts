@@ -51,7 +51,7 @@ export class WasmHeapError extends Error {
     message: string,
     /** The limit, bytes. */
     readonly limitBytes: number,
-    /** Estimated or observed need, bytes (a lower bound when observed at the failure). */
+    /** The need, bytes: a lower bound (estimated before, or the heap size reached at the failure). */
     readonly neededBytes: number,
   ) {
     super(message);
@@ -59,14 +59,14 @@ export class WasmHeapError extends Error {
 }
 
 /**
- * Throws a {@link WasmHeapError} before running something whose estimated need `neededBytes` exceeds the
- * wasm heap limit (only when the active backend is wasm). The message names the limit, the need and
+ * Throws a {@link WasmHeapError} before running something that needs at least `neededBytes` (a lower bound,
+ * so nothing that fits is refused) when that exceeds the wasm heap limit (only when the active backend is wasm). The message names the limit, the need and
  * `context.advice`.
  */
 export function assertFitsWasmHeap(neededBytes: number, context: WasmHeapContext): void {
   if (wasmModule() === undefined || neededBytes <= WASM_HEAP_LIMIT_BYTES) return;
   throw new WasmHeapError(
-    `${context.what} needs about ${gib(neededBytes)} of tensor memory, more than the wasm backend's heap can ` +
+    `${context.what} needs at least ${gib(neededBytes)} of tensor memory, more than the wasm backend's heap can ` +
       `hold (${gib(WASM_HEAP_LIMIT_BYTES)}, a 32-bit address space). Change: ${context.advice}.`,
     WASM_HEAP_LIMIT_BYTES,
     neededBytes,

@@ -2,6 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { estimateTrainStepBytes, type VideoModel } from '@dfer/backbones';
 import { assertFitsWasmHeap, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
 
+/**
+ * A step's activation memory relative to what its forward pass saves, a little above the most measured on
+ * the three `paper` presets at batch 2 (backbones README): up to 1.3× without checkpointing; with it the
+ * forward saves little and a block's recomputation dominates (up to 7.8×).
+ */
+const BACKWARD_HEADROOM = { plain: 1.5, checkpointing: 8 } as const;
+
 /** What {@link assertTrainStepFitsWasmHeap} reads of an experiment's config. */
 export interface TrainStepMemoryConfig {
   readonly model: {
@@ -13,10 +20,12 @@ export interface TrainStepMemoryConfig {
 }
 
 /**
- * Before training on the wasm backend: estimates one training step's tensor memory (`estimateTrainStepBytes`
- * of `@dfer/backbones`: a batch-1 forward probe) for the batch each thread runs, and throws a `WasmHeapError`
- * naming the 4 GiB heap limit, the need and what to change when it does not fit — instead of the wasm
- * module's bare `Aborted()` in the middle of the first step. Does nothing on other backends.
+ * Before training on the wasm backend: bounds one training step's tensor memory from below
+ * (`estimateTrainStepBytes` of `@dfer/backbones`: a batch-1 forward probe) for the batch each thread runs,
+ * and throws a `WasmHeapError` naming the 4 GiB heap limit, the need and what to change when even that bound
+ * does not fit — instead of the wasm module's bare `Aborted()` in the middle of the first step. A step above
+ * the bound can still exceed the heap in its backward pass; the batch size it proposes leaves room for that
+ * (`BACKWARD_HEADROOM`). Does nothing on other backends.
  */
 export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStepMemoryConfig): void {
   if (tf.getBackend() !== 'wasm') return;
@@ -24,7 +33,11 @@ export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStep
   const batch = Math.ceil(config.train.batchSize / workers);
   const estimate = estimateTrainStepBytes(model, batch);
   const perClip = (estimate.neededBytes - 4 * estimate.parameterBytes) / batch;
-  const maxBatch = Math.floor((WASM_HEAP_LIMIT_BYTES - 4 * estimate.parameterBytes) / Math.max(perClip, 1));
+  // The batch it proposes leaves room for the backward pass (BACKWARD_HEADROOM × the saved activations).
+  const headroom = model.gradientCheckpointing ? BACKWARD_HEADROOM.checkpointing : BACKWARD_HEADROOM.plain;
+  const maxBatch = Math.floor(
+    (WASM_HEAP_LIMIT_BYTES - 4 * estimate.parameterBytes) / Math.max(headroom * perClip, 1),
+  );
   const changes = [
     maxBatch >= 1
       ? `train.batchSize ≤ ${maxBatch * workers}${workers > 1 ? ` (${maxBatch} per worker)` : ''}`
