@@ -146,8 +146,11 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
   const engine = `tfjs-${task.engine}`;
   const measurements: PerfMeasurement[] = [];
   const profiles: StepProfile[] = [];
+  // The paper presets train with gradient checkpointing: without it MAE-DFER's step does not fit the wasm heap
+  // (4 GiB) at batch 2 (backbones README).
+  const gradientCheckpointing = task.preset === 'paper';
   for (const batch of task.batches) {
-    const model = createModel(task.model, { preset: task.preset, seed: 0 });
+    const model = createModel(task.model, { preset: task.preset, seed: 0, gradientCheckpointing });
     model.train();
     const params: NamedVariable[] = model
       .namedParameters()
@@ -201,7 +204,7 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
         samplesMs,
         numParameters: model.numParameters(),
         threads: 1,
-        note: 'forward + cross-entropy + backward + AdamW (wd 0.05); value = batch ÷ median step time',
+        note: `forward + cross-entropy + backward + AdamW (wd 0.05)${gradientCheckpointing ? ', gradient checkpointing per block' : ''}; value = batch ÷ median step time`,
       });
       if (task.profile && batch === Math.min(...task.batches)) {
         const t0 = performance.now();
@@ -253,7 +256,7 @@ async function measureDataParallelTrainStep(task: TrainStepTask): Promise<PerfTa
   const lossConfig = { type: 'cross_entropy' };
   const loss = createLoss(lossConfig, {});
   for (const batch of task.batches.filter((b) => b >= workers)) {
-    const modelOptions = { preset: task.preset, seed: 0 };
+    const modelOptions = { preset: task.preset, seed: 0, gradientCheckpointing: task.preset === 'paper' };
     const model = createModel(task.model, modelOptions);
     model.train();
     const params: NamedVariable[] = model
