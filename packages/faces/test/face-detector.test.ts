@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { describeWithSharedFiles } from '@dfer/test-utils';
 import { createFaceDetector, EXPRESSION_LABELS, MESH_POINT_COUNT, readImageFrame } from '@dfer/faces';
 
@@ -66,6 +67,24 @@ describeWithSharedFiles(
       await detector.detect(frame);
       await detector.detect(frame);
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('runs on wasm even when the process switched tfjs to another backend, and switches back', async () => {
+      const detector = await createFaceDetector({ expression: false });
+      const frame = await readImageFrame(single);
+      const onWasm = await detector.detect(frame);
+      await tf.setBackend('cpu');
+      try {
+        const t0 = performance.now();
+        const again = await detector.detect(frame);
+        const ms = performance.now() - t0;
+        expect(tf.getBackend()).toBe('cpu');
+        expect(Array.from(again[0]!.landmarks)).toEqual(Array.from(onWasm[0]!.landmarks));
+        // the cpu backend takes seconds for this photo; wasm well under one
+        expect(ms).toBeLessThan(3000);
+      } finally {
+        await tf.setBackend('wasm');
+      }
     });
 
     it('refuses a frame whose byte count does not match its size', async () => {

@@ -1,6 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LABEL_SETS } from '@dfer/au-knowledge';
+import { createModel } from '@dfer/backbones';
+import { exportOnnx, initEngine } from '@dfer/runtime';
 import { describeWithSharedFiles } from '@dfer/test-utils';
 import { buildCli } from '../src';
 
@@ -120,6 +123,34 @@ describeWithSharedFiles(
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
       expect(summary).toMatchObject({ frames: 1, expressionSource: 'fer' });
       expect(summary.faces).toHaveLength(5);
+    });
+
+    it('--model: a Former-DFER (tiny, random weights) exported as dfer export-onnx does it: the expression columns come from the model', async () => {
+      await initEngine({ backend: 'cpu' });
+      const model = createModel('former_dfer', { preset: 'tiny', numClasses: 7 });
+      const s = model.inputSpec;
+      const onnx = join(dir, 'former-tiny.onnx');
+      // the options of exportRunToOnnx (dfer export-onnx)
+      await exportOnnx(model, {
+        inputShape: ['batch', s.frames, s.height, s.width, s.channels],
+        modelName: 'former_dfer',
+        preset: 'tiny',
+        labels: LABEL_SETS.dfew,
+        inputLayout: 'NTHWC',
+        path: onnx,
+        metadata: { 'dfer.normalization': JSON.stringify({ mean: s.mean, std: s.std }) },
+      });
+      model.dispose();
+      const out = join(dir, 'model');
+      await analyze([group, '--out', out, '--model', onnx]);
+      const { rows } = readCsv(join(out, 'frames.csv'));
+      expect(rows).toHaveLength(5);
+      for (const row of rows) {
+        const p = row.slice(24).map(Number);
+        expect(Math.abs(p.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+        expect(p.every((v) => v > 0)).toBe(true);
+      }
+      expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).expressionSource).toBe('model');
     });
 
     it('a file that is not media: one error naming it, and no output folder', async () => {

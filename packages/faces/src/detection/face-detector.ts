@@ -112,12 +112,18 @@ async function detectFaces(
     );
   // the shared Human instance may have been reconfigured by another detector of this process
   await loadHuman(settings);
+  // Human's models live on the wasm backend; code elsewhere in the process (e.g. a trainer that chose
+  // tfjs-cpu) may have switched the active backend, which would run them ~25× slower: switch to wasm for
+  // the call and back afterwards.
+  const previous = human.tf.getBackend();
+  if (previous !== 'wasm') await human.tf.setBackend('wasm');
   const input = human.tf.tensor4d(data, [1, height, width, 3], 'int32');
   let result;
   try {
     result = await human.detect(input);
   } finally {
     input.dispose();
+    if (previous !== 'wasm' && previous !== undefined) await human.tf.setBackend(previous);
   }
   if (result.error) throw new Error(`@vladmandic/human failed: ${result.error}`);
   return result.face

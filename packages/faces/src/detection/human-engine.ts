@@ -22,6 +22,7 @@ export interface HumanInstance {
 /** The tfjs namespace bundled-by-reference in Human (the same `@tensorflow/tfjs-core` instance). */
 export interface HumanTf {
   getBackend(): string;
+  setBackend(name: string): Promise<boolean>;
   tensor4d(
     values: Uint8Array | Int32Array,
     shape: [number, number, number, number],
