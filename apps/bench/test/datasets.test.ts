@@ -10,12 +10,20 @@ import { loadFixture, tempDir } from './helpers';
  * A tiny fake DFEW root: `<root>/<5-digit id>/` frame folders and `<root>/splits/DFEW_set_1_{train,test}.txt`
  * in the DFER-CLIP format with the authors' absolute prefix (which the reader must replace by the root).
  */
+/** A JPEG's start (FF D8 FF) and end (FF D9) markers around placeholder bytes: never decoded by these tests. */
+const JPEG_PLACEHOLDER = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff]),
+  Buffer.from('not decoded'),
+  Buffer.from([0xff, 0xd9]),
+]);
+
 function makeFakeDfewRoot(): { root: string; train: string[]; test: string[] } {
   const root = tempDir('dfer-bench-dfew-');
   const train = ['00001', '00002', '00003', '00004', '00005', '00006'];
   const test = ['00007', '00008'];
-  // Frames are only counted here (nothing is decoded), so placeholder files stand in for the JPEGs.
-  const frame = Buffer.from('not decoded');
+  // Frames are only counted and checked by their first and last bytes here (nothing is decoded), so
+  // placeholder files with a JPEG's start and end markers stand in for the JPEGs.
+  const frame = JPEG_PLACEHOLDER;
   for (const id of [...train, ...test]) {
     mkdirSync(join(root, id));
     for (let f = 1; f <= 3; f++) writeFileSync(join(root, id, `${id}_${f}.jpg`), frame);
@@ -68,6 +76,8 @@ describe('createRealDatasetSelection (bench --dataset)', () => {
       mkdirSync(join(root, 'splits'));
       for (let k = 1; k <= 5; k++) {
         mkdirSync(join(root, `0000${k}`));
+        for (let f = 1; f <= 2; f++)
+          writeFileSync(join(root, `0000${k}`, `0000${k}_${f}.jpg`), JPEG_PLACEHOLDER);
         writeFileSync(join(root, 'splits', `DFEW_set_${k}_train.txt`), `/x/0000${k} 2 0\n`);
         writeFileSync(join(root, 'splits', `DFEW_set_${k}_test.txt`), `/x/0000${k === 5 ? 1 : k + 1} 2 1\n`);
       }
