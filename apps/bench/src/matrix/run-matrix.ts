@@ -130,6 +130,21 @@ function abortError(message: string): Error {
   return error;
 }
 
+/**
+ * The profile's cells (`expandProfile`) whose run id contains one of the `only` substrings (all cells when
+ * `only` is absent or empty); a filter that matches none is an error naming the profile.
+ */
+export function selectProfileCells(profile: ProfileConfig, only?: readonly string[]): BenchCell[] {
+  const all: BenchCell[] = expandProfile(profile);
+  const cells = only?.length ? all.filter((c) => only.some((s) => c.id.includes(s))) : all;
+  if (only?.length && cells.length === 0) {
+    throw new RangeError(
+      `--only ${only.join(',')}: matches none of the ${all.length} runs of profile "${profile.name}"`,
+    );
+  }
+  return cells;
+}
+
 /** Threads one cell trains on: its config's `train.workers` (1 when unset; AU-detection cells train on 1). */
 export function cellThreads(cell: BenchCell): number {
   if (cell.experiment === 'au_detection') return 1;
@@ -137,8 +152,8 @@ export function cellThreads(cell: BenchCell): number {
   return typeof workers === 'number' && workers > 1 ? workers : 1;
 }
 
-/** Throws when a record sent back for a cell is not that cell's valid run record. */
-function checkRecord(record: RunRecord, cell: BenchCell): void {
+/** Throws when a record sent back for a cell is not that cell's valid run record (the local pool and the queue both check). */
+export function checkRecord(record: RunRecord, cell: BenchCell): void {
   const parsed = runRecordSchema.safeParse(record);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -193,13 +208,7 @@ export async function runMatrix(
     existsSync(paths.results) ? readBenchResults(paths.results) : createEmptyResults(),
     profile,
   );
-  const all: BenchCell[] = expandProfile(profile);
-  const cells = options.only?.length ? all.filter((c) => options.only!.some((s) => c.id.includes(s))) : all;
-  if (options.only?.length && cells.length === 0) {
-    throw new RangeError(
-      `--only ${options.only.join(',')}: matches none of the ${all.length} runs of profile "${profile.name}"`,
-    );
-  }
+  const cells = selectProfileCells(profile, options.only);
   const done = new Set(initial.runs.map((r) => r.id));
   const skipped = cells.filter((c) => done.has(c.id)).map((c) => c.id);
   if (skipped.length)
