@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { LABEL_SETS, AU_SETS } from '@dfer/au-knowledge';
+import { GEOMETRY_AUS } from '@dfer/faces';
 import {
   checkSplitListData,
   describePlan,
@@ -181,6 +182,54 @@ describe('split_list data: checked before training, AU labels per clip', () => {
     const stepAu = log.filter((l) => l.event === 'step').map((l) => l.terms!.au!);
     expect(stepAu).toHaveLength(2);
     expect(stepAu.every((v) => v > 0)).toBe(true);
+  });
+
+  it('reads the AU estimates of dfer analyze: the main face, present from the intensity threshold, majority vote', () => {
+    // clip 00001: face 1 on 3 frames (the main face), face 2 on 1 frame, one frame without a face.
+    // AU12 of face 1: 2.0, 0.5, 1.0 → present (≥ 1) in 2 of 3 → 1; AU01: 1.5, 0, 0 → 1 of 3 → 0;
+    // face 2's AU04 = 5 does not vote.
+    const header = `frame,time_s,face,x,y,width,height,score,${GEOMETRY_AUS.map((a) => `${a}_r`).join(',')},${LABEL_SETS.dfew.join(',')}`;
+    const row = (frame: number, face: string, values: Record<string, number>): string =>
+      face === ''
+        ? `${frame},0.0000${','.repeat(6 + GEOMETRY_AUS.length + 7)}`
+        : [
+            frame,
+            '0.0000',
+            face,
+            1,
+            1,
+            10,
+            10,
+            0.9,
+            ...GEOMETRY_AUS.map((a) => (values[a] ?? 0).toFixed(3)),
+            ...LABEL_SETS.dfew.map(() => (1 / 7).toFixed(6)),
+          ].join(',');
+    const lines = [
+      header,
+      row(0, '', {}),
+      row(1, '1', { AU12: 2, AU01: 1.5 }),
+      row(1, '2', { AU04: 5 }),
+      row(2, '1', { AU12: 0.5 }),
+      row(3, '1', { AU12: 1 }),
+    ];
+    mkdirSync(join(dir, 'analysis', '00001'), { recursive: true });
+    writeFileSync(join(dir, 'analysis', '00001', 'frames.csv'), `${lines.join('\n')}\n`);
+    const check = checkSplitListData(
+      {
+        root: join(dir, 'frames'),
+        listDir: join(dir, 'splits'),
+        pattern: 'DFEW_set_{fold}_{split}.txt',
+        labels: 'dfew',
+        aus: { source: 'estimated', dir: join(dir, 'analysis'), missing: 'mask' },
+      },
+      [{ protocol: 'kfold', fold: 0 }],
+    );
+    expect(check.auNames).toEqual(GEOMETRY_AUS);
+    const target = Array.from(check.auTargets.get('00001')!);
+    expect(target[GEOMETRY_AUS.indexOf('AU12')]).toBe(1);
+    expect(target.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(check.folds.get(0)!.train.auLabelled).toBe(1);
+    expect(check.lines[0]).toContain('AU labels 1/5 (20.0 %)');
   });
 
   it('refuses a clip without AU labels unless aus.missing is "mask", before any step', async () => {

@@ -26,6 +26,7 @@ export {
   type ClipAuTargets,
 } from './openface-csv';
 export { readClipAuCsv, type ClipAuCsv, type ClipAuCsvOptions } from './clip-au-csv';
+export { readAuEstimateCsv, type AuEstimateTrack } from './au-estimate-csv';
 export { readBp4dAuLabels, type Bp4dAuLabels } from './bp4d-labels';
 export {
   decodeImage,

@@ -1,12 +1,14 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
+import { GEOMETRY_AUS } from '@dfer/faces';
 import {
   clipAuTargets,
   createFrameFolderDataset,
   DatasetInputError,
   isPathInside,
   listFrameFiles,
+  readAuEstimateCsv,
   readClipAuCsv,
   readOpenFaceCsv,
   readSplitList,
@@ -28,17 +30,24 @@ export interface SplitListAuConfig {
   /**
    * `openface`: one OpenFace FeatureExtraction CSV per clip (`dir` + `pattern`), presences `AUxx_c`, clip
    * label by majority vote over all its rows (AU-DFER, `reference/au-dfer.md`); `csv`: one CSV
-   * `clip,AU01,…` of clip labels (`file`).
+   * `clip,AU01,…` of clip labels (`file`); `estimated`: the `frames.csv` of `dfer analyze` per clip (`dir` +
+   * `pattern`, default `{id}/frames.csv`), landmark-geometry AU intensities of the clip's main face (the
+   * face id with the most rows), present where the intensity is ≥ `presence`, then the same vote.
    */
-  readonly source: 'openface' | 'csv';
+  readonly source: 'openface' | 'csv' | 'estimated';
   /** Folder of the OpenFace CSVs (`openface`). */
   readonly dir?: string;
-  /** File name of a clip's CSV under `dir`, with `{id}` for the clip id (default `{id}.csv`). */
+  /** File name of a clip's CSV under `dir`, with `{id}` for the clip id (default `{id}.csv`; `estimated`: `{id}/frames.csv`). */
   readonly pattern?: string;
   /** The single CSV of clip labels (`csv`). */
   readonly file?: string;
-  /** AU order of the model's AU head, by name (default `openface18`, the AU-DFER head's 18 AUs). */
+  /**
+   * AU order of the model's AU head, by name (default `openface18`, the AU-DFER head's 18 AUs; `estimated`:
+   * the 16 AUs `dfer analyze` estimates, `GEOMETRY_AUS` of `@dfer/faces`).
+   */
   readonly names?: AuList;
+  /** `estimated` only: the intensity (0–5 scale) from which an AU counts as present in a frame (default 1). */
+  readonly presence?: number;
   /** Fraction of frames an AU must be present in (default 0.5: majority vote). */
   readonly threshold?: number;
   /**
@@ -56,7 +65,7 @@ export interface SplitListDataOptions extends SplitListDatasetConfig {
 }
 
 /** Option names of `data.aus`. */
-const AU_OPTION_KEYS = ['source', 'dir', 'pattern', 'file', 'names', 'threshold', 'missing'];
+const AU_OPTION_KEYS = ['source', 'dir', 'pattern', 'file', 'names', 'threshold', 'missing', 'presence'];
 
 /** What the check found in one split list of one fold. */
 export interface SplitListCheckSplit {
@@ -128,9 +137,17 @@ function readOptions(options: SplitListDataOptions): {
       if (!AU_OPTION_KEYS.includes(key))
         throw new Error(`data.aus.${key}: unknown option; known: ${AU_OPTION_KEYS.join(', ')}`);
     }
-    if (aus.source !== 'openface' && aus.source !== 'csv') {
+    if (aus.source !== 'openface' && aus.source !== 'csv' && aus.source !== 'estimated') {
       throw new Error(
-        `data.aus.source: expected "openface" (one OpenFace CSV per clip) or "csv" (one CSV clip,AU01,…), got ${JSON.stringify(aus.source)}`,
+        `data.aus.source: expected "openface" (one OpenFace CSV per clip), "csv" (one CSV clip,AU01,…) or "estimated" (the frames.csv of dfer analyze per clip), got ${JSON.stringify(aus.source)}`,
+      );
+    }
+    if (
+      aus.presence !== undefined &&
+      !(typeof aus.presence === 'number' && aus.presence > 0 && aus.presence <= 5)
+    ) {
+      throw new Error(
+        `data.aus.presence: expected an intensity in (0, 5], got ${JSON.stringify(aus.presence)}`,
       );
     }
     if (aus.missing !== undefined && aus.missing !== 'fail' && aus.missing !== 'mask') {
@@ -180,6 +197,29 @@ export function frameFileFault(file: string): string | undefined {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * Per-frame AU presences of the main face of a `dfer analyze` frames.csv (the face id with the most rows):
+ * `[rows, aus.length]`, 1 where the estimated intensity is ≥ `presence`; undefined when no frame has a face.
+ */
+function estimatedPresences(file: string, aus: readonly AuId[], presence: number): Uint8Array | undefined {
+  const track = readAuEstimateCsv(file);
+  if (track.numRows === 0) return undefined;
+  const rowsOf = new Map<string, number>();
+  for (const f of track.face) rowsOf.set(f, (rowsOf.get(f) ?? 0) + 1);
+  const main = [...rowsOf.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  const rows = track.face.flatMap((f, r) => (f === main ? [r] : []));
+  const width = track.aus.length;
+  const face = new Float32Array(rows.length * width);
+  rows.forEach((r, k) => face.set(track.intensities.subarray(r * width, (r + 1) * width), k * width));
+  let selected: Float32Array;
+  try {
+    selected = selectAuColumns(face, track.aus, aus, 'AU intensity columns (AUxx_r)');
+  } catch (cause) {
+    throw new DatasetInputError(file, (cause as Error).message, { cause });
+  }
+  return Uint8Array.from(selected, (v) => (v >= presence ? 1 : 0));
 }
 
 /** The 0-based folds and their protocol, as the data registry passes them. */
@@ -256,7 +296,13 @@ export function checkSplitListData(
     }
   }
   // AU labels of every distinct usable clip.
-  const auNames = aus === undefined ? undefined : resolveAuList(aus.names ?? 'openface18', 'data.aus.names');
+  const auNames =
+    aus === undefined
+      ? undefined
+      : resolveAuList(
+          aus.names ?? (aus.source === 'estimated' ? GEOMETRY_AUS : 'openface18'),
+          'data.aus.names',
+        );
   const auTargets = new Map<string, Uint8Array>();
   const noAuLabels = new Map<string, string>();
   if (aus !== undefined && auNames !== undefined) {
@@ -275,7 +321,7 @@ export function checkSplitListData(
       const dir = pathOption(aus.dir, 'data.aus.dir', '/data/DFEW/openface');
       if (!existsSync(dir))
         throw new Error(`data.aus.dir: folder of the OpenFace CSVs ${dir} does not exist`);
-      const filePattern = aus.pattern ?? '{id}.csv';
+      const filePattern = aus.pattern ?? (aus.source === 'estimated' ? '{id}/frames.csv' : '{id}.csv');
       if (!filePattern.includes('{id}'))
         throw new Error(`data.aus.pattern "${filePattern}" has no {id} placeholder (e.g. "{id}.csv")`);
       for (const list of lists.values()) {
@@ -289,7 +335,16 @@ export function checkSplitListData(
             );
           }
           if (!existsSync(file)) {
-            noAuLabels.set(entry.id, `no OpenFace CSV ${file}`);
+            noAuLabels.set(
+              entry.id,
+              `no ${aus.source === 'estimated' ? 'AU estimate' : 'OpenFace'} CSV ${file}`,
+            );
+            continue;
+          }
+          if (aus.source === 'estimated') {
+            const presences = estimatedPresences(file, auNames, aus.presence ?? 1);
+            if (presences === undefined) noAuLabels.set(entry.id, `${file} has no frame with a face`);
+            else auTargets.set(entry.id, clipAuTargets(presences, auNames.length, { threshold }).targets);
             continue;
           }
           const track = readOpenFaceCsv(file);
