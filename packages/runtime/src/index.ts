@@ -15,6 +15,7 @@ export {
 } from './engine/wasm-heap';
 export type { WasmHeapContext } from './engine/wasm-heap';
 export {
+  defaultFusedKernels,
   fusedKernelAvailable,
   getFusedKernels,
   listFusedKernels,
@@ -26,6 +27,7 @@ export { fusedLayerNorm } from './engine/fused/layer-norm';
 export { fusedGelu } from './engine/fused/gelu';
 export { fusedScaledSoftmax } from './engine/fused/softmax';
 export { fusedBatchNormTrain } from './engine/fused/batch-norm';
+export { fusedLstmCell } from './engine/fused/lstm-cell';
 export { fusedAdamWUpdate, fusedAdamWSupported } from './engine/fused/adamw';
 export type { AdamWEntry, AdamWHyper } from './engine/fused/adamw';
 export type { FusedGeluApproximation } from './engine/fused/gelu';
