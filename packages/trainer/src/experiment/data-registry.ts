@@ -35,6 +35,11 @@ export interface ExperimentSplits {
    * reported per epoch) instead of stopping the run; test clips are always scored.
    */
   readonly skipBadTrainClips?: boolean;
+  /**
+   * The clip AU targets by clip id, when the source knows them without decoding (clip-level labels); the
+   * pos-weights are then computed from them instead of a pass over the decoded training clips.
+   */
+  readonly clipAuTargets?: (id: string) => Uint8Array | undefined;
 }
 
 /** What a data source gets besides its options. */
@@ -243,6 +248,7 @@ registerData(
       test,
       description: `${describe(fold.train)} / ${describe(fold.test)}`,
       ...((options as SplitListDataOptions).onError === 'skip' ? { skipBadTrainClips: true } : {}),
+      ...(check.auNames !== undefined ? { clipAuTargets: (id: string) => check.auTargets.get(id) } : {}),
       ...(masked || (check.maskMissingAus && fold.test.auLabelled !== fold.test.clips.length)
         ? { maskMissingAus: true }
         : {}),

@@ -217,6 +217,23 @@ async function trainingAuTargets(
   return { targets, labels };
 }
 
+/** The clip AU targets of the clips of `dataset` that have them (from the source, nothing decoded). */
+function knownAuTargets(
+  dataset: ClipDataset,
+  targetOf: (id: string) => Uint8Array | undefined,
+): { targets: Uint8Array[]; labels: number[] } {
+  const targets: Uint8Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < dataset.length; i++) {
+    const record = dataset.record(i);
+    const target = targetOf(record.id);
+    if (target === undefined) continue;
+    targets.push(target);
+    labels.push(record.label);
+  }
+  return { targets, labels };
+}
+
 /** What a fold's checkpoint records besides weights and optimizer state. */
 interface FoldState {
   readonly history: readonly EpochRecord[];
@@ -440,9 +457,11 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     );
     const { labels: trainLabels } = recordsOf(train);
     const classCounts = labelNames.map((_, c) => trainLabels.filter((l) => l === c).length);
-    const trainAus = config.model.auHead
-      ? await trainingAuTargets(train, sampler, maskMissingAus, splits.skipBadTrainClips === true)
-      : undefined;
+    const trainAus = !config.model.auHead
+      ? undefined
+      : splits.clipAuTargets
+        ? knownAuTargets(train, splits.clipAuTargets)
+        : await trainingAuTargets(train, sampler, maskMissingAus, splits.skipBadTrainClips === true);
     const lossContext: LossContext = {
       labels: labelNames,
       ...(auNames ? { aus: auNames } : {}),
