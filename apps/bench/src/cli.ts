@@ -11,6 +11,9 @@ import { mergeBenchResults, readBenchResults, writeBenchResults } from './result
 import { addPerfCommand } from './perf/perf-command';
 import { addPretrainCommand } from './matrix/pretrain-command';
 import { createPoolStatusLine } from './matrix/pool-status-line';
+import { applyProfileSettings, type ProfileSettings } from './matrix/profile-settings';
+import { addQueueCommands, attemptsOption, queueOption, runProfileOnQueue } from './queue/queue-command';
+import type { QueueUrl } from './queue/queue-connection';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -104,6 +107,12 @@ export function createBenchProgram(): Command {
       "threads of each cell's training (train.workers, data-parallel; default the profile's, 1); the pool then runs at most cores ÷ n cells at a time",
       positiveInt('--train-workers'),
     )
+    .addOption(
+      queueOption(
+        'run the cells on a BullMQ queue in Redis instead of the local pool (redis://[:password@]host[:port][/db]): enqueue them, then follow them to the end; start workers with bench worker',
+      ),
+    )
+    .addOption(attemptsOption())
     .action(
       async (opts: {
         profile: string;
@@ -119,6 +128,8 @@ export function createBenchProgram(): Command {
         seeds?: string;
         workers: number;
         trainWorkers?: number;
+        queue?: QueueUrl;
+        attempts: number;
       }) => {
         let base = getProfile(opts.profile);
         if (opts.dataset === undefined && (opts.dataRoot ?? opts.splitDir ?? opts.fold) !== undefined)
@@ -157,18 +168,32 @@ export function createBenchProgram(): Command {
                 throw new InvalidArgumentError(`--seeds: "${s}" is not a non-negative integer`);
               return n;
             })
-          : base.seeds;
-        const profile: ProfileConfig = {
-          ...base,
+          : undefined;
+        const settings: ProfileSettings = {
           ...(opts.engine ? { engine: opts.engine } : {}),
-          ...(opts.data ? { data: readDataNode(opts.data) } : {}),
-          training: {
-            ...base.training,
-            ...(opts.epochs ? { epochs: opts.epochs } : {}),
-            ...(opts.trainWorkers ? { workers: opts.trainWorkers } : {}),
-          },
-          seeds,
+          ...(opts.epochs ? { epochs: opts.epochs } : {}),
+          ...(seeds ? { seeds } : {}),
+          ...(opts.trainWorkers ? { trainWorkers: opts.trainWorkers } : {}),
         };
+        if (opts.queue) {
+          if (opts.data || opts.dataset)
+            throw new InvalidArgumentError(
+              '--queue runs the built-in profiles only: a worker runs what its own copy of a profile defines, so --data and --dataset are not taken with --queue',
+            );
+          await runProfileOnQueue({
+            queue: opts.queue,
+            profile: opts.profile,
+            settings,
+            out: opts.out,
+            attempts: opts.attempts,
+            ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
+          });
+          return;
+        }
+        const profile = applyProfileSettings(
+          { ...base, ...(opts.data ? { data: readDataNode(opts.data) } : {}) },
+          settings,
+        );
         const t0 = performance.now();
         process.stderr.write(
           `bench run: profile "${profile.name}" — ${profile.description}; up to ${opts.workers} worker(s)\n`,
@@ -248,6 +273,7 @@ export function createBenchProgram(): Command {
 
   addPerfCommand(program);
   addPretrainCommand(program);
+  addQueueCommands(program);
   return program;
 }
 

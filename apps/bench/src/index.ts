@@ -124,6 +124,7 @@ export {
   type ProfileTraining,
   AU_DETECTION_PROFILE,
   RDFER_PROFILE,
+  SMOKE_PROFILE,
 } from './matrix/profiles';
 export {
   collectVersions,
@@ -210,6 +211,29 @@ export {
   type PendingCell,
 } from './matrix/pool-progress';
 export { createPoolStatusLine, type PoolStatusLine } from './matrix/pool-status-line';
+export { applyProfileSettings, profileSettingsSchema, type ProfileSettings } from './matrix/profile-settings';
+export { BENCH_QUEUE_NAME, parseQueueUrl, type QueueUrl } from './queue/queue-connection';
+export {
+  BENCH_QUEUE_JOB_VERSION,
+  createJobData,
+  portableConfig,
+  resolveQueueJob,
+  type BenchQueueJobData,
+  type BenchQueueJobResult,
+} from './queue/queue-job';
+export {
+  runMatrixOnQueue,
+  type FailedQueueCell,
+  type QueueRunSummary,
+  type RunOnQueueOptions,
+} from './queue/run-on-queue';
+export { startQueueWorker, type QueueWorkerHandle, type QueueWorkerOptions } from './queue/queue-worker';
+export {
+  formatQueueStatus,
+  getQueueStatus,
+  type QueueProfileCounts,
+  type QueueStatus,
+} from './queue/queue-status';
 export { createBenchProgram } from './cli';
 export {
   clipValues,

@@ -298,12 +298,40 @@ export const AU_DETECTION_PROFILE: ProfileConfig = {
   auDetection: AU_DETECTION_BLOCK,
 };
 
+/**
+ * `smoke`: three tiny Former-DFER cells (CE, CE + AU global, focal; seed 0) for one epoch on 24 synthetic clips
+ * of 16 × 16 pixels and 8 frames, wasm backend: seconds per cell. It checks that a setup runs end to end (a
+ * sweep over a queue, a new machine); its numbers are not evidence (the report says so: its name contains
+ * `smoke`). The queue test runs it.
+ */
+export const SMOKE_PROFILE: ProfileConfig = {
+  name: 'smoke',
+  description:
+    'smoke test: Former-DFER (tiny) × {CE, CE + AU-DFER global, focal} × seed 0, 1 epoch on 24 tiny synthetic clips (16 × 16, 8 frames); not evidence',
+  models: ['former_dfer'],
+  preset: 'tiny',
+  methods: ['ce', 'ce+au_global', 'focal'],
+  seeds: [0],
+  data: {
+    type: 'synthetic_dfer',
+    numClips: 24,
+    numIdentities: 6,
+    size: [16, 16],
+    numFrames: [8, 8],
+    distractorRate: 0,
+  },
+  protocol: { type: 'fixed' },
+  training: { epochs: 1, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupEpochs: 0, evalEvery: 1 },
+  engine: 'wasm',
+};
+
 const PROFILES: Readonly<Record<string, ProfileConfig>> = {
   quick: QUICK_PROFILE,
   claims: CLAIMS_PROFILE,
   full: FULL_PROFILE,
   rdfer: RDFER_PROFILE,
   au_detection: AU_DETECTION_PROFILE,
+  smoke: SMOKE_PROFILE,
 };
 
 /** Names of the built-in profiles. */
