@@ -13,7 +13,6 @@ import { addPretrainCommand } from './matrix/pretrain-command';
 import { createPoolStatusLine } from './matrix/pool-status-line';
 import { applyProfileSettings, type ProfileSettings } from './matrix/profile-settings';
 import { addQueueCommands, attemptsOption, queueOption, runProfileOnQueue } from './queue/queue-command';
-import type { QueueUrl } from './queue/queue-connection';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -128,7 +127,7 @@ export function createBenchProgram(): Command {
         seeds?: string;
         workers: number;
         trainWorkers?: number;
-        queue?: QueueUrl;
+        queue?: string;
         attempts: number;
       }) => {
         let base = getProfile(opts.profile);

@@ -272,6 +272,9 @@ describe('queue URL and job checks', () => {
       '--queue redis://:***@h:1/x: the path must be a database number (e.g. /0), got "/x"',
     );
     expect(() => parseQueueUrl('localhost 6379')).toThrow('--queue "localhost 6379": not a URL');
+    expect(() => parseQueueUrl('redis://:pw@host:port')).toThrow(
+      '--queue "redis://***@host:port": not a URL',
+    );
   });
 
   it('runs only cells of its own profiles, rebuilt with bounded overrides and the same config', () => {

@@ -1,4 +1,4 @@
-import { Option, type Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProfileSettings } from '../matrix/profile-settings';
 import { createPoolStatusLine } from '../matrix/pool-status-line';
 import { parseQueueUrl } from './queue-connection';
@@ -17,18 +17,22 @@ function positiveNumber(name: string, integer: boolean) {
   };
 }
 
-/** Parse `--queue` for commander (a clear error on a bad URL, with its password hidden). */
-function queueUrlOption(value: string) {
-  try {
-    return parseQueueUrl(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+/**
+ * The `--queue` option of `bench run`, `bench worker` and `bench status`. Its value is parsed in the command
+ * (`parseQueueUrl`), not by commander, whose error would print the URL with its password.
+ */
+export function queueOption(description: string): Option {
+  return new Option('--queue <redis-url>', description);
 }
 
-/** The `--queue` option of `bench run`, `bench worker` and `bench status`. */
-export function queueOption(description: string): Option {
-  return new Option('--queue <redis-url>', description).argParser(queueUrlOption);
+/**
+ * `--queue` of `bench worker` and `bench status`, also read from `DFER_BENCH_QUEUE` (a command line, password
+ * included, is visible to the machine's other users; the environment is not).
+ */
+function workerQueueOption(): Option {
+  return queueOption('the queue: redis://[:password@]host[:port][/db]')
+    .env('DFER_BENCH_QUEUE')
+    .makeOptionMandatory();
 }
 
 /** The `--attempts` option of `bench run` (used with `--queue`). */
@@ -44,7 +48,7 @@ export function attemptsOption(): Option {
  * in the queue).
  */
 export async function runProfileOnQueue(opts: {
-  readonly queue: ReturnType<typeof parseQueueUrl>;
+  readonly queue: string;
   readonly profile: string;
   readonly settings: ProfileSettings;
   readonly out: string;
@@ -65,7 +69,7 @@ export async function runProfileOnQueue(opts: {
   let summary: Awaited<ReturnType<typeof runMatrixOnQueue>>;
   try {
     summary = await runMatrixOnQueue(opts.profile, {
-      url: opts.queue,
+      url: parseQueueUrl(opts.queue),
       outDir: opts.out,
       settings: opts.settings,
       attempts: opts.attempts,
@@ -105,7 +109,7 @@ export function addQueueCommands(program: Command): void {
     .description(
       'take bench cells from a Redis queue (filled by bench run --queue) and run them until stopped',
     )
-    .addOption(queueOption('the queue: redis://[:password@]host[:port][/db]').makeOptionMandatory())
+    .addOption(workerQueueOption())
     .addOption(
       new Option('--concurrency <n>', 'cells run at once, each in its own process')
         .argParser(positiveNumber('--concurrency', true))
@@ -124,35 +128,29 @@ export function addQueueCommands(program: Command): void {
         .argParser(positiveNumber('--stall-interval', false))
         .default(30),
     )
-    .action(
-      async (opts: {
-        queue: ReturnType<typeof parseQueueUrl>;
-        concurrency: number;
-        out: string;
-        stallInterval: number;
-      }) => {
-        const worker = await startQueueWorker({
-          url: opts.queue,
-          concurrency: opts.concurrency,
-          outDir: opts.out,
-          stallSeconds: opts.stallInterval,
-        });
-        const signal = await new Promise<NodeJS.Signals>((resolvePromise) => {
-          process.once('SIGINT', () => resolvePromise('SIGINT'));
-          process.once('SIGTERM', () => resolvePromise('SIGTERM'));
-        });
-        process.stderr.write(`bench worker: ${signal}, stopping (running cells go back to the queue)\n`);
-        await worker.close();
-        process.exitCode = signal === 'SIGTERM' ? 143 : 130;
-      },
-    );
+    .action(async (opts: { queue: string; concurrency: number; out: string; stallInterval: number }) => {
+      const worker = await startQueueWorker({
+        url: parseQueueUrl(opts.queue),
+        concurrency: opts.concurrency,
+        outDir: opts.out,
+        stallSeconds: opts.stallInterval,
+      });
+      const signal = await new Promise<NodeJS.Signals>((resolvePromise) => {
+        process.once('SIGINT', () => resolvePromise('SIGINT'));
+        process.once('SIGTERM', () => resolvePromise('SIGTERM'));
+      });
+      process.stderr.write(`bench worker: ${signal}, stopping (running cells go back to the queue)\n`);
+      await worker.close();
+      process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+    });
 
   program
     .command('status')
     .allowExcessArguments(false)
     .description('jobs of the bench queue per profile: waiting, active, done, failed (with their errors)')
-    .addOption(queueOption('the queue: redis://[:password@]host[:port][/db]').makeOptionMandatory())
-    .action(async (opts: { queue: ReturnType<typeof parseQueueUrl> }) => {
-      process.stdout.write(formatQueueStatus(await getQueueStatus(opts.queue), opts.queue.display));
+    .addOption(workerQueueOption())
+    .action(async (opts: { queue: string }) => {
+      const url = parseQueueUrl(opts.queue);
+      process.stdout.write(formatQueueStatus(await getQueueStatus(url), url.display));
     });
 }

@@ -25,7 +25,8 @@ export function parseQueueUrl(text: string): QueueUrl {
   try {
     url = new URL(text);
   } catch {
-    throw new RangeError(`--queue "${text}": not a URL; expected redis://[:password@]host[:port][/db]`);
+    const shown = text.replace(/\/\/[^/]*@/, '//***@');
+    throw new RangeError(`--queue "${shown}": not a URL; expected redis://[:password@]host[:port][/db]`);
   }
   const display = redactedUrl(url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')

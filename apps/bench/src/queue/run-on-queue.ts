@@ -308,15 +308,16 @@ async function followCells(
     } else if (state === 'active' || WAITING_STATES.has(state)) {
       const restarted =
         state === 'active' && last.state === 'active' && job.attemptsStarted > last.attemptsStarted;
+      const next = { state, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted };
       if ((last.state === 'active' && state !== 'active') || restarted) {
         // The attempt seen running ended without a result: it failed, or its worker died or stopped.
         const why =
           job.attemptsMade > last.attemptsMade
             ? `attempt ${job.attemptsMade} failed: ${(job.failedReason || '').replace(/\s*\n\s*/g, ' ')}`
             : `its worker${last.worker ? ` ${last.worker}` : ''} was lost or stopped`;
+        seen.set(i, { ...next, state: 'waiting' });
         announce(`${tag} ${cell.id} back in the queue (${why})`);
       }
-      const next = { state, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted };
       if (state !== 'active') {
         seen.set(i, next);
       } else if (last.state !== 'active' || restarted) {
