@@ -146,6 +146,8 @@ describeIfRedis('bench on a Redis queue', () => {
     const workerA = startWorkerProcess(url.display, tempDir(), 1.5);
     const workerB = startWorkerProcess(url.display, tempDir(), 1.5);
     try {
+      // Both workers wait for jobs before any is added, so that each takes one.
+      await Promise.all([workerA, workerB].map((w) => w.waitFor(/taking jobs from/, 60_000)));
       const lines: string[] = [];
       const following = runMatrixOnQueue('smoke', {
         url,
