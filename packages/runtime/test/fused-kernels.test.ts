@@ -250,8 +250,8 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
     expectClose(param.dataSync(), ep, 1e-6, 'parameter');
     expectClose(m.dataSync(), em, 1e-6, 'm');
     expectClose(v.dataSync(), ev, 1e-6, 'v');
-    // A parameter whose buffer another tensor shares is returned untouched.
-    const shared = tf.clone(param);
+    // An entry whose moment buffer another tensor shares is returned untouched.
+    const shared = tf.clone(m);
     const grad = tf.ones([7]);
     const kept = param.dataSync().slice();
     const skipped = fusedAdamWUpdate([{ param, grad, m, v, weightDecay: 0 }], {
@@ -264,6 +264,43 @@ describe.each(['cpu', 'wasm'] as const)('fused kernels on %s', (backend) => {
     expect(skipped.map((e) => e.param)).toEqual([param]);
     expect(Array.from(param.dataSync())).toEqual(Array.from(kept));
     tf.dispose([shared, grad, param, m, v]);
+  });
+
+  it('fusedAdamWUpdate: a convolution reads the updated weights (the parameter is not written in place)', () => {
+    // The wasm backend caches a convolution's packed weights by buffer: an in-place write would go unseen.
+    const variable = (values: number[], trainable: boolean): tf.Variable => {
+      const init = tf.tensor4d(values, [1, 1, 2, 2]);
+      const out = tf.variable(init, trainable);
+      init.dispose();
+      return out;
+    };
+    const w = variable([0.5, -0.25, 1, 2], true);
+    const m = variable([0, 0, 0, 0], false);
+    const v = variable([0, 0, 0, 0], false);
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    const conv = (): Float32Array =>
+      tf.tidy(() => tf.conv2d(x, w as tf.Tensor4D, 1, 'valid').dataSync() as Float32Array);
+    conv(); // the kernel has seen (and may have cached) the old weights
+    const grad = tf.tensor4d([1, -1, 1, -1], [1, 1, 2, 2]);
+    const skipped = fusedAdamWUpdate([{ param: w, grad, m, v, weightDecay: 0 }], {
+      lr: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      step: 1,
+    });
+    expect(skipped).toEqual([]);
+    const wv = w.dataSync();
+    // First step: p ← p − lr·sign(g) (m̂/√v̂ = g/|g|).
+    expectClose(wv, [0.4, -0.15, 0.9, 2.1], 1e-6, 'weights');
+    const y = conv();
+    expectClose(
+      y,
+      [1 * 0.4 + 2 * 0.9, 1 * -0.15 + 2 * 2.1, 3 * 0.4 + 4 * 0.9, 3 * -0.15 + 4 * 2.1],
+      1e-5,
+      'conv output',
+    );
+    tf.dispose([w, m, v, x, grad]);
   });
 
   it('setFusedKernels switches them off and on, and rejects unknown names', () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expectNoTensorLeak } from '@dfer/test-utils';
+import { createModel } from '@dfer/backbones';
 import { initEngine, setFusedKernels } from '@dfer/runtime';
 import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type OptimizerConfig } from '../src';
 import fixtures from './fixtures/optimizer-fixtures.json';
@@ -123,6 +124,49 @@ describe.each(['cpu', 'wasm'] as const)('AdamW on %s: fused in-place update', (b
     const fused = await expectNoTensorLeak(() => runSteps(config, 0.01));
     fused.p.forEach((x, i) => expect(Math.abs(x - unfused.p[i]!)).toBeLessThan(1e-6));
     fused.q.forEach((x, i) => expect(Math.abs(x - unfused.q[i]!)).toBeLessThan(1e-6));
+  });
+});
+
+describe('AdamW on wasm with a real model: fused and op-by-op updates train alike', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm', log: false });
+  });
+  afterAll(async () => {
+    setFusedKernels('defaults');
+    await tf.setBackend('cpu');
+  });
+
+  it('former_dfer tiny: the same losses over 4 steps (its convolutions read the updated weights)', () => {
+    const losses = (fused: boolean): number[] => {
+      setFusedKernels({ adamw: fused });
+      const model = createModel('former_dfer', { preset: 'tiny', seed: 0 });
+      const params = model.namedParameters().map(([name, variable]) => ({ name, variable }));
+      const opt = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
+      const s = model.inputSpec;
+      const x = tf.randomUniform([2, s.frames, s.height, s.width, s.channels], 0, 1, 'float32', 3);
+      const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), model.numClasses);
+      const out: number[] = [];
+      for (let t = 0; t < 4; t++) {
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, model.forward(x).logits) as tf.Scalar,
+          params.map((p) => p.variable),
+        );
+        out.push(value.dataSync()[0]!);
+        const named: Record<string, tf.Tensor> = {};
+        for (const p of params) named[p.name] = grads[p.variable.name]!;
+        opt.step(named, 1e-2);
+        tf.dispose([value, Object.values(grads)]);
+      }
+      tf.dispose([x, y]);
+      opt.dispose();
+      model.dispose();
+      return out;
+    };
+    const plain = losses(false);
+    const fused = losses(true);
+    // The loss moves (so a lost update would show) and both paths agree.
+    expect(Math.abs(plain[3]! - plain[0]!)).toBeGreaterThan(0.05);
+    fused.forEach((l, i) => expect(Math.abs(l - plain[i]!)).toBeLessThan(1e-4));
   });
 });
 

@@ -27,6 +27,15 @@ export interface AdamWHyper {
 
 interface WasmViews {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+interface CpuTensorMaker {
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+interface EngineWithTensorInfo {
+  makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor;
 }
 
 /** Whether the in-place AdamW update can run on the active backend (cpu or wasm). */
@@ -36,15 +45,18 @@ export function fusedAdamWSupported(): boolean {
 }
 
 /**
- * AdamW (Loshchilov & Hutter 2019; `torch.optim.AdamW`) over many parameters in one pass, updating the
- * parameters and moments **in place** in the backend's memory (cpu arrays or the wasm heap): no tensor is
- * allocated and no tfjs op runs. Per element, with bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ:
+ * AdamW (Loshchilov & Hutter 2019; `torch.optim.AdamW`) over many parameters in one pass, without any tfjs
+ * op: the moments m and v are updated **in place** in the backend's memory (cpu arrays or the wasm heap),
+ * each parameter gets a new buffer written in the same loop and is `assign`ed to it. Per element, with bias
+ * corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ:
  *   p ← p·(1 − lr·wd);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  p ← p − lr·(m/c₁)/(√(v/c₂) + ε)
  * (computed in float64, rounded to float32 once per value).
  *
- * A parameter or slot whose buffer is shared with another tensor (reference count > 1) cannot be written in
- * place; such entries are left untouched and returned, for the caller's op-by-op path. Throws on a backend
- * other than cpu or wasm, or on a shape mismatch.
+ * Parameters are never written in place: the wasm backend's convolution and matmul kernels cache their
+ * weights (packed for XNNPACK) by buffer, so a weight changed in place would keep being used with its old
+ * values (found here: training stalled). A slot whose buffer is shared with another tensor (reference
+ * count > 1) cannot be written in place; such entries are left untouched and returned, for the caller's
+ * op-by-op path. Throws on a backend other than cpu or wasm, or on a shape mismatch.
  */
 export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyper): AdamWEntry[] {
   if (!fusedAdamWSupported()) {
@@ -69,10 +81,21 @@ export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyp
     for (const t of [param, grad, m, v]) {
       if (t.dtype !== 'float32') throw new Error(`fusedAdamWUpdate: '${param.name}' is not float32`);
     }
-    if ([param, m, v].some((t) => backend.refCount(t.dataId) !== 1)) {
+    if ([m, v].some((t) => backend.refCount(t.dataId) !== 1)) {
       skipped.push(entry);
       continue;
     }
+    // The new parameter buffer first: on wasm an allocation can grow the heap, which detaches older views.
+    const next =
+      wasm !== undefined
+        ? wasm.makeOutput([...param.shape], 'float32')
+        : (backend as unknown as CpuTensorMaker).makeTensorInfo(
+            [...param.shape],
+            'float32',
+            new Float32Array(n),
+          );
+    const out =
+      wasm !== undefined ? wasm.typedArrayFromHeap(next) : (backend.readSync(next.dataId) as Float32Array);
     const p = view(param);
     const g = view(grad);
     const mv = view(m);
@@ -84,8 +107,11 @@ export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyp
       const vi = beta2 * (vv[i] as number) + (1 - beta2) * gi * gi;
       mv[i] = mi;
       vv[i] = vi;
-      p[i] = (p[i] as number) * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+      out[i] = (p[i] as number) * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
     }
+    const updated = (tf.engine() as unknown as EngineWithTensorInfo).makeTensorFromTensorInfo(next);
+    param.assign(updated);
+    updated.dispose();
   }
   return skipped;
 }
