@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { ExperimentConfigInput } from '@dfer/trainer';
 import {
   SMOKE_PROFILE,
+  createBenchProgram,
   createJobData,
   expandProfile,
   getQueueStatus,
@@ -253,6 +254,13 @@ describeIfRedis('bench on a Redis queue', () => {
 });
 
 describe('queue URL and job checks', () => {
+  it('refuses --data and --dataset with --queue before connecting', async () => {
+    const program = createBenchProgram().exitOverride();
+    await expect(
+      program.parseAsync(['node', 'bench', 'run', '--queue', 'redis://127.0.0.1:1', '--data', 'node.json']),
+    ).rejects.toThrow('--queue runs the built-in profiles only');
+  });
+
   it('parses redis URLs, hiding the password in messages', () => {
     const url = parseQueueUrl('redis://:s%40cret@10.0.0.5:6380/2');
     expect(url.connection).toMatchObject({ host: '10.0.0.5', port: 6380, db: 2, password: 's@cret' });
