@@ -17,6 +17,7 @@ import {
   createBenchProgram,
   createJobData,
   expandProfile,
+  formatQueueStatus,
   getQueueStatus,
   isClassificationRun,
   parseQueueUrl,
@@ -228,6 +229,11 @@ describeIfRedis('bench on a Redis queue', () => {
     const status = await getQueueStatus(url);
     expect(status.profiles).toEqual([{ profile: 'smoke', waiting: 0, active: 0, done: 0, failed: 1 }]);
     expect(status.failedJobs[0]!.error).toContain('out of memory in try 2');
+    const table = formatQueueStatus(status, url.display);
+    expect(table).toMatch(/^profile +waiting +active +done +failed\nsmoke +0 +0 +0 +1\n/m);
+    expect(table).toContain(
+      '  smoke/synthetic_dfer/former_dfer/focal/seed-0 (2 attempt(s)): out of memory in try 2',
+    );
 
     const working = await startQueueWorker({
       url,
