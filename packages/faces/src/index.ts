@@ -87,3 +87,4 @@ export {
   type FaceTimeline,
   type TimelineCollector,
 } from './report/report-html';
+export { prepareFaceClip, type PrepareClipOptions, type PreparedClip } from './analysis/prepare-clips';

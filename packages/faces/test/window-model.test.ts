@@ -54,7 +54,8 @@ function testFrame(shift: number): { frame: RgbFrame; landmarks: Float32Array } 
 /** The expected probabilities, computed from alignFace's crops by hand (mean, normalise, W, softmax). */
 function expected(crops: Float32Array[]): Float64Array {
   const m = [0, 0, 0];
-  for (const crop of crops) for (let i = 0; i < crop.length; i++) m[i % 3] += crop[i]! / (crops.length * 256);
+  for (const crop of crops)
+    for (let i = 0; i < crop.length; i++) m[i % 3] = m[i % 3]! + crop[i]! / (crops.length * 256);
   const norm = m.map((v, c) => (v - [0.5, 0.4, 0.3][c]!) / [0.2, 0.25, 0.5][c]!);
   const logits = [0, 1, 2].map((j) => norm[0]! * W[j]! + norm[1]! * W[3 + j]! + norm[2]! * W[6 + j]!);
   const e = logits.map((l) => Math.exp(l - Math.max(...logits)));

@@ -7,6 +7,7 @@
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
  *   dfer analyze <video-or-image> --out <dir> [--model m.onnx] [--expression prior|fer|model] [--every N]
+ *   dfer prepare <video...> --out <dir> [--size 112] [--every N]
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -19,6 +20,7 @@ import { runExperiment, type StepInfo } from './experiment/run-experiment';
 import { formatSummaryTable } from './experiment/summary-table';
 import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
 import { describeAnalysis, runAnalyzeCommand } from './analyze-command';
+import { describePreparedClip, runPrepareCommand } from './prepare-command';
 import { describePlan, planExperiment } from './experiment/plan-experiment';
 
 function collect(value: string, previous: string[]): string[] {
@@ -241,6 +243,20 @@ export function buildCli(): Command {
         for (const line of describeAnalysis(result)) console.log(line);
       },
     );
+  program
+    .command('prepare')
+    .description(
+      'training data from raw videos: the main face of each, aligned as for dfer analyze, written as a folder of JPEG frames',
+    )
+    .argument('<video...>', 'video files (read with ffmpeg)')
+    .requiredOption('--out <dir>', 'folder that receives one frame folder per video (named after the video)')
+    .option('--size <n>', 'side of the square crops in pixels', positiveInteger, 112)
+    .option('--every <n>', 'keep every n-th frame', positiveInteger, 1)
+    .action(async (videos: string[], opts: { out: string; size: number; every: number }) => {
+      const clips = await runPrepareCommand(videos, opts, (clip) => console.log(describePreparedClip(clip)));
+      const empty = clips.filter((c) => c.folder === undefined).length;
+      if (empty > 0) console.error(`warning: ${empty} video(s) had no face; no folder was written for them`);
+    });
   program
     .command('configs')
     .description('list the configs shipped with @dfer/trainer')

@@ -115,6 +115,7 @@ export {
   type AnalyzeCommandOptions,
   type AnalyzeCommandResult,
 } from './analyze-command';
+export { describePreparedClip, runPrepareCommand, type PrepareCommandOptions } from './prepare-command';
 export * from './au-detection';
 export {
   createDataParallelTrainer,

@@ -26,6 +26,13 @@ export interface FaceDetectorConfig {
   readonly minDetectorScore?: number;
   /** Also run Human's FER2013 expression classifier on each face (default true). */
   readonly expression?: boolean;
+  /**
+   * Integer factor by which the frame is enlarged (bilinear) before detection, 1–4 (default 2). Human
+   * truncates landmark coordinates to whole pixels of its input; at 2 the truncation is half a pixel of
+   * the frame, which lowers the landmark noise that AU geometry reads (measured on synthetic faces: the
+   * per-AU correlation with the true intensity rises for 12 of the 16 AUs; `bench/results`).
+   */
+  readonly upsample?: number;
 }
 
 /** One detected face. */
@@ -53,7 +60,13 @@ export interface FaceDetector {
   readonly info: { readonly library: string; readonly backend: string; readonly models: readonly string[] };
 }
 
-const DEFAULT_CONFIG = { maxFaces: 10, minConfidence: 0.5, minDetectorScore: 0.7, expression: true } as const;
+const DEFAULT_CONFIG = {
+  maxFaces: 10,
+  minConfidence: 0.5,
+  minDetectorScore: 0.7,
+  expression: true,
+  upsample: 2,
+} as const;
 
 /** Human's emotion names → DFEW label names (FER2013 and DFEW share the 7 basic expressions). */
 const FER_TO_LABEL: Readonly<Record<string, string>> = {
@@ -88,7 +101,10 @@ export async function createFaceDetector(config: FaceDetectorConfig = {}): Promi
     );
   if (!(minConfidence > 0 && minConfidence < 1))
     throw new RangeError(`createFaceDetector: config.minConfidence must be in (0, 1), got ${minConfidence}`);
-  const settings = { emotion: expression, maxFaces, minConfidence };
+  const upsample = config.upsample ?? DEFAULT_CONFIG.upsample;
+  if (!(Number.isInteger(upsample) && upsample >= 1 && upsample <= 4))
+    throw new RangeError(`createFaceDetector: config.upsample must be an integer in [1, 4], got ${upsample}`);
+  const settings = { emotion: expression, maxFaces, minConfidence, upsample };
   const human = await loadHuman(settings);
   const models = ['blazeface', 'facemesh', 'iris', ...(expression ? ['emotion (FER2013)'] : [])];
   return {
@@ -101,7 +117,7 @@ export async function createFaceDetector(config: FaceDetectorConfig = {}): Promi
 async function detectFaces(
   human: HumanInstance,
   frame: RgbFrame,
-  settings: { emotion: boolean; maxFaces: number; minConfidence: number },
+  settings: { emotion: boolean; maxFaces: number; minConfidence: number; upsample: number },
 ): Promise<DetectedFace[]> {
   const { width, height, data } = frame;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
@@ -118,29 +134,38 @@ async function detectFaces(
   const previous = human.tf.getBackend();
   if (previous !== 'wasm') await human.tf.setBackend('wasm');
   const input = human.tf.tensor4d(data, [1, height, width, 3], 'int32');
+  const scale = settings.upsample;
+  const scaled = scale === 1 ? input : human.tf.image.resizeBilinear(input, [height * scale, width * scale]);
   let result;
   try {
-    result = await human.detect(input);
+    result = await human.detect(scaled);
   } finally {
     input.dispose();
+    if (scaled !== input) scaled.dispose();
     if (previous !== 'wasm' && previous !== undefined) await human.tf.setBackend(previous);
   }
   if (result.error) throw new Error(`@vladmandic/human failed: ${result.error}`);
   return result.face
-    .map((face) => toDetectedFace(face, width, height, settings.emotion))
+    .map((face) => toDetectedFace(face, width, height, settings.emotion, scale))
     .sort((a, b) => a.box.x - b.box.x || a.box.y - b.box.y);
 }
 
-function toDetectedFace(face: HumanFace, width: number, height: number, emotion: boolean): DetectedFace {
+function toDetectedFace(
+  face: HumanFace,
+  width: number,
+  height: number,
+  emotion: boolean,
+  scale: number,
+): DetectedFace {
   const landmarks = new Float32Array(MESH_POINT_COUNT * 3);
   if (face.mesh.length !== MESH_POINT_COUNT)
     throw new Error(`@vladmandic/human returned ${face.mesh.length} landmarks, expected ${MESH_POINT_COUNT}`);
   face.mesh.forEach((p, i) => {
-    landmarks[3 * i] = p[0] ?? Number.NaN;
-    landmarks[3 * i + 1] = p[1] ?? Number.NaN;
+    landmarks[3 * i] = (p[0] ?? Number.NaN) / scale;
+    landmarks[3 * i + 1] = (p[1] ?? Number.NaN) / scale;
     landmarks[3 * i + 2] = p[2] ?? 0;
   });
-  const [bx, by, bw, bh] = face.box;
+  const [bx, by, bw, bh] = face.box.map((v) => v / scale) as [number, number, number, number];
   const x = Math.max(0, bx);
   const y = Math.max(0, by);
   const box = { x, y, width: Math.min(width, bx + bw) - x, height: Math.min(height, by + bh) - y };

@@ -31,6 +31,7 @@ export interface HumanTf {
     dispose(): void;
   };
   memory(): { numTensors: number };
+  image: { resizeBilinear(image: unknown, size: [number, number]): { dispose(): void } };
   io: { registerLoadRouter(router: (url: string | string[]) => unknown): void };
 }
 
