@@ -111,6 +111,7 @@ async function child(model: string, batch: number, checkpointing: boolean): Prom
 function parent(): void {
   const models = (process.argv[2] ?? 'former_dfer,m3dfel,mae_dfer').split(',');
   const batch = Number(process.argv[3] ?? '2');
+  const loadAverageAtStart = loadavg();
   const records: StepRecord[] = [];
   for (const model of models) {
     for (const checkpointing of [false, true]) {
@@ -145,7 +146,8 @@ function parent(): void {
   const out = {
     created: new Date().toISOString(),
     machine: `${cpus().length} CPU(s), ${cpus()[0]?.model ?? ''}`,
-    loadAverageAtStart: loadavg(),
+    loadAverageAtStart,
+    loadAverageAtEnd: loadavg(),
     wasmHeapLimitMiB: WASM_HEAP_LIMIT_BYTES / MiB,
     note: 'one training step per child process: forward + softmax cross-entropy + backward + AdamW; wasm backend (single thread); peak RSS = process.resourceUsage().maxRSS',
     records,

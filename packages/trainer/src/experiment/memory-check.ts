@@ -4,10 +4,10 @@ import { assertFitsWasmHeap, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
 
 /**
  * A step's activation memory relative to what its forward pass saves, a little above the most measured on
- * the three `paper` presets at batch 2 (backbones README): up to 1.3× without checkpointing; with it the
- * forward saves little and a block's recomputation dominates (up to 7.8×).
+ * the three `paper` presets at batch 2 (backbones README): up to 2.6× without checkpointing; with it the
+ * forward saves little and a block's recomputation dominates (up to 12.6×).
  */
-const BACKWARD_HEADROOM = { plain: 1.5, checkpointing: 8 } as const;
+const BACKWARD_HEADROOM = { plain: 3, checkpointing: 13 } as const;
 
 /** What {@link assertTrainStepFitsWasmHeap} reads of an experiment's config. */
 export interface TrainStepMemoryConfig {
