@@ -239,7 +239,7 @@ export function allKernelsLine(calls: number): string {
 /** Names of the two phase lines of a training-step profile. */
 export const PHASE_NAMES = {
   gradients: 'phase: forward + loss + backward (tf.variableGrads)',
-  update: 'phase: AdamW update (Optimizer.step; the fused in-place pass of @dfer/runtime where available)',
+  update: 'phase: AdamW update (Optimizer.step; the fused one-pass update of @dfer/runtime where available)',
 } as const;
 
 /**

@@ -150,7 +150,7 @@ export function createOptimizer(params: readonly NamedVariable[], config: Optimi
       const v = slots.get(name, 'exp_avg_sq', variable);
       entries.push({ param: variable, grad: g, m, v, weightDecay: decays(c, name) ? wd : 0 });
     }
-    // All parameters in one in-place pass (runtime's fused AdamW) when available; the op-by-op path below
+    // All parameters in one pass without tfjs ops (runtime's fused AdamW) when available; the op-by-op path below
     // for the rest (other backends, the switch off, or buffers shared with another tensor).
     const rest = fusedKernelAvailable('adamw')
       ? fusedAdamWUpdate(entries, { lr, beta1: b1, beta2: b2, eps, step: t })
