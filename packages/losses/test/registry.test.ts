@@ -165,6 +165,26 @@ describe("createLoss({ type: 'au_dfer' }) builds the AU-DFER loss from au-knowle
     },
   );
 
+  it('passes the AU mask of compute() to auDferLoss (masked samples leave the AU term only)', () => {
+    const loss = createLoss({ type: 'au_dfer', posWeight: 'none' }, { labels: 'dfew', aus: 'openface18' });
+    const b = batch(5, 4, DFEW.length);
+    const auMask = [1, 0, 1, 0];
+    const viaRegistry = loss.compute({ ...b, auMask });
+    const direct = auDferLoss({
+      exprLogits: b.logits,
+      auLogits: b.auLogits,
+      labels: b.labels,
+      auTargets: b.auTargets,
+      prior: priorMatrix({ source: 'dfew', labels: 'dfew', aus: 'openface18' }),
+      auMask,
+    });
+    const unmasked = loss.compute(b);
+    expect(viaRegistry.terms.au?.dataSync()[0]).toBe(direct.terms.au.dataSync()[0]);
+    expect(viaRegistry.terms.ce?.dataSync()[0]).toBe(unmasked.terms.ce?.dataSync()[0]);
+    expect(viaRegistry.terms.au?.dataSync()[0]).not.toBe(unmasked.terms.au?.dataSync()[0]);
+    tf.dispose([viaRegistry, direct, unmasked, b.logits, b.auLogits]);
+  });
+
   it('aligns the prior rows by label name: a permuted label order gives the same loss on permuted logits', () => {
     const permutation = [6, 0, 5, 1, 4, 2, 3]; // new class i is DFEW class permutation[i]
     const permutedLabels = permutation.map((k) => DFEW[k] as string);
