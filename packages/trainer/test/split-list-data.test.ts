@@ -232,6 +232,16 @@ describe('split_list data: checked before training, AU labels per clip', () => {
     expect(check.lines[0]).toContain('AU labels 1/5 (20.0 %)');
   });
 
+  it('refuses data-parallel training when clips are masked out of the AU term (the shards do not carry the mask)', async () => {
+    const config = {
+      ...configFor(dir),
+      train: { epochs: 1, batchSize: 4, workers: 2 },
+    } as ExperimentConfigInput;
+    const { error, steps } = await runCounting(config);
+    expect(steps).toBe(0);
+    expect(error?.message).toContain('train.workers > 1 does not carry the AU mask');
+  });
+
   it('refuses a clip without AU labels unless aus.missing is "mask", before any step', async () => {
     const config = configFor(dir, {
       aus: { source: 'openface', dir: join(dir, 'openface'), pattern: '{id}.csv', missing: 'fail' },

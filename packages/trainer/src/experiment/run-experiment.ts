@@ -443,6 +443,11 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
     ...(ctx.checked !== undefined ? { checked: ctx.checked } : {}),
   });
   const maskMissingAus = splits.maskMissingAus === true;
+  if (maskMissingAus && config.train.workers > 1) {
+    throw new Error(
+      'train.workers > 1 does not carry the AU mask of clips without AU labels (data.aus.missing "mask"); use train.workers 1',
+    );
+  }
   const labelNames = splits.train.labelNames;
   const auNames = splits.train.auNames;
   const { train, validation } = carveValidation(splits.train, config, fold);
@@ -585,12 +590,6 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
           )
         : undefined;
     if (parallel) report(`fold ${fold + 1}: data-parallel training on ${parallel.workers} threads`);
-    if (parallel && maskMissingAus) {
-      await parallel.dispose();
-      throw new Error(
-        'train.workers > 1 does not carry the AU mask of clips without AU labels (data.aus.missing "mask"); use train.workers 1',
-      );
-    }
     try {
       const trainLoader = createClipLoader({
         dataset: train,
