@@ -232,6 +232,27 @@ describe('split_list data: checked before training, AU labels per clip', () => {
     expect(check.lines[0]).toContain('AU labels 1/5 (20.0 %)');
   });
 
+  it('reads clip labels from one CSV; a clip without a row is named', () => {
+    writeFileSync(join(dir, 'clip-aus.csv'), 'clip,AU12,AU01\n00001,1,0\n00002,0,1\n00004,1,1\n00005,0,0\n');
+    const options = {
+      root: join(dir, 'frames'),
+      listDir: join(dir, 'splits'),
+      pattern: 'DFEW_set_{fold}_{split}.txt',
+      labels: 'dfew' as const,
+      aus: { source: 'csv' as const, file: join(dir, 'clip-aus.csv'), names: ['AU01', 'AU12'] },
+    };
+    expect(() => checkSplitListData(options, [{ protocol: 'kfold', fold: 0 }])).toThrow(
+      `no row for clip 00003 in ${join(dir, 'clip-aus.csv')}`,
+    );
+    const check = checkSplitListData({ ...options, aus: { ...options.aus, missing: 'mask' } }, [
+      { protocol: 'kfold', fold: 0 },
+    ]);
+    expect(Array.from(check.auTargets.get('00002')!)).toEqual([1, 0]);
+    expect(Array.from(check.auTargets.get('00004')!)).toEqual([1, 1]);
+    expect(check.folds.get(0)!.train.auLabelled).toBe(4);
+    expect(check.folds.get(0)!.test.auLabelled).toBe(0);
+  });
+
   it('refuses data-parallel training when clips are masked out of the AU term (the shards do not carry the mask)', async () => {
     const config = {
       ...configFor(dir),
