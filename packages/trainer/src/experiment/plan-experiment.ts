@@ -46,6 +46,8 @@ export interface ExperimentPlan {
   readonly name: string;
   readonly engine: string;
   readonly classNames: readonly string[];
+  /** AU names of the data's per-clip AU labels, when it has them. */
+  readonly auNames?: readonly string[];
   /** Lines of the data check (per split list: clips, unreadable, AU-label coverage). */
   readonly dataCheck: readonly string[];
   readonly folds: readonly PlanFold[];
@@ -85,6 +87,7 @@ export async function planExperiment(
   const check = checkData(config.data, contexts);
   const planned: PlanFold[] = [];
   let classNames: readonly string[] = [];
+  let auNames: readonly string[] | undefined;
   let first: { train: ClipDataset; splitTrain: ClipDataset; masked: boolean } | undefined;
   for (const context of contexts) {
     const splits = buildData(config.data, {
@@ -92,6 +95,7 @@ export async function planExperiment(
       ...(check.state !== undefined ? { checked: check.state } : {}),
     });
     classNames = splits.train.labelNames;
+    auNames = splits.train.auNames;
     const { train, validation } = carveValidation(splits.train, config, context.fold!);
     const { epochs, batchSize, maxSteps } = config.train;
     const steps = Math.min(epochs * Math.ceil(train.length / batchSize), maxSteps ?? Infinity);
@@ -110,6 +114,7 @@ export async function planExperiment(
     name: config.name,
     engine: engine.backend,
     classNames,
+    ...(auNames ? { auNames } : {}),
     dataCheck: check.lines,
     folds: planned,
     totalSteps,
@@ -200,6 +205,11 @@ export function formatDuration(seconds: number): string {
 export function describePlan(plan: ExperimentPlan): string[] {
   const lines = [`Plan of ${plan.name} (dry run: nothing trained, nothing written) — engine ${plan.engine}`];
   lines.push(...plan.dataCheck);
+  if (plan.auNames !== undefined && !plan.dataCheck.some((l) => l.includes('AU labels'))) {
+    lines.push(`AU labels: every clip, from the data source (${plan.auNames.length} AUs)`);
+  } else if (plan.auNames === undefined) {
+    lines.push('AU labels: none (the data has no AU labels)');
+  }
   const header = `| fold | split | clips | ${plan.classNames.join(' | ')} |`;
   lines.push(
     '',
