@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '@dfer/backbones';
 import { initEngine, WasmHeapError } from '@dfer/runtime';
 
-import { assertTrainStepFitsWasmHeap } from '../src/experiment/memory-check';
+import { assertTrainStepFitsWasmHeap, runTrainStepWithHeapGuard } from '../src/experiment/memory-check';
 
 beforeAll(async () => {
   await initEngine({ backend: 'wasm', log: false });
@@ -41,5 +41,22 @@ describe('assertTrainStepFitsWasmHeap', () => {
     expect(() => assertTrainStepFitsWasmHeap(model, config(3 * (perWorker + 1)))).toThrow(WasmHeapError);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('runTrainStepWithHeapGuard', () => {
+  it('names the limit and the changes when the wasm module aborts inside the step', () => {
+    const config = { model: { type: 'mae_dfer', preset: 'paper' }, train: { batchSize: 2 } };
+    expect(runTrainStepWithHeapGuard(config, 2, () => 3)).toBe(3);
+    expect(() =>
+      runTrainStepWithHeapGuard(config, 2, () => {
+        // What the wasm module throws when an allocation exceeds its heap (a WebAssembly.RuntimeError).
+        throw Object.assign(new Error('Aborted(). Build with -sASSERTIONS for more info.'), {
+          name: 'RuntimeError',
+        });
+      }),
+    ).toThrow(
+      /mae_dfer\/paper training step at batch 2 aborted the wasm backend .* 4\.00 GiB .*model\.gradientCheckpointing: true/,
+    );
   });
 });

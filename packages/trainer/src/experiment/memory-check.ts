@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { estimateTrainStepBytes, type VideoModel } from '@dfer/backbones';
-import { assertFitsWasmHeap, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
+import { assertFitsWasmHeap, runWithWasmHeapGuard, WASM_HEAP_LIMIT_BYTES } from '@dfer/runtime';
 
 /**
  * A step's activation memory relative to what its forward pass saves, a little above the most measured on
@@ -49,5 +49,22 @@ export function assertTrainStepFitsWasmHeap(model: VideoModel, config: TrainStep
   assertFitsWasmHeap(estimate.neededBytes, {
     what: `${config.model.type}/${config.model.preset} training step at batch ${batch}${workers > 1 ? ' per worker' : ''}`,
     advice: changes.join(', or '),
+  });
+}
+
+/**
+ * Runs one training step; on wasm, an abort of the wasm module inside it (the heap ran out in the backward
+ * pass, above the bound checked before training) becomes a `WasmHeapError` naming the 4 GiB limit, the heap
+ * size reached and what to change, instead of a bare `Aborted()`.
+ */
+export function runTrainStepWithHeapGuard<T>(config: TrainStepMemoryConfig, batch: number, step: () => T): T {
+  return runWithWasmHeapGuard(step, {
+    what: `${config.model.type}/${config.model.preset} training step at batch ${batch}`,
+    advice: [
+      'a smaller train.batchSize',
+      ...(config.model.gradientCheckpointing === true ? [] : ['model.gradientCheckpointing: true']),
+      'fewer frames or a smaller input (another preset)',
+      "engine.backend: 'tensorflow'",
+    ].join(', or '),
   });
 }

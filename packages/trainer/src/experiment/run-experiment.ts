@@ -32,7 +32,7 @@ import {
   type RobustWeightingConfig,
 } from '@dfer/losses';
 import { initEngine, type EngineInfo } from '@dfer/runtime';
-import { assertTrainStepFitsWasmHeap } from './memory-check';
+import { assertTrainStepFitsWasmHeap, runTrainStepWithHeapGuard } from './memory-check';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/schema';
@@ -620,15 +620,17 @@ async function runFold(ctx: FoldContext): Promise<FoldResult> {
                   : {}),
                 epoch,
               })
-            : trainStep(
-                model,
-                loss,
-                optimizer,
-                params,
-                batch,
-                lr,
-                config.train.clipGradNorm,
-                robust ? { weighting: robust, epoch } : undefined,
+            : runTrainStepWithHeapGuard(config, batch.labels.length, () =>
+                trainStep(
+                  model,
+                  loss,
+                  optimizer,
+                  params,
+                  batch,
+                  lr,
+                  config.train.clipGradNorm,
+                  robust ? { weighting: robust, epoch } : undefined,
+                ),
               );
           if (out.agreement) {
             const a = out.agreement.analysis;
