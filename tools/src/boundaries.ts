@@ -1,6 +1,7 @@
 /**
  * Package boundary check. Fails on:
- *  - a deep import into another package (`@dfer/x/src/...`, or a relative path leaving the package);
+ *  - a deep import into another package (`@dfer/x/src/...` — anything but an entry point of its `exports` map —,
+ *    or a relative path leaving the package);
  *  - an import of a workspace package that is not declared in package.json;
  *  - a dependency cycle between workspace packages (devDependencies included);
  *  - an edge that ARCHITECTURE.md does not allow (see `ALLOWED_EDGES`), e.g. au-knowledge depending on
@@ -104,6 +105,13 @@ function findCycles(packages: WorkspacePackage[]): string[][] {
 /** Every boundary violation in the tree at `root`, as human-readable lines (empty when clean). */
 export function checkBoundaries(root: string): string[] {
   const packages = listWorkspacePackages(root, { includeTools: true });
+  // The entry points of each package: its `exports` map keys (`.`, `./nn`, …).
+  const entryPoints = new Map(
+    packages.map((p) => {
+      const json = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8')) as { exports?: object };
+      return [p.name, new Set(Object.keys(json.exports ?? { '.': '' }))] as const;
+    }),
+  );
   const names = new Set(packages.map((p) => p.name));
   const problems: string[] = [];
 
@@ -159,8 +167,11 @@ export function checkBoundaries(root: string): string[] {
         const wsMatch = /^(@dfer\/[^/]+)(\/.*)?$/.exec(spec);
         if (!wsMatch) return;
         const [, target, subpath] = wsMatch;
-        if (subpath !== undefined) {
-          problems.push(`${rel}: deep import "${spec}"; import "${target}" (its public entry) instead`);
+        if (subpath !== undefined && !entryPoints.get(target!)?.has(`.${subpath}`)) {
+          const entries = [...(entryPoints.get(target!) ?? [])].map((e) => `"${target}${e.slice(1)}"`);
+          problems.push(
+            `${rel}: deep import "${spec}"; import one of ${target}'s entry points (${entries.join(', ') || `"${target}"`}) instead`,
+          );
         }
         if (target !== pkg.name && !declared.has(target!)) {
           problems.push(`${rel}: imports ${target} which ${pkg.relDir}/package.json does not declare`);

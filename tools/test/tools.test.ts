@@ -52,6 +52,21 @@ describe('boundary check', () => {
     expect(checkBoundaries(root).join('\n')).toMatch(/deep import "@dfer\/au-knowledge\/src\/score"/);
   });
 
+  it('accepts an import of a subpath entry point that the target declares in its exports map', () => {
+    writeFileSync(
+      join(root, 'packages/datasets/src/extra.ts'),
+      "export * from '@dfer/au-knowledge/score';\n",
+    );
+    expect(checkBoundaries(root).join('\n')).toMatch(/deep import "@dfer\/au-knowledge\/score"/);
+    const pkgFile = join(root, 'packages/au-knowledge/package.json');
+    const json = JSON.parse(readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      pkgFile,
+      JSON.stringify({ ...json, exports: { '.': './dist/index.js', './score': './dist/score.js' } }),
+    );
+    expect(checkBoundaries(root)).toEqual([]);
+  });
+
   it('fails on a relative import that leaves the package', () => {
     writeFileSync(
       join(root, 'packages/datasets/src/rel.ts'),

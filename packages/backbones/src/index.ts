@@ -1,8 +1,13 @@
 /**
- * @dfer/backbones — PyTorch-like nn modules (tfjs forward, channels-last), a timm-style model registry
- * and the DFER base models.
+ * @dfer/backbones — a timm-style model registry of the DFER base models (Former-DFER, M3DFEL, MAE-DFER, RDFER,
+ * AU-MTL), their weights files and memory estimate, and the PyTorch-like `Module` they are built from.
+ *
+ * The layers are in `@dfer/backbones/nn` (Linear, Conv3d, LSTM, attention, …) and the model classes with their
+ * presets and helpers in `@dfer/backbones/models` (FormerDfer, Rdfer, RDFER_TINY, …).
  */
-export * from './nn/index';
+// The built-in models register themselves when their modules load.
+import './models/index';
+
 export {
   registerModel,
   createModelRng,
@@ -36,4 +41,15 @@ export {
   type SaveWeightsOptions,
 } from './weights';
 export { estimateTrainStepBytes, type TrainStepMemoryEstimate } from './memory-estimate';
-export * from './models/index';
+export {
+  Module,
+  ModuleList,
+  Sequential,
+  type AnyModule,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateDict,
+  type StateDictOptions,
+  type TensorModule,
+} from './nn/module';
+export { createRng, type Rng, type RngConfig } from './nn/rng';

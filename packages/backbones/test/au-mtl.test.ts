@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertParity, checkGradients, initEngine } from '@dfer/runtime';
 
-import type { AuMtl } from '@dfer/backbones';
-import { AttentionGateUnit, AU_MTL_TINY, createAuMtl, createModel, createRng } from '@dfer/backbones';
+import type { AuMtl } from '@dfer/backbones/models';
+import { createModel, createRng } from '@dfer/backbones';
+import { AttentionGateUnit, AU_MTL_TINY, createAuMtl } from '@dfer/backbones/models';
 import { createSeededRng, expectNoTensorLeak } from '@dfer/test-utils';
 
 beforeAll(async () => {

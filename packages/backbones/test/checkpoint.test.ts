@@ -5,16 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '@dfer/runtime';
 
-import {
-  createModel,
-  Dropout,
-  enableCheckpointing,
-  isCheckpointed,
-  Linear,
-  Module,
-  createRng,
-  type VideoModel,
-} from '../src/index';
+import { createModel, Module, createRng, type VideoModel } from '../src/index';
+import { Dropout, enableCheckpointing, isCheckpointed, Linear } from '../src/nn';
 
 beforeAll(async () => {
   const info = await initEngine({ backend: 'wasm', log: false });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import { createSession, exportOnnx, runSession } from '@dfer/runtime';
 
-import { createModel, FormerDfer, getModelInfo } from '@dfer/backbones';
+import { createModel, getModelInfo } from '@dfer/backbones';
+import { FormerDfer } from '@dfer/backbones/models';
 import { expectNoTensorLeak, sharedDataPath } from '@dfer/test-utils';
 
 import { fillDeterministic, inputValues, maxRelativeError } from './helpers/deterministic';

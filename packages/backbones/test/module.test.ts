@@ -1,17 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
-import {
-  type AnyModule,
-  BatchNorm,
-  Conv2d,
-  Dropout,
-  Linear,
-  Module,
-  ModuleList,
-  Sequential,
-  createRng,
-} from '@dfer/backbones';
+import { type AnyModule, Module, ModuleList, Sequential, createRng } from '@dfer/backbones';
+import { BatchNorm, Conv2d, Dropout, Linear } from '@dfer/backbones/nn';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 
 class TinyNet extends Module {

@@ -13,7 +13,7 @@ import {
   MeanPool,
   MultiHeadAttention,
   TransformerEncoder,
-} from '@dfer/backbones';
+} from '@dfer/backbones/nn';
 import type { AnyModule, Module } from '@dfer/backbones';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { assertParity, checkGradients, initEngine } from '@dfer/runtime';
 
+import { Sequential, createRng } from '@dfer/backbones';
 import {
   BatchNorm,
   Conv2d,
@@ -12,10 +13,8 @@ import {
   MeanPool,
   MultiHeadAttention,
   ReLU,
-  Sequential,
   TransformerEncoder,
-  createRng,
-} from '@dfer/backbones';
+} from '@dfer/backbones/nn';
 import type { TensorModule } from '@dfer/backbones';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '@dfer/runtime';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 
-import { createModel, type Rdfer, rdferKeyPositionLoss, rdferKeyTargets, RDFER_TINY } from '../src/index';
+import { createModel } from '../src/index';
+import { type Rdfer, rdferKeyPositionLoss, rdferKeyTargets, RDFER_TINY } from '../src/models';
 
 it('README: one RDFER training loss with the aux terms', async () => {
   await initEngine({ backend: 'cpu', log: false });

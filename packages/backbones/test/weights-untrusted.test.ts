@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { writeSafetensors, type SafetensorsTensor } from '@dfer/runtime';
-import { BatchNorm, Linear, loadWeights } from '@dfer/backbones';
+import { loadWeights } from '@dfer/backbones';
+import { BatchNorm, Linear } from '@dfer/backbones/nn';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

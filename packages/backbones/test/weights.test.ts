@@ -5,17 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSafetensors, writeSafetensors } from '@dfer/runtime';
 
-import {
-  BatchNorm,
-  Conv2d,
-  Linear,
-  Sequential,
-  createRng,
-  loadWeights,
-  permuteValues,
-  saveWeights,
-  stateDictToSafetensors,
-} from '@dfer/backbones';
+import { Sequential, createRng, loadWeights, saveWeights, stateDictToSafetensors } from '@dfer/backbones';
+import { BatchNorm, Conv2d, Linear, permuteValues } from '@dfer/backbones/nn';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

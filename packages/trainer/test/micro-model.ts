@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createRng,
-  Linear,
   registerModel,
   VideoModel,
   listModels,
   type InputSpec,
   type VideoModelHeadOutput,
 } from '@dfer/backbones';
+import { Linear } from '@dfer/backbones/nn';
 
 /**
  * A micro video model for testing the training loop quickly (not a DFER architecture): per-clip mean and

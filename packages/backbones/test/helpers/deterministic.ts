@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { AnyModule, StateDict, StateDictSpecEntry } from '@dfer/backbones';
+import type { AnyModule, StateDict } from '@dfer/backbones';
+import type { StateDictSpecEntry } from '@dfer/backbones/nn';
 
 /** scale·(((i·7919 + k·7907) mod 1009)/504.5 − 1) for i < n: pseudo-random in [−scale, scale), exact in Python too. */
 export function detValues(n: number, k: number, scale = 1): Float32Array {

@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Linear, loadWeights, createRng } from '@dfer/backbones';
+import { loadWeights, createRng } from '@dfer/backbones';
+import { Linear } from '@dfer/backbones/nn';
 import {
   decodeImage,
   decodeVideo,
