@@ -12,7 +12,10 @@
  * estimate over all detected frames, the mean estimate when the AU is off (false activation), and the
  * detection rate. Writes bench/results/synthetic-au-correlation.json.
  *
- * Run: npx tsx packages/faces/bench/synthetic-au-correlation.ts [identities] [mixed] [size]
+ * `upsample` is the detector's frame enlargement (default 2, the detector's default); another value writes
+ * bench/results/synthetic-au-correlation-upsample<N>.json instead.
+ *
+ * Run: npx tsx packages/faces/bench/synthetic-au-correlation.ts [identities] [mixed] [size] [upsample]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +39,7 @@ import {
 const identities = Number(process.argv[2] ?? 8);
 const mixed = Number(process.argv[3] ?? 20);
 const size = Number(process.argv[4] ?? 192);
+const upsample = Number(process.argv[5] ?? 2);
 const framing = { ...FRONTAL_FRAMING, scale: 0.8 };
 
 function pearson(x: number[], y: number[]): number | null {
@@ -57,7 +61,7 @@ function pearson(x: number[], y: number[]): number | null {
 async function main(): Promise<void> {
   const started = Date.now();
   const loadStart = loadavg();
-  const detector = await createFaceDetector({ expression: false, minDetectorScore: 0.5 });
+  const detector = await createFaceDetector({ expression: false, minDetectorScore: 0.5, upsample });
   const truth: number[][] = [];
   const oracle: number[][] = [];
   const population: number[][] = [];
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
       size,
       framingScale: framing.scale,
       minDetectorScore: 0.5,
+      upsample,
     },
     framesRendered: rendered,
     framesWithOneFace: detected,
@@ -140,7 +145,13 @@ async function main(): Promise<void> {
   };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'synthetic-au-correlation.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(
+    join(
+      dir,
+      upsample === 2 ? 'synthetic-au-correlation.json' : `synthetic-au-correlation-upsample${upsample}.json`,
+    ),
+    JSON.stringify(result, null, 2) + '\n',
+  );
   for (const a of perAu)
     console.log(
       `${a.au}: r ${a.rOwnNeutral} (own neutral), ${a.rPopulationReference} (reference); off ${a.meanWhenOffOwnNeutral}`,

@@ -30,7 +30,7 @@ export interface FaceDetectorConfig {
    * Integer factor by which the frame is enlarged (bilinear) before detection, 1–4 (default 2). Human
    * truncates landmark coordinates to whole pixels of its input; at 2 the truncation is half a pixel of
    * the frame, which lowers the landmark noise that AU geometry reads (measured on synthetic faces: the
-   * per-AU correlation with the true intensity rises for 12 of the 16 AUs; `bench/results`).
+   * per-AU correlation with the true intensity rises for 11 of the 16 AUs; package README).
    */
   readonly upsample?: number;
 }
