@@ -267,7 +267,7 @@ export function buildCli(): Command {
 }
 
 /**
- * Runs the `dfer` command line on `argv` (`process.argv` form: node, script, argumentsâ¦); errors are printed
+ * Runs the `dfer` command line on `argv` (`process.argv` form: node, script, arguments…); errors are printed
  * as one message and exit with status 1. Used by the `dfer` bin (`bin/dfer.cjs`).
  */
 export function runCli(argv: readonly string[]): void {

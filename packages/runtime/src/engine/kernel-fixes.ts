@@ -126,22 +126,20 @@ const FIXES: readonly KernelFixDefinition[] = [
   {
     kernelName: 'Slice',
     backendName: 'wasm',
-    reason:
-      'stock kernel copies element by element above rank 4; typed-array runs',
+    reason: 'stock kernel copies element by element above rank 4; typed-array runs',
     create: (stock) => createHighRankSliceKernel(stock),
   },
   {
     kernelName: 'Transpose',
     backendName: 'wasm',
     reason:
-      'stock kernel walks index by index at rank 6 and more (MAE-DFER\'s tubelet layout); typed-array runs',
+      "stock kernel walks index by index at rank 6 and more (MAE-DFER's tubelet layout); typed-array runs",
     create: (stock) => createHighRankTransposeKernel(stock),
   },
   {
     kernelName: 'Identity',
     backendName: 'wasm',
-    reason:
-      'stock kernel allocates and copies on every call; shares the buffer, as on cpu',
+    reason: 'stock kernel allocates and copies on every call; shares the buffer, as on cpu',
     create: (stock) => createSharingIdentityKernel(stock),
   },
   ...XNNPACK_RANK_LIMITED_KERNELS.map((kernelName): KernelFixDefinition => ({
