@@ -6,7 +6,9 @@ try {
   cli = require('../dist/cli.js');
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('dist/cli.js')) {
-    console.error('dfer: @dfer/trainer is not built (dist/cli.js is missing); in a clone run `npm run setup` first');
+    console.error(
+      'dfer: @dfer/trainer is not built (dist/cli.js is missing); in a clone run `npm run setup` first',
+    );
     process.exit(1);
   }
   throw error;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyzeVideo, createFaceDetector, openVideoFrames } from '@dfer/faces';
-import type { PerfMeasurement, PerfTaskResult } from './measure';
+import type { PerfMeasurement, PerfTaskResult } from './perf-measurement';
 
 /**
  * Frame rate of `analyzeVideo` (`@dfer/faces`) on a video, by stage, all in one process on the same

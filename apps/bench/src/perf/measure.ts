@@ -62,54 +62,9 @@ export interface SyntheticGenerationTask {
 /** One unit of work of `bench perf`. */
 export type PerfTask = TrainStepTask | InferenceTask | SyntheticGenerationTask | FaceAnalysisTask;
 
-/** A timing as measured (before it becomes a results-file record). */
-export interface PerfMeasurement {
-  readonly task: 'train_step' | 'inference' | 'synthetic_generation' | 'face_analysis';
-  readonly model?: string;
-  readonly preset?: string;
-  /** `tfjs-wasm`, `tfjs-cpu`, `onnxruntime`, `pytorch-cpu`, `canvas`. */
-  readonly engine: string;
-  readonly shape: readonly number[];
-  readonly metric: 'clips_per_second' | 'latency_ms' | 'frames_per_second';
-  readonly value: number;
-  /** Every timed repeat, in ms (per step, per clip or per generated clip). */
-  readonly samplesMs: readonly number[];
-  readonly numParameters?: number;
-  readonly threads?: number;
-  readonly note?: string;
-}
+import type { PerfMeasurement, PerfTaskResult, StepProfile } from './perf-measurement';
 
-/** One kernel line of a `tf.profile` of a training step. */
-export interface KernelProfileLine {
-  readonly kernel: string;
-  /** Summed kernel time over the step, ms. */
-  readonly ms: number;
-  /** Number of calls. */
-  readonly calls: number;
-}
-
-/** The per-kernel profile of one training step. */
-export interface StepProfile {
-  readonly model: string;
-  readonly preset: string;
-  readonly engine: string;
-  readonly batch: number;
-  /** Wall time of the profiled step, ms (slower than an unprofiled step: the profiler waits on every kernel). */
-  readonly wallMs: number;
-  /** Kernels by total time, descending. */
-  readonly kernels: readonly KernelProfileLine[];
-  /**
-   * Phases of the median unprofiled step: forward + loss + backward (`tf.variableGrads`, until the loss is
-   * read) and the AdamW update (`Optimizer.step` of `@dfer/trainer`), ms.
-   */
-  readonly phases: { readonly stepMs: number; readonly gradientsMs: number; readonly updateMs: number };
-}
-
-/** What a task returns. */
-export interface PerfTaskResult {
-  readonly measurements: readonly PerfMeasurement[];
-  readonly profiles: readonly StepProfile[];
-}
+export type { PerfMeasurement, KernelProfileLine, StepProfile, PerfTaskResult } from './perf-measurement';
 
 /** Median of a non-empty list (the lower middle value for an even count). */
 export function median(values: readonly number[]): number {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CreateModelOptions, VideoModel } from '@dfer/backbones';
-import type { LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import {
   type StepGradients,
   type StepResult,
 } from '../experiment/step-gradients';
-import type { WorkerInit, WorkerReply, WorkerStep } from './protocol';
+import type { DataParallelObjective, WorkerInit, WorkerReply, WorkerStep } from './protocol';
 
 /**
  * Data-parallel training on several threads of one process (PyTorch DDP's scheme, on `node:worker_threads`).
@@ -44,27 +43,7 @@ import type { WorkerInit, WorkerReply, WorkerStep } from './protocol';
  * with the shard weights above.
  */
 
-/**
- * What the workers differentiate, as plain data (sent to the worker threads; it must describe the same
- * objective as the caller's own gradient function):
- * - `expression`: `createLoss(loss.config, loss.context)` of `@dfer/losses` on the expression logits, with the
- *   RDFER clip agreement (`createRobustWeighting(robust)`) when given — the step of `runExperiment`;
- * - `au_detection`: L = L_AU + ferWeight · L_FER with `createLoss` for each (FER absent: L_AU alone), at frame
- *   level when the model has `forwardWithFrames` — the step of `runAuDetectionExperiment`.
- */
-export type DataParallelObjective =
-  | {
-      readonly kind: 'expression';
-      readonly loss: { readonly config: LossConfig; readonly context: LossContext };
-      readonly robust?: RobustWeightingConfig;
-    }
-  | {
-      readonly kind: 'au_detection';
-      readonly auLoss: { readonly config: LossConfig; readonly context: LossContext };
-      readonly ferLoss?: { readonly config: LossConfig; readonly context: LossContext };
-      readonly ferWeight: number;
-      readonly numAus: number;
-    };
+export type { DataParallelObjective } from './protocol';
 
 /** Plain-data description of what each worker builds (it is sent to the worker threads). */
 export interface DataParallelConfig {

@@ -1,6 +1,28 @@
 import type { CreateModelOptions } from '@dfer/backbones';
 import type { StepAgreementAnalysis, StepBatch } from '../experiment/step-gradients';
-import type { DataParallelObjective } from './data-parallel';
+import type { LossConfig, LossContext, RobustWeightingConfig } from '@dfer/losses';
+
+/**
+ * What the workers differentiate, as plain data (sent to the worker threads; it must describe the same
+ * objective as the caller's own gradient function):
+ * - `expression`: `createLoss(loss.config, loss.context)` of `@dfer/losses` on the expression logits, with the
+ *   RDFER clip agreement (`createRobustWeighting(robust)`) when given — the step of `runExperiment`;
+ * - `au_detection`: L = L_AU + ferWeight · L_FER with `createLoss` for each (FER absent: L_AU alone), at frame
+ *   level when the model has `forwardWithFrames` — the step of `runAuDetectionExperiment`.
+ */
+export type DataParallelObjective =
+  | {
+      readonly kind: 'expression';
+      readonly loss: { readonly config: LossConfig; readonly context: LossContext };
+      readonly robust?: RobustWeightingConfig;
+    }
+  | {
+      readonly kind: 'au_detection';
+      readonly auLoss: { readonly config: LossConfig; readonly context: LossContext };
+      readonly ferLoss?: { readonly config: LossConfig; readonly context: LossContext };
+      readonly ferWeight: number;
+      readonly numAus: number;
+    };
 
 /** Messages between the calling thread and the data-parallel worker threads (internal). */
 
