@@ -19,7 +19,7 @@ export interface FaceAnalysisTask {
 }
 
 /** The issue's target for the default pipeline (detection + landmarks + AUs + prior scoring), frames per second. */
-export const FACE_ANALYSIS_TARGET_FPS = 10;
+const FACE_ANALYSIS_TARGET_FPS = 10;
 
 /**
  * The shared test video of the project (`single_face.mp4`, 640×360, 72 frames): `$DFER_SHARED_DATA/media`

@@ -20,7 +20,7 @@ export interface HumanInstance {
 }
 
 /** The tfjs namespace bundled-by-reference in Human (the same `@tensorflow/tfjs-core` instance). */
-export interface HumanTf {
+interface HumanTf {
   getBackend(): string;
   setBackend(name: string): Promise<boolean>;
   tensor4d(
@@ -48,7 +48,7 @@ export interface HumanFace {
 }
 
 /** Where the package's files are. */
-export interface HumanFiles {
+interface HumanFiles {
   readonly packageDir: string;
   readonly bundle: string;
   readonly modelDir: string;
@@ -56,7 +56,7 @@ export interface HumanFiles {
 }
 
 /** Finds Human's bundle and models, and the tfjs-wasm binaries, from this package's dependencies. */
-export function locateHumanFiles(): HumanFiles {
+function locateHumanFiles(): HumanFiles {
   // `require.resolve('@vladmandic/human')` gives dist/human.node.js (its `require` export); its
   // package.json is not exported, so the package folder is found from that file.
   const packageDir = resolve(dirname(require.resolve('@vladmandic/human')), '..');

@@ -13,7 +13,7 @@ export async function readImageFrame(path: string): Promise<RgbFrame> {
 }
 
 /** `round(v · 255)` clamped to [0, 255]: the inverse of `byte / 255`. */
-export function unitFloatToBytes(values: Float32Array): Uint8Array {
+function unitFloatToBytes(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = Math.round((values[i] as number) * 255);
   return out;

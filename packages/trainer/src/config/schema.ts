@@ -16,11 +16,11 @@ const positiveInt = z.number().int().min(1);
 const orderedRange = (bound: z.ZodNumber) =>
   z.tuple([bound, bound]).refine(([a, b]) => a <= b, 'expected [min, max] with min ≤ max');
 
-export const engineSchema = z.strictObject({
+const engineSchema = z.strictObject({
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 });
 
-export const modelSchema = z.strictObject({
+const modelSchema = z.strictObject({
   type: z.string().min(1),
   preset: z.string().min(1).default('tiny'),
   /** Add the AU-DFER auxiliary head (true: the dataset's AU count). */
@@ -55,7 +55,7 @@ export const modelSchema = z.strictObject({
     .optional(),
 });
 
-export const optimSchema = z.discriminatedUnion('type', [
+const optimSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('adamw'),
     lr: z.number().positive(),
@@ -74,7 +74,7 @@ export const optimSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const scheduleSchema = z.discriminatedUnion('type', [
+const scheduleSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('cosine'),
     warmupEpochs: z.number().min(0).default(0),
@@ -89,7 +89,7 @@ export const scheduleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('constant') }),
 ]);
 
-export const trainSchema = z.strictObject({
+const trainSchema = z.strictObject({
   epochs: positiveInt,
   batchSize: positiveInt,
   evalBatchSize: positiveInt.default(16),
@@ -121,7 +121,7 @@ export const trainSchema = z.strictObject({
     .default({ flip: 0.5, scale: [0.8, 1], ratio: [3 / 4, 4 / 3] }),
 });
 
-export const evaluationSchema = z.strictObject({
+const evaluationSchema = z.strictObject({
   /**
    * How the reported checkpoint is chosen: `validation` (default: best validation UAR+WAR on a split carved
    * from the training data), `last` (the final epoch), or `test` (best test UAR+WAR: only for comparison with
@@ -132,7 +132,7 @@ export const evaluationSchema = z.strictObject({
   validationFraction: z.number().gt(0).lt(1).default(0.1),
 });
 
-export const protocolSchema = z.discriminatedUnion('type', [
+const protocolSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('fixed') }),
   z.strictObject({
     type: z.literal('kfold'),

@@ -192,7 +192,7 @@ async function measureStep(
 }
 
 /** Whole seconds as `1 h 02 min`, `3 min 05 s` or `12.3 s`. */
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);

@@ -106,7 +106,7 @@ export interface FoldResult {
 }
 
 /** Per-sample outputs of the clip-agreement weighting, for analysis. */
-export interface RobustFoldOutput {
+interface RobustFoldOutput {
   readonly clips: number;
   /** Partition counts of the last epoch. */
   readonly counts: {

@@ -173,7 +173,7 @@ const FRAME_END_BYTES = 32;
  * a JPEG (FF D8 FF … FF D9 near the end) or PNG (signature … IEND near the end) as its name says, e.g.
  * a truncated copy. `undefined` when both ends look right.
  */
-export function frameFileFault(file: string): string | undefined {
+function frameFileFault(file: string): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');

@@ -29,7 +29,7 @@ export interface OptimizerState {
 }
 
 /** Options shared by every optimizer. */
-export interface OptimizerBaseConfig {
+interface OptimizerBaseConfig {
   /** Decoupled weight decay coefficient (0 disables). */
   readonly weightDecay?: number;
   /** Parameter names that get no weight decay (e.g. biases and norms), tested with `RegExp.test`. */

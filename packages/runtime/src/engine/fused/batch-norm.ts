@@ -6,7 +6,7 @@ import { runTypedKernel, typedKernel } from './typed-kernel';
 
 /** Kernel names of the fused training-mode BatchNorm. */
 export const BATCH_NORM_KERNEL = 'DferBatchNormTrain';
-export const BATCH_NORM_GRAD_KERNEL = 'DferBatchNormTrainGrad';
+const BATCH_NORM_GRAD_KERNEL = 'DferBatchNormTrainGrad';
 
 interface BatchNormAttrs {
   eps: number;

@@ -7,7 +7,7 @@ import { runTypedKernel, typedKernel } from './typed-kernel';
 
 /** Kernel names of the fused GELU. */
 export const GELU_KERNEL = 'DferGelu';
-export const GELU_GRAD_KERNEL = 'DferGeluGrad';
+const GELU_GRAD_KERNEL = 'DferGeluGrad';
 
 /** `'none'`: exact erf form; `'tanh'`: the tanh approximation. */
 export type FusedGeluApproximation = 'none' | 'tanh';

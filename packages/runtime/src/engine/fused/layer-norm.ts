@@ -6,7 +6,7 @@ import { runTypedKernel, typedKernel } from './typed-kernel';
 
 /** Kernel names of the fused LayerNorm (forward, and backward with three outputs). */
 export const LAYER_NORM_KERNEL = 'DferLayerNorm';
-export const LAYER_NORM_GRAD_KERNEL = 'DferLayerNormGrad';
+const LAYER_NORM_GRAD_KERNEL = 'DferLayerNormGrad';
 
 interface LayerNormAttrs {
   eps: number;

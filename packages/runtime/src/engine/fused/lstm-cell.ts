@@ -6,7 +6,7 @@ import { runTypedKernel, typedKernel } from './typed-kernel';
 
 /** Kernel names of the fused LSTM cell update. */
 export const LSTM_CELL_KERNEL = 'DferLstmCell';
-export const LSTM_CELL_GRAD_KERNEL = 'DferLstmCellGrad';
+const LSTM_CELL_GRAD_KERNEL = 'DferLstmCellGrad';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 

@@ -6,7 +6,7 @@ import { runTypedKernel, typedKernel } from './typed-kernel';
 
 /** Kernel names of the fused scaled softmax. */
 export const SCALED_SOFTMAX_KERNEL = 'DferScaledSoftmax';
-export const SCALED_SOFTMAX_GRAD_KERNEL = 'DferScaledSoftmaxGrad';
+const SCALED_SOFTMAX_GRAD_KERNEL = 'DferScaledSoftmaxGrad';
 
 interface ScaledSoftmaxAttrs {
   scale: number;
