@@ -7,7 +7,7 @@
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
  *   dfer analyze <video-or-image> --out <dir> [--model m.onnx] [--expression prior|fer|model] [--every N]
- *   dfer prepare <video...> --out <dir> [--size 112] [--every N]
+ *   dfer prepare <video or folder...> --out <dir> [--size 112] [--every N] [--aus <dir>]
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -20,7 +20,7 @@ import { runExperiment, type StepInfo } from './experiment/run-experiment';
 import { formatSummaryTable } from './experiment/summary-table';
 import { evaluateRun, exportRunToOnnx } from './experiment/run-artifacts';
 import { describeAnalysis, runAnalyzeCommand } from './analyze-command';
-import { describePreparedClip, runPrepareCommand } from './prepare-command';
+import { describePrepareOutcome, runPrepareCommand, summarisePrepare } from './prepare-command';
 import { describePlan, planExperiment } from './experiment/plan-experiment';
 
 function collect(value: string, previous: string[]): string[] {
@@ -248,14 +248,21 @@ export function buildCli(): Command {
     .description(
       'training data from raw videos: the main face of each, aligned as for dfer analyze, written as a folder of JPEG frames',
     )
-    .argument('<video...>', 'video files (read with ffmpeg)')
+    .argument('<video...>', 'video files, or folders whose video files are all taken (read with ffmpeg)')
     .requiredOption('--out <dir>', 'folder that receives one frame folder per video (named after the video)')
     .option('--size <n>', 'side of the square crops in pixels', positiveInteger, 112)
     .option('--every <n>', 'keep every n-th frame', positiveInteger, 1)
-    .action(async (videos: string[], opts: { out: string; size: number; every: number }) => {
-      const clips = await runPrepareCommand(videos, opts, (clip) => console.log(describePreparedClip(clip)));
-      const empty = clips.filter((c) => c.folder === undefined).length;
-      if (empty > 0) console.error(`warning: ${empty} video(s) had no face; no folder was written for them`);
+    .option(
+      '--aus <dir>',
+      "also write each video's AU estimates (dfer analyze's frames.csv) to <dir>/<name>/ (the 'estimated' AU source)",
+    )
+    .action(async (videos: string[], opts: { out: string; size: number; every: number; aus?: string }) => {
+      const outcomes = await runPrepareCommand(videos, opts, (outcome) =>
+        console.log(describePrepareOutcome(outcome)),
+      );
+      const [counts, ...warnings] = summarisePrepare(outcomes);
+      console.log(counts);
+      for (const warning of warnings) console.error(warning);
     });
   program
     .command('configs')

@@ -115,7 +115,15 @@ export {
   type AnalyzeCommandOptions,
   type AnalyzeCommandResult,
 } from './analyze-command';
-export { describePreparedClip, runPrepareCommand, type PrepareCommandOptions } from './prepare-command';
+export {
+  describePrepareOutcome,
+  listPrepareInputs,
+  runPrepareCommand,
+  summarisePrepare,
+  VIDEO_EXTENSIONS,
+  type PrepareCommandOptions,
+  type PrepareOutcome,
+} from './prepare-command';
 export * from './au-detection';
 export {
   createDataParallelTrainer,
