@@ -89,6 +89,35 @@ it('the smooth class weights of the configured loss equal hand-computed values f
   }
 });
 
+it('validateAuDetectionConfig rejects an unknown key of a data node (a misspelt option is not a default)', () => {
+  const base = {
+    name: 'x',
+    task: 'au',
+    model: { type: 'au_mtl' },
+    loss: { au: { type: 'au_weighted_bce' } },
+    optim: { type: 'adamw', lr: 0.001 },
+    epochs: 1,
+    batchSize: 2,
+  };
+  const synthetic = { type: 'synthetic_au', labelFile: 'l.txt', numClips: 24, folds: 3 };
+  expect(() => validateAuDetectionConfig({ ...base, data: synthetic })).not.toThrow();
+  expect(() => validateAuDetectionConfig({ ...base, data: { ...synthetic, numClip: 24 } })).toThrow(
+    /numClip/,
+  );
+  const bp4d = {
+    type: 'bp4d',
+    parts: [
+      { labels: 'a', paths: 'b' },
+      { labels: 'c', paths: 'd' },
+    ],
+    frameRoot: 'f',
+  };
+  expect(() => validateAuDetectionConfig({ ...base, data: bp4d })).not.toThrow();
+  expect(() => validateAuDetectionConfig({ ...base, data: { ...bp4d, cliplength: 8 } })).toThrow(
+    /cliplength/,
+  );
+});
+
 it('validateAuDetectionConfig names every bad field', () => {
   expect(() => validateAuDetectionConfig({ name: 'x', task: 'both', epochs: 0 })).toThrow(
     /task: .*\n[\s\S]*epochs/,

@@ -94,14 +94,38 @@ export interface RunAuDetectionOptions {
   readonly onEpoch?: (info: { seed: number; fold: number; epoch: number; loss: number }) => void;
 }
 
+/** Options of the `synthetic_au` data node besides `type` and `labelFile` (`SyntheticAuDataNode`). */
+const SYNTHETIC_AU_OPTION_KEYS = [
+  'seed',
+  'folds',
+  'validationFraction',
+  'numClips',
+  'numIdentities',
+  'size',
+  'numFrames',
+  'fps',
+  'speechRate',
+  'blinkRate',
+  'occlusionRate',
+  'nuisance',
+  'expressionPrior',
+  'expressionThreshold',
+] as const;
+
 const lossNode = z.looseObject({ type: z.string().min(1) });
 const schema = z.strictObject({
   name: z.string().min(1),
   seeds: z.array(z.int()).min(1).default([0]),
   folds: z.array(z.int().min(1)).min(1).default([1]),
   data: z.union([
-    z.looseObject({ type: z.literal('synthetic_au'), labelFile: z.string().min(1) }),
-    z.looseObject({
+    // Every option of the synthetic AU generator is checked by it; here only their names (a misspelt key is an
+    // error, not a default).
+    z.strictObject({
+      type: z.literal('synthetic_au'),
+      labelFile: z.string().min(1),
+      ...Object.fromEntries(SYNTHETIC_AU_OPTION_KEYS.map((key) => [key, z.unknown().optional()])),
+    }),
+    z.strictObject({
       type: z.literal('bp4d'),
       parts: z.array(z.strictObject({ labels: z.string().min(1), paths: z.string().min(1) })).min(2),
       frameRoot: z.string().min(1),
