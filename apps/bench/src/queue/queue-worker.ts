@@ -1,11 +1,12 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { runBenchCellInChild, type BenchCellExecutor } from '../matrix/cell-executor';
 import { cellLogPath, cellRunDir, describeRunRecord, type BenchCellJob } from '../matrix/cell-job';
 import { formatDuration } from '../matrix/pool-progress';
-import { checkRecord } from '../matrix/run-matrix';
+import { cellThreads, checkRecord } from '../matrix/run-matrix';
+import { createThreadBudget } from '../matrix/thread-budget';
 import { BENCH_QUEUE_NAME, closeQuietly, type QueueUrl } from './queue-connection';
 import { resolveQueueJob, type BenchQueueJobResult } from './queue-job';
 
@@ -66,6 +67,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const outDir = resolve(options.outDir);
   const dataDir = resolve(options.dataDir ?? process.env['DFER_SHARED_DATA'] ?? process.cwd());
   const shutdown = new AbortController();
+  const threadBudget = createThreadBudget(availableParallelism());
   let taken = 0;
 
   const processor = async (
@@ -102,6 +104,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     report(`[worker ${name}] took ${tag} ${cell.id} (attempt ${job.attemptsStarted} of ${attempts})`);
     // Which worker runs it, for `bench run --queue` and `bench status` (best effort: a lost update changes nothing).
     await job.updateProgress({ worker: name }).catch(() => undefined);
+    // Cells that train on several threads (train.workers) share the machine's cores with the other slots.
+    const threads = cellThreads(cell);
+    await threadBudget.take(threads).catch((error: unknown) => {
+      closeSync(fd);
+      throw new UnrecoverableError(`${(error as Error).message} (worker ${name})`);
+    });
     const t0 = performance.now();
     try {
       const record = await execute(benchJob, {
@@ -133,6 +141,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       );
       throw new Error(`${message} (worker ${name}, log ${logPath})`);
     } finally {
+      threadBudget.giveBack(threads);
       closeSync(fd);
     }
   };
