@@ -96,7 +96,7 @@ export interface RunPerfSummary {
 export const runPerfTaskInProcess: PerfTaskRunner = async (task) => ({ result: await runPerfTask(task) });
 
 /** A child process of `bench perf` is killed after this long (a `paper` training task takes a few minutes). */
-export const PERF_TASK_TIMEOUT_MS = 30 * 60_000;
+const PERF_TASK_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * Runs a task in a child Node process (`dist/perf/perf-child.js`) and returns its result with the child's

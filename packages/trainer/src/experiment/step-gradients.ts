@@ -66,7 +66,7 @@ export interface StepRobust {
  * Repeat each row of a row-major array `times` times in place order (row r becomes rows r·times … r·times +
  * times − 1): per-video labels, weights or AU targets for the video's K clips.
  */
-export function repeatRows<T extends Int32Array | Float32Array>(
+function repeatRows<T extends Int32Array | Float32Array>(
   values: T,
   rowSize: number,
   times: number,
