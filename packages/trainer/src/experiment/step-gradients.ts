@@ -66,11 +66,7 @@ export interface StepRobust {
  * Repeat each row of a row-major array `times` times in place order (row r becomes rows r·times … r·times +
  * times − 1): per-video labels, weights or AU targets for the video's K clips.
  */
-function repeatRows<T extends Int32Array | Float32Array>(
-  values: T,
-  rowSize: number,
-  times: number,
-): T {
+function repeatRows<T extends Int32Array | Float32Array>(values: T, rowSize: number, times: number): T {
   const rows = values.length / rowSize;
   const out = new (values.constructor as new (n: number) => T)(values.length * times);
   for (let r = 0; r < rows; r++) {
