@@ -26,6 +26,7 @@ function writeModel(path: string, labels: string[]): void {
   });
   const weights = g.addInitializer('W', Float32Array.from(W), [3, 3]);
   g.addOutput(g.addNode('MatMul', [mean, weights]), 'logits');
+  g.setMetadata('dfer.model', 'mean_colour');
   g.setMetadata('dfer.labels', JSON.stringify(labels));
   g.setMetadata('dfer.normalization', JSON.stringify({ mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] }));
   writeFileSync(path, g.toBytes());

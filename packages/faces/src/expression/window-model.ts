@@ -1,7 +1,7 @@
 /**
  * A DFER model exported by `dfer export-onnx` run on sliding windows of aligned face crops.
  */
-import { createSession, runSession, type OnnxSession } from '@dfer/runtime';
+import { createSession, readDferModelSpec, runSession, type OnnxSession } from '@dfer/runtime';
 import { alignFace } from '../alignment/align-face';
 import { EXPRESSION_LABELS } from '../detection/face-detector';
 import type { RgbFrame } from '../types';
@@ -33,54 +33,19 @@ export interface WindowExpressionModel {
   release(): Promise<void>;
 }
 
+/** The model's clip interface (checked by `readDferModelSpec`), whose labels must all be DFEW labels. */
 function parseSpec(session: OnnxSession, file: string): WindowModelSpec {
-  const info = session.model;
-  const fail = (why: string): never => {
-    throw new Error(`expression model ${file}: ${why} (expected a model written by \`dfer export-onnx\`)`);
-  };
-  const input = info.inputs[0] ?? fail('it has no input');
-  const shape = input.shape ?? fail(`input '${input.name}' declares no shape`);
-  if (shape.length !== 5)
-    fail(`input '${input.name}' has ${shape.length} dimensions, not [batch, T, H, W, C]`);
-  const [, t, h, w, c] = shape;
-  if (typeof t !== 'number' || typeof h !== 'number' || typeof w !== 'number' || c !== 3)
-    fail(
-      `input '${input.name}' shape ${JSON.stringify(shape)} is not [batch, T, H, W, 3] with fixed T, H, W`,
+  const { inputName, logitsName, frames, height, width, mean, std, labels } = readDferModelSpec(
+    session.model,
+    `expression model ${file}`,
+  );
+  const unknown = labels.filter((l) => !EXPRESSION_LABELS.includes(l));
+  if (unknown.length > 0) {
+    throw new Error(
+      `expression model ${file}: its labels ${unknown.join(', ')} are not among the DFEW labels ${EXPRESSION_LABELS.join(', ')} (expected a model written by \`dfer export-onnx\`)`,
     );
-  let labels: unknown;
-  try {
-    labels = JSON.parse(info.metadata['dfer.labels'] ?? 'null');
-  } catch {
-    labels = null;
   }
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string'))
-    fail('metadata dfer.labels is missing or not a JSON list of names');
-  const unknown = (labels as string[]).filter((l) => !EXPRESSION_LABELS.includes(l));
-  if (unknown.length > 0)
-    fail(`its labels ${unknown.join(', ')} are not among the DFEW labels ${EXPRESSION_LABELS.join(', ')}`);
-  let norm: { mean?: unknown; std?: unknown } = {};
-  try {
-    norm = JSON.parse(info.metadata['dfer.normalization'] ?? '{}') as typeof norm;
-  } catch {
-    fail('metadata dfer.normalization is not JSON');
-  }
-  const triple = (v: unknown, fallback: number): number[] =>
-    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
-      ? (v as number[])
-      : [fallback, fallback, fallback];
-  const std = triple(norm.std, 1);
-  if (!std.every((s) => s > 0)) fail('metadata dfer.normalization has a std ≤ 0');
-  const logits = info.outputs.find((o) => o.name === 'logits') ?? info.outputs[0] ?? fail('it has no output');
-  return {
-    inputName: input.name,
-    logitsName: logits.name,
-    frames: t as number,
-    height: h as number,
-    width: w as number,
-    mean: triple(norm.mean, 0),
-    std,
-    labels: labels as string[],
-  };
+  return { inputName, logitsName, frames, height, width, mean, std, labels };
 }
 
 /**
