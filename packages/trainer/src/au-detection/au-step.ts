@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { VideoModel, VideoModelOutput } from '@dfer/backbones';
 import type { Loss } from '@dfer/losses';
 import type { NamedVariable } from '../optim/optimizers';
-import type { StepBatch, StepGradients } from '../experiment/step-gradients';
+import { collectStepGradients, type StepBatch, type StepGradients } from '../experiment/step-gradients';
 
 /**
  * The gradient half of an AU-detection training step, shared by `runAuDetectionExperiment` and the
@@ -87,22 +87,6 @@ export function auStepGradients(
     },
     params.map((p) => p.variable),
   );
-  const lossValue = value.dataSync()[0]!;
-  const terms = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]!]));
-  tf.dispose([x, targets, labels, value, parts]);
-  if (!Number.isFinite(lossValue)) {
-    tf.dispose(grads);
-    throw new Error(`training diverged: loss = ${lossValue} (batch ${batch.ids.slice(0, 4).join(', ')}…)`);
-  }
-  const named: Record<string, tf.Tensor> = {};
-  const used = new Set<tf.Tensor>();
-  for (const p of params) {
-    const g = grads[p.variable.name];
-    if (g) {
-      named[p.name] = g;
-      used.add(g);
-    }
-  }
-  tf.dispose(Object.values(grads).filter((g) => !used.has(g)));
-  return { loss: lossValue, terms, grads: named };
+  tf.dispose([x, targets, labels]);
+  return collectStepGradients(value, parts, grads, params, batch);
 }

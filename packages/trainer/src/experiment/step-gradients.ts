@@ -139,9 +139,28 @@ export function stepGradients(
     },
     params.map((p) => p.variable),
   );
+  tf.dispose([x, auTargets]);
+  return {
+    ...collectStepGradients(value, termTensors, grads, params, batch),
+    ...(agreement ? { agreement } : {}),
+  };
+}
+
+/**
+ * The common end of the gradient half of a step (`stepGradients`, the AU-detection step): reads the loss
+ * and its terms (disposing them), throws (disposing the gradients) when the loss is not finite, and names
+ * the gradients by parameter, disposing those of variables that are not trained parameters.
+ */
+export function collectStepGradients(
+  value: tf.Scalar,
+  termTensors: Readonly<Record<string, tf.Tensor>>,
+  grads: tf.NamedTensorMap,
+  params: readonly NamedVariable[],
+  batch: Pick<StepBatch, 'ids'>,
+): Pick<StepGradients, 'loss' | 'terms' | 'grads'> {
   const lossValue = value.dataSync()[0]!;
   const terms = Object.fromEntries(Object.entries(termTensors).map(([k, t]) => [k, t.dataSync()[0]!]));
-  tf.dispose([x, auTargets, value, termTensors]);
+  tf.dispose([value, termTensors]);
   if (!Number.isFinite(lossValue)) {
     tf.dispose(grads);
     throw new Error(`training diverged: loss = ${lossValue} (batch ${batch.ids.slice(0, 4).join(', ')}…)`);
@@ -156,7 +175,7 @@ export function stepGradients(
     }
   }
   tf.dispose(Object.values(grads).filter((g) => !used.has(g)));
-  return { loss: lossValue, terms, grads: named, ...(agreement ? { agreement } : {}) };
+  return { loss: lossValue, terms, grads: named };
 }
 
 /**
