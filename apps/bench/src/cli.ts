@@ -10,7 +10,7 @@ import { applyRealDataset, createRealDatasetSelection, listRealDatasets } from '
 import { mergeBenchResults, readBenchResults, writeBenchResults } from './results/results-file';
 import { addPerfCommand } from './perf/perf-command';
 import { addPretrainCommand } from './matrix/pretrain-command';
-import { createPoolStatusLine } from './matrix/pool-status-line';
+import { followWithStatusLine } from './matrix/pool-status-line';
 import { applyProfileSettings, type ProfileSettings } from './matrix/profile-settings';
 import { addQueueCommands, attemptsOption, queueOption, runProfileOnQueue } from './queue/queue-command';
 
@@ -197,36 +197,19 @@ export function createBenchProgram(): Command {
         process.stderr.write(
           `bench run: profile "${profile.name}" — ${profile.description}; up to ${opts.workers} worker(s)\n`,
         );
-        // Ctrl-C / SIGTERM: stop starting cells, kill the worker processes, keep what is recorded. A second
-        // signal ends the process at once (the listeners are gone).
-        const interrupt = new AbortController();
-        let received: NodeJS.Signals | undefined;
-        const onSignal = (signal: NodeJS.Signals): void => {
-          received = signal;
-          process.stderr.write(`\nbench run: ${signal}, stopping the worker processes\n`);
-          interrupt.abort();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        const display = createPoolStatusLine();
-        let summary: Awaited<ReturnType<typeof runMatrix>>;
-        try {
-          summary = await runMatrix(profile, {
-            outDir: opts.out,
-            workers: opts.workers,
-            report: display.report,
-            onStatus: display.onStatus,
-            signal: interrupt.signal,
-            ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
-          });
-        } catch (error) {
-          if (received) process.exitCode = received === 'SIGTERM' ? 143 : 130;
-          throw error;
-        } finally {
-          display.stop();
-          process.removeListener('SIGINT', onSignal);
-          process.removeListener('SIGTERM', onSignal);
-        }
+        // Ctrl-C / SIGTERM: stop starting cells, kill the worker processes, keep what is recorded.
+        const summary = await followWithStatusLine(
+          (signal) => `bench run: ${signal}, stopping the worker processes`,
+          ({ report, onStatus, signal }) =>
+            runMatrix(profile, {
+              outDir: opts.out,
+              workers: opts.workers,
+              report,
+              onStatus,
+              signal,
+              ...(opts.only ? { only: opts.only.split(',').filter(Boolean) } : {}),
+            }),
+        );
         const minutes = (performance.now() - t0) / 60000;
         process.stdout.write(
           `bench run: ${summary.ran.length} run(s) done, ${summary.skipped.length} already done (skipped)` +

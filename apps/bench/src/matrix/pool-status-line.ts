@@ -75,3 +75,42 @@ export function createPoolStatusLine(
     },
   };
 }
+
+/** What {@link followWithStatusLine} hands to the run it follows. */
+export interface FollowHooks {
+  readonly report: (line: string) => void;
+  readonly onStatus: PoolStatusLine['onStatus'];
+  /** Aborted on the first SIGINT / SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `run` with a status line ({@link createPoolStatusLine}) and an abort signal for Ctrl-C / SIGTERM: the
+ * first signal prints `onSignalMessage(signal)` and aborts; a second one ends the process at once (the
+ * listeners are gone). When the run fails after a signal, the exit code is 130 (SIGINT) or 143 (SIGTERM).
+ */
+export async function followWithStatusLine<T>(
+  onSignalMessage: (signal: NodeJS.Signals) => string,
+  run: (hooks: FollowHooks) => Promise<T>,
+): Promise<T> {
+  const interrupt = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received = signal;
+    process.stderr.write(`\n${onSignalMessage(signal)}\n`);
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const display = createPoolStatusLine();
+  try {
+    return await run({ report: display.report, onStatus: display.onStatus, signal: interrupt.signal });
+  } catch (error) {
+    if (received) process.exitCode = received === 'SIGTERM' ? 143 : 130;
+    throw error;
+  } finally {
+    display.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

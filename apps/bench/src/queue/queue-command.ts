@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProfileSettings } from '../matrix/profile-settings';
-import { createPoolStatusLine } from '../matrix/pool-status-line';
+import { followWithStatusLine } from '../matrix/pool-status-line';
 import { parseQueueUrl } from './queue-connection';
 import { formatQueueStatus, getQueueStatus } from './queue-status';
 import { startQueueWorker } from './queue-worker';
@@ -56,36 +56,20 @@ export async function runProfileOnQueue(opts: {
   readonly attempts: number;
 }): Promise<void> {
   const t0 = performance.now();
-  const interrupt = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    received = signal;
-    process.stderr.write(`\nbench run: ${signal}, no longer following the queue (its jobs stay there)\n`);
-    interrupt.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const display = createPoolStatusLine();
-  let summary: Awaited<ReturnType<typeof runMatrixOnQueue>>;
-  try {
-    summary = await runMatrixOnQueue(opts.profile, {
-      url: parseQueueUrl(opts.queue),
-      outDir: opts.out,
-      settings: opts.settings,
-      attempts: opts.attempts,
-      report: display.report,
-      onStatus: display.onStatus,
-      signal: interrupt.signal,
-      ...(opts.only?.length ? { only: opts.only } : {}),
-    });
-  } catch (error) {
-    if (received) process.exitCode = received === 'SIGTERM' ? 143 : 130;
-    throw error;
-  } finally {
-    display.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  const summary = await followWithStatusLine(
+    (signal) => `bench run: ${signal}, no longer following the queue (its jobs stay there)`,
+    ({ report, onStatus, signal }) =>
+      runMatrixOnQueue(opts.profile, {
+        url: parseQueueUrl(opts.queue),
+        outDir: opts.out,
+        settings: opts.settings,
+        attempts: opts.attempts,
+        report,
+        onStatus,
+        signal,
+        ...(opts.only?.length ? { only: opts.only } : {}),
+      }),
+  );
   const minutes = (performance.now() - t0) / 60000;
   process.stdout.write(
     `bench run: ${summary.ran.length} run(s) recorded from the queue, ${summary.skipped.length} already in results.json` +
