@@ -47,6 +47,55 @@ export function writeReports(results: BenchResults, paths: BenchOutputPaths): vo
   atomicWriteFile(paths.dashboard, renderDashboardHtml(results));
 }
 
+/** Values of a map keyed by cell index, in index (profile) order. */
+export function inIndexOrder<T>(m: ReadonlyMap<number, T>): T[] {
+  return [...m.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+}
+
+/** The runs one call records into results.json (the local pool and the queue follower). */
+export interface ResultsRecorder {
+  /** Runs recorded by this call, by cell index. */
+  readonly recorded: ReadonlyMap<number, RunRecord>;
+  /** The file's runs followed by this call's, in the profile's order. */
+  readonly results: BenchResults;
+  /**
+   * Adds the run of cell `i` and rewrites results.json (atomically), then report.md and dashboard.html; when
+   * results.json cannot be written the run is not kept and the error is thrown.
+   */
+  record(i: number, record: RunRecord): void;
+  /** Writes the three files when this call recorded nothing (so that they exist after every call). */
+  finish(): void;
+}
+
+/** A {@link ResultsRecorder} over the runs already in `initial`. */
+export function createResultsRecorder(initial: BenchResults, paths: BenchOutputPaths): ResultsRecorder {
+  const recorded = new Map<number, RunRecord>();
+  let results = initial;
+  return {
+    recorded,
+    get results() {
+      return results;
+    },
+    record(i, record) {
+      recorded.set(i, record);
+      const merged: BenchResults = { ...initial, runs: [...initial.runs, ...inIndexOrder(recorded)] };
+      try {
+        writeBenchResults(paths.results, merged);
+      } catch (error) {
+        recorded.delete(i);
+        throw error;
+      }
+      results = merged;
+      writeReports(results, paths);
+    },
+    finish() {
+      if (recorded.size > 0) return;
+      writeBenchResults(paths.results, results);
+      writeReports(results, paths);
+    },
+  };
+}
+
 /** Per-call options of {@link runMatrix}. */
 export interface RunMatrixOptions {
   /** Output folder (results.json, report.md, dashboard.html, per-run output and `bench.log` under `runs/`). */
@@ -232,8 +281,8 @@ export async function runMatrix(
     inProcess && !options.executeCell ? 1 : Math.min(requested, maxPool, Math.max(1, todo.length));
   const dataDir = resolve(options.dataDir ?? process.env['DFER_SHARED_DATA'] ?? process.cwd());
 
-  let results = initial;
-  const recorded = new Map<number, RunRecord>();
+  const recorder = createResultsRecorder(initial, paths);
+  const recorded = recorder.recorded;
   const failed = new Map<number, FailedBenchCell>();
   const running = new Map<number, number>();
   const finished: { kind: string; seconds: number }[] = [];
@@ -261,20 +310,6 @@ export async function runMatrix(
     const s = status();
     report(`[bench] ${formatPoolStatus(s)} — ${message}`);
     options.onStatus?.(s);
-  };
-
-  const merge = (i: number, record: RunRecord): void => {
-    recorded.set(i, record);
-    const fresh = [...recorded.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
-    const merged: BenchResults = { ...initial, runs: [...initial.runs, ...fresh] };
-    try {
-      writeBenchResults(paths.results, merged);
-    } catch (error) {
-      recorded.delete(i);
-      throw error;
-    }
-    results = merged;
-    writeReports(results, paths);
   };
 
   const runCell = async (i: number): Promise<void> => {
@@ -305,7 +340,7 @@ export async function runMatrix(
     try {
       const record = await execute(job, context);
       checkRecord(record, cell);
-      merge(i, record);
+      recorder.record(i, record);
       const seconds = (performance.now() - t0) / 1000;
       finished.push({ kind: cell.experiment, seconds });
       running.delete(i);
@@ -334,23 +369,19 @@ export async function runMatrix(
   };
   await Promise.all(Array.from({ length: todo.length ? workers : 0 }, () => worker()));
 
-  if (recorded.size === 0) {
-    writeBenchResults(paths.results, results);
-    writeReports(results, paths);
-  }
+  recorder.finish();
   if (signal.aborted) {
     throw abortError(
       `bench run interrupted: ${recorded.size} cell(s) of this call finished and are in ${paths.results}; run the same command again to resume`,
     );
   }
-  const inOrder = <T>(m: Map<number, T>): T[] => [...m.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
   return {
     paths,
     planned: cells.length,
     skipped,
-    ran: inOrder(recorded).map((r) => r.id),
-    failed: inOrder(failed),
+    ran: inIndexOrder(recorded).map((r) => r.id),
+    failed: inIndexOrder(failed),
     workers,
-    results,
+    results: recorder.results,
   };
 }

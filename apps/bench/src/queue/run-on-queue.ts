@@ -13,13 +13,14 @@ import {
 import {
   benchOutputPaths,
   checkRecord,
+  createResultsRecorder,
+  inIndexOrder,
   selectProfileCells,
-  writeReports,
   type BenchOutputPaths,
 } from '../matrix/run-matrix';
 import { withProfileDescription } from '../results/profile-description';
-import { createEmptyResults, readBenchResults, writeBenchResults } from '../results/results-file';
-import type { BenchResults, RunRecord } from '../results/schema';
+import { createEmptyResults, readBenchResults } from '../results/results-file';
+import type { BenchResults } from '../results/schema';
 import { closeQuietly, openBenchQueue, withTimeout, type QueueUrl } from './queue-connection';
 import { createJobData, sameJobData, type BenchQueueJobData, type BenchQueueJobResult } from './queue-job';
 
@@ -214,7 +215,8 @@ async function followCells(
   },
 ): Promise<Pick<QueueRunSummary, 'ran' | 'failed' | 'results'>> {
   const { report, signal } = options;
-  const recorded = new Map<number, RunRecord>();
+  const recorder = createResultsRecorder(initial, paths);
+  const recorded = recorder.recorded;
   const failed = new Map<number, FailedQueueCell>();
   /** Last seen state, start time (ms since epoch), worker and attempts of each cell not yet done or failed. */
   const seen = new Map<
@@ -222,7 +224,6 @@ async function followCells(
     { state: string; startedAt?: number; worker?: string; attemptsMade: number; attemptsStarted: number }
   >(todo.map((_, i) => [i, { state: 'waiting', attemptsMade: 0, attemptsStarted: 0 }]));
   const finished: { kind: string; seconds: number }[] = [];
-  let results = initial;
   let errorSince: number | undefined;
 
   const status = (): BenchPoolStatus => {
@@ -250,14 +251,6 @@ async function followCells(
     report(`[bench] ${formatPoolStatus(s)} — ${message}`);
     options.onStatus?.(s);
   };
-  const merge = (i: number, record: RunRecord): void => {
-    recorded.set(i, record);
-    const fresh = [...recorded.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
-    results = { ...initial, runs: [...initial.runs, ...fresh] };
-    writeBenchResults(paths.results, results);
-    writeReports(results, paths);
-  };
-
   const look = async (i: number): Promise<void> => {
     const cell = todo[i]!;
     const tag = `#${i + 1}`;
@@ -293,7 +286,7 @@ async function followCells(
         announce(`FAILED ${tag} ${cell.id}: ${message}`);
         return;
       }
-      merge(i, result.record);
+      recorder.record(i, result.record);
       finished.push({ kind: cell.experiment, seconds: result.record.durationSeconds });
       announce(
         `done ${tag} ${cell.id} in ${formatDuration(result.record.durationSeconds)} on ${result.worker}: ${describeRunRecord(result.record)}`,
@@ -351,16 +344,16 @@ async function followCells(
     }
     if (seen.size > 0) await sleep(options.pollMs, signal);
   }
-  if (recorded.size === 0) {
-    writeBenchResults(paths.results, results);
-    writeReports(results, paths);
-  }
+  recorder.finish();
   if (signal.aborted)
     throw abortError(
       `stopped following the queue: ${recorded.size} run(s) recorded in ${paths.results}; the other jobs stay in the queue and the workers go on (bench status --queue …); run the same command again to collect them`,
     );
-  const inOrder = <T>(m: Map<number, T>): T[] => [...m.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
-  return { ran: inOrder(recorded).map((r) => r.id), failed: inOrder(failed), results };
+  return {
+    ran: inIndexOrder(recorded).map((r) => r.id),
+    failed: inIndexOrder(failed),
+    results: recorder.results,
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
