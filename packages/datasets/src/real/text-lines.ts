@@ -16,8 +16,8 @@ export interface TextFileOptions {
   readonly maxBytes?: number;
 }
 
-/** What a non-regular file is, in words. */
-function describeFileKind(stat: Stats): string {
+/** What a non-regular file is, in words (`a FIFO`, `a folder`, `a device`, `a socket`). */
+export function describeFileKind(stat: Stats): string {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isDirectory()) return 'a folder';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveFfmpeg } from './ffmpeg-binary';
 import { DatasetInputError } from './data-errors';
+import { describeFileKind } from './text-lines';
 import { bytesToUnitFloat, checkSize, DEFAULT_MAX_PIXELS } from './image-decoding';
 
 interface RunResult {
@@ -252,16 +253,10 @@ function checkFile(file: string, options: VideoDecodeOptions): VideoInput {
   if (!existsSync(file)) throw new DatasetInputError(file, 'video file not found');
   const stat = statSync(file);
   if (!stat.isFile()) {
-    const kind = stat.isFIFO()
-      ? 'a FIFO'
-      : stat.isDirectory()
-        ? 'a folder'
-        : stat.isCharacterDevice() || stat.isBlockDevice()
-          ? 'a device'
-          : stat.isSocket()
-            ? 'a socket'
-            : 'not a file';
-    throw new DatasetInputError(file, `not a regular file (${kind}); a video must be a regular file`);
+    throw new DatasetInputError(
+      file,
+      `not a regular file (${describeFileKind(stat)}); a video must be a regular file`,
+    );
   }
   return { file, path: resolve(file), bytes: stat.size };
 }
