@@ -11,6 +11,7 @@ export { auDetectionReport, type AuDetectionReport } from './metrics/au';
 export {
   clipGradientsByGlobalNorm,
   createOptimizer,
+  trainableParameters,
   type AdamWConfig,
   type NamedVariable,
   type Optimizer,

@@ -3,7 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 import { createModel } from '@dfer/backbones';
 import { initEngine, setFusedKernels } from '@dfer/runtime';
-import { clipGradientsByGlobalNorm, createOptimizer, learningRateAt, type OptimizerConfig } from '../src';
+import {
+  clipGradientsByGlobalNorm,
+  createOptimizer,
+  learningRateAt,
+  trainableParameters,
+  type OptimizerConfig,
+} from '../src';
 import fixtures from './fixtures/optimizer-fixtures.json';
 
 // Reference values: PyTorch 1.13 (test/fixtures/make-optimizer-fixtures.py, same initial values, gradients
@@ -206,5 +212,23 @@ describe('learningRateAt (closed forms)', () => {
   });
   it('rejects a negative epoch', () => {
     expect(() => learningRateAt({ type: 'constant' }, 1, -1, 10)).toThrow(/epoch = -1/);
+  });
+});
+
+describe('trainableParameters', () => {
+  it('lists the trainable variables by name, in order, and leaves the others out', () => {
+    const a = tf.variable(tf.zeros([2]), true, 'tp_a');
+    const frozen = tf.variable(tf.zeros([2]), false, 'tp_frozen');
+    const b = tf.variable(tf.zeros([1]), true, 'tp_b');
+    const params = trainableParameters({
+      namedParameters: () => [
+        ['a', a],
+        ['running_mean', frozen],
+        ['b', b],
+      ],
+    });
+    expect(params.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(params.map((p) => p.variable)).toEqual([a, b]);
+    tf.dispose([a, frozen, b]);
   });
 });

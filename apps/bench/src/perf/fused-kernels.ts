@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type VideoModel } from '@dfer/backbones';
 import { crossEntropyLoss } from '@dfer/losses';
 import { initEngine, setFusedKernels, getFusedKernels } from '@dfer/runtime';
-import { createOptimizer, type NamedVariable, type Optimizer } from '@dfer/trainer';
+import { createOptimizer, trainableParameters, type NamedVariable, type Optimizer } from '@dfer/trainer';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -61,10 +61,7 @@ interface Trainee {
 function createTrainee(name: string, preset: string, batch: number, checkpointing: boolean): Trainee {
   const model = createModel(name, { preset, seed: 0, gradientCheckpointing: checkpointing });
   model.train();
-  const params = model
-    .namedParameters()
-    .filter(([, v]) => v.trainable)
-    .map(([n, variable]) => ({ name: n, variable }));
+  const params = trainableParameters(model);
   const optimizer = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
   const s = model.inputSpec;
   const shape = [batch, s.frames, s.height, s.width, s.channels];

@@ -8,6 +8,7 @@ import {
   createDataParallelTrainer,
   createOptimizer,
   stepGradients,
+  trainableParameters,
   type DataParallelStepTimings,
   type DataParallelTrainer,
   type NamedVariable,
@@ -107,10 +108,7 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
   for (const batch of task.batches) {
     const model = createModel(task.model, { preset: task.preset, seed: 0, gradientCheckpointing });
     model.train();
-    const params: NamedVariable[] = model
-      .namedParameters()
-      .filter(([, v]) => v.trainable)
-      .map(([name, variable]) => ({ name, variable }));
+    const params: NamedVariable[] = trainableParameters(model);
     const optimizer = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
     const shape = clipShape(task.model, task.preset, batch);
     const x = tf.tensor(clipValues(shape.reduce((a, b) => a * b, 1)), shape);
@@ -214,10 +212,7 @@ async function measureDataParallelTrainStep(task: TrainStepTask): Promise<PerfTa
     const modelOptions = { preset: task.preset, seed: 0, gradientCheckpointing: task.preset === 'paper' };
     const model = createModel(task.model, modelOptions);
     model.train();
-    const params: NamedVariable[] = model
-      .namedParameters()
-      .filter(([, v]) => v.trainable)
-      .map(([name, variable]) => ({ name, variable }));
+    const params: NamedVariable[] = trainableParameters(model);
     const optimizer = createOptimizer(params, { type: 'adamw', weightDecay: 0.05 });
     const shape = clipShape(task.model, task.preset, batch);
     const frames = clipValues(shape.reduce((a, b) => a * b, 1));

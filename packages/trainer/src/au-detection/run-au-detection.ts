@@ -13,7 +13,12 @@ import { z } from 'zod';
 
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
 import { applyStepUpdate } from '../experiment/step-gradients';
-import { createOptimizer, type NamedVariable, type OptimizerConfig } from '../optim/optimizers';
+import {
+  createOptimizer,
+  trainableParameters,
+  type NamedVariable,
+  type OptimizerConfig,
+} from '../optim/optimizers';
 import { createDataParallelTrainer, type DataParallelTrainer } from '../parallel/data-parallel';
 import { learningRateAt, type ScheduleConfig } from '../optim/schedules';
 import { buildAuDetectionData, type AuDetectionData, type AuDetectionDataNode } from './au-data';
@@ -266,10 +271,7 @@ async function runOne(
     config.task === 'joint' && config.loss.ferWeight > 0
       ? createLoss(ferLossConfig, ferLossContext)
       : undefined;
-  const params: NamedVariable[] = model
-    .namedParameters()
-    .filter(([, v]) => v.trainable)
-    .map(([name, variable]) => ({ name, variable }));
+  const params: NamedVariable[] = trainableParameters(model);
   const { lr: baseLr, ...optimConfig } = config.optim;
   const optimizer = createOptimizer(params, optimConfig as OptimizerConfig);
   const loader = createClipLoader({

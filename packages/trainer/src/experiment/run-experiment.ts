@@ -48,7 +48,12 @@ import { atomicWriteFile, removeOrphanedTempFiles } from '../io/atomic-write';
 import { JsonlLog, truncateLogAfter } from '../io/jsonl-log';
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics/classification';
-import { createOptimizer, type NamedVariable, type Optimizer } from '../optim/optimizers';
+import {
+  createOptimizer,
+  trainableParameters,
+  type NamedVariable,
+  type Optimizer,
+} from '../optim/optimizers';
 import { learningRateAt } from '../optim/schedules';
 import { createDataParallelTrainer } from '../parallel/data-parallel';
 import { holdoutSplit } from '../protocols/splits';
@@ -421,10 +426,7 @@ export function createExperimentOptimizer(
   model: VideoModel,
   config: ExperimentConfig,
 ): { params: NamedVariable[]; optimizer: Optimizer } {
-  const params: NamedVariable[] = model
-    .namedParameters()
-    .filter(([, v]) => v.trainable)
-    .map(([name, variable]) => ({ name, variable }));
+  const params: NamedVariable[] = trainableParameters(model);
   const optim = config.optim;
   const optimizer = createOptimizer(params, {
     ...optim,

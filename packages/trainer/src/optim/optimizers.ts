@@ -21,6 +21,16 @@ export interface NamedVariable {
   readonly variable: tf.Variable;
 }
 
+/** The trainable parameters of a model or module, as optimizer inputs, in its `namedParameters` order. */
+export function trainableParameters(module: {
+  namedParameters(): readonly (readonly [string, tf.Variable])[];
+}): NamedVariable[] {
+  return module
+    .namedParameters()
+    .filter(([, v]) => v.trainable)
+    .map(([name, variable]) => ({ name, variable }));
+}
+
 /** Serializable optimizer state: scalars plus one set of typed arrays per parameter name. */
 export interface OptimizerState {
   readonly type: string;
