@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): clips per second through `createClipLoader` with the dataset in-process vs
- * in worker threads (`createWorkerClipDataset` + `createDatasetFromConfig`), on the synthetic FACS
+ * in worker threads (`createWorkerClipDataset` + `createDataset`), on the synthetic FACS
  * dataset at 64×64 and on real video (`single_face.mp4` scaled by ffmpeg to 112×112), 16 frames per clip.
  * Needs the build (`pnpm --filter @dfer/datasets build`): workers load `dist/index.js`.
  * Writes bench/results/loader-workers.json.
@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   createClipLoader,
-  createDatasetFromConfig,
+  createDataset,
   createWorkerClipDataset,
   uniform,
   type ClipDataset,
@@ -47,10 +47,10 @@ async function clipsPerSecond(
 }
 
 async function compare(config: DatasetConfig): Promise<Record<string, unknown>> {
-  const inProcess = await clipsPerSecond(await createDatasetFromConfig(config));
+  const inProcess = await clipsPerSecond(await createDataset(config));
   const pool = await createWorkerClipDataset({
     module: dist,
-    exportName: 'createDatasetFromConfig',
+    exportName: 'createDataset',
     config,
     workers: workerCount,
   });
@@ -65,11 +65,11 @@ async function compare(config: DatasetConfig): Promise<Record<string, unknown>> 
 async function main(): Promise<void> {
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run pnpm --filter @dfer/datasets build first`);
   const results: Record<string, unknown> = {
-    synthetic64: await compare({ type: 'syntheticFacs', seed: 1, numClips: clips, size: [64, 64] }),
+    synthetic64: await compare({ type: 'synthetic_facs', seed: 1, numClips: clips, size: [64, 64] }),
   };
   if (existsSync(video)) {
     results.video112 = await compare({
-      type: 'videos',
+      type: 'video',
       videos: Array.from({ length: Math.max(1, Math.floor(clips / 4)) }, (_, i) => ({
         file: video,
         label: 0,

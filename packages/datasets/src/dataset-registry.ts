@@ -1,7 +1,8 @@
 /**
- * Datasets built from plain-data configs (`{ type: 'splitList', file, … }`), so that a dataset can be
+ * Datasets built from plain-data configs (`{ type: 'split_list', file, … }`), so that a dataset can be
  * named in an experiment config or rebuilt inside a worker thread (`createWorkerClipDataset` with
- * `exportName: 'createDatasetFromConfig'`). One registry, declared here; `registerDatasetType` extends it.
+ * `exportName: 'createDataset'`). One registry, declared here, with the names of the model and loss
+ * registries: `createDataset` builds, `listDatasets` enumerates, `registerDataset` extends.
  */
 import type { ClipDataset } from './clip-dataset';
 import { createDfewCsvDataset, type DfewCsvDatasetConfig } from './real/dfew-dataset';
@@ -12,7 +13,8 @@ import {
   type SplitListDatasetConfig,
 } from './real/frame-folder-dataset';
 import { createVideoDataset, type VideoDatasetConfig } from './real/video-dataset';
-import { createSyntheticFacsDataset, type SyntheticFacsConfig } from './synthetic';
+import { createSyntheticFacsDataset } from './synthetic/synthetic-facs-dataset';
+import type { SyntheticFacsConfig } from './synthetic/synthetic-facs-types';
 
 /** A dataset config node: a registered `type` plus that type's options. */
 export interface DatasetConfig {
@@ -23,57 +25,57 @@ export interface DatasetConfig {
 /** Builds a dataset from a config node (the node includes its `type`). */
 export type DatasetFactory = (config: DatasetConfig) => ClipDataset | Promise<ClipDataset>;
 
-interface Entry {
-  readonly factory: DatasetFactory;
-  readonly description: string;
-}
-
-const REGISTRY = new Map<string, Entry>();
+const REGISTRY = new Map<string, DatasetFactory>();
 
 /**
- * Adds a dataset type.
+ * Adds a dataset type under a snake_case name (as models and losses are named).
  *
- * @throws Error when `type` is already registered.
+ * @throws TypeError when `type` is not snake_case or `factory` is not a function; Error when `type` is
+ * already registered.
  */
-export function registerDatasetType(type: string, factory: DatasetFactory, description = ''): void {
-  if (typeof type !== 'string' || type === '')
-    throw new TypeError('registerDatasetType: type must be a non-empty string');
-  if (REGISTRY.has(type))
-    throw new Error(`registerDatasetType: dataset type ${JSON.stringify(type)} is already registered`);
-  REGISTRY.set(type, { factory, description });
+export function registerDataset(type: string, factory: DatasetFactory): void {
+  if (typeof type !== 'string' || !/^[a-z][a-z0-9_]*$/.test(type)) {
+    throw new TypeError(`registerDataset: type must be snake_case, got ${JSON.stringify(type)}`);
+  }
+  if (typeof factory !== 'function') {
+    throw new TypeError(`registerDataset('${type}'): factory must be a function (config) => ClipDataset`);
+  }
+  if (REGISTRY.has(type)) {
+    throw new Error(`registerDataset: dataset type '${type}' is already registered`);
+  }
+  REGISTRY.set(type, factory);
 }
 
-/** Registered dataset types with their descriptions, in registration order. */
-export function listDatasetTypes(): { readonly type: string; readonly description: string }[] {
-  return [...REGISTRY].map(([type, e]) => ({ type, description: e.description }));
+/** The registered dataset types, sorted. */
+export function listDatasets(): string[] {
+  return [...REGISTRY.keys()].sort();
 }
 
 /**
- * Builds the dataset a config node describes.
+ * Builds the dataset a config node describes, e.g. `createDataset({ type: 'video', videos, labels: 'dfew' })`.
  *
- * @throws Error naming the unknown type and the registered ones; the type's own errors for bad options.
+ * @throws TypeError on a config that is not an object with a string `type`; Error naming an unknown type
+ * and the registered ones; the type's own errors for bad options.
  */
-export async function createDatasetFromConfig(config: DatasetConfig): Promise<ClipDataset> {
+export async function createDataset(config: DatasetConfig): Promise<ClipDataset> {
   if (config === null || typeof config !== 'object' || typeof config.type !== 'string') {
     throw new TypeError(
-      `createDatasetFromConfig: config must be an object with a string "type"; registered: ${[...REGISTRY.keys()].join(', ')}`,
+      `createDataset: config must be an object with a string "type" (one of ${listDatasets().join(', ')})`,
     );
   }
-  const entry = REGISTRY.get(config.type);
-  if (entry === undefined) {
+  const factory = REGISTRY.get(config.type);
+  if (factory === undefined) {
     throw new Error(
-      `createDatasetFromConfig: unknown dataset type ${JSON.stringify(config.type)}; registered: ${[...REGISTRY.keys()].join(', ')}`,
+      `createDataset: unknown dataset type ${JSON.stringify(config.type)}; registered: ${listDatasets().join(', ')}`,
     );
   }
-  return entry.factory(config);
+  return factory(config);
 }
 
 function requireString(config: DatasetConfig, field: string): string {
   const value = config[field];
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(
-      `createDatasetFromConfig: config.${field} must be a non-empty string (type ${config.type})`,
-    );
+    throw new TypeError(`createDataset: config.${field} must be a non-empty string (type ${config.type})`);
   }
   return value;
 }
@@ -84,28 +86,17 @@ function withoutType<T>(config: DatasetConfig, ...drop: string[]): T {
   return rest as T;
 }
 
-registerDatasetType(
-  'splitList',
-  (c) => createSplitListDataset(requireString(c, 'file'), withoutType<SplitListDatasetConfig>(c, 'file')),
-  'DFER-CLIP split list + frame folders: { file, format | labels, root, keepComponents?, size?, onError? }',
+/** DFER-CLIP split list + frame folders: `{ file, format | labels, root, keepComponents?, size?, onError? }`. */
+registerDataset('split_list', (c) =>
+  createSplitListDataset(requireString(c, 'file'), withoutType<SplitListDatasetConfig>(c, 'file')),
 );
-registerDatasetType(
-  'dfewCsv',
-  (c) => createDfewCsvDataset(requireString(c, 'file'), withoutType<DfewCsvDatasetConfig>(c, 'file')),
-  "DFEW's label CSV + frame folders: { file, framesRoot, size?, idWidth?, onError? }",
+/** DFEW's label CSV + frame folders: `{ file, framesRoot, size?, idWidth?, onError? }`. */
+registerDataset('dfew_csv', (c) =>
+  createDfewCsvDataset(requireString(c, 'file'), withoutType<DfewCsvDatasetConfig>(c, 'file')),
 );
-registerDatasetType(
-  'frameFolders',
-  (c) => createFrameFolderDataset(withoutType<FrameFolderDatasetConfig>(c)),
-  'folders of JPEG/PNG frames: { clips: [{ id, dir, label, numFrames? }], labels, size? }',
-);
-registerDatasetType(
-  'videos',
-  (c) => createVideoDataset(withoutType<VideoDatasetConfig>(c)),
-  'video files decoded by ffmpeg: { videos: [{ file, label, id? }], labels, fps?, size? }',
-);
-registerDatasetType(
-  'syntheticFacs',
-  (c) => createSyntheticFacsDataset(withoutType<SyntheticFacsConfig>(c)),
-  'the built-in synthetic FACS face videos (options of createSyntheticFacsDataset)',
-);
+/** Folders of JPEG/PNG frames: `{ clips: [{ id, dir, label, numFrames? }], labels, size? }`. */
+registerDataset('frame_folder', (c) => createFrameFolderDataset(withoutType<FrameFolderDatasetConfig>(c)));
+/** Video files decoded by ffmpeg: `{ videos: [{ file, label, id? }], labels, fps?, size? }`. */
+registerDataset('video', (c) => createVideoDataset(withoutType<VideoDatasetConfig>(c)));
+/** The built-in synthetic FACS face videos (the options of `createSyntheticFacsDataset`). */
+registerDataset('synthetic_facs', (c) => createSyntheticFacsDataset(withoutType<SyntheticFacsConfig>(c)));

@@ -6,9 +6,9 @@ export { createRandomSource, deriveSeed, shuffledIndices, type RandomSource } fr
 export * from './transforms';
 export * from './loader';
 export {
-  createDatasetFromConfig,
-  registerDatasetType,
-  listDatasetTypes,
+  createDataset,
+  listDatasets,
+  registerDataset,
   type DatasetConfig,
   type DatasetFactory,
 } from './dataset-registry';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { sharedDataPath } from '@dfer/test-utils';
 import {
   createClipLoader,
-  createDatasetFromConfig,
+  createDataset,
   createWorkerClipDataset,
-  listDatasetTypes,
-  registerDatasetType,
+  listDatasets,
+  registerDataset,
   uniform,
   type ClipBatch,
   type ClipLoader,
@@ -19,23 +19,21 @@ async function collect(loader: ClipLoader): Promise<ClipBatch[]> {
 }
 
 describe('dataset registry', () => {
-  it('lists the built-in types', () => {
-    expect(listDatasetTypes().map((t) => t.type)).toEqual([
-      'splitList',
-      'dfewCsv',
-      'frameFolders',
-      'videos',
-      'syntheticFacs',
-    ]);
+  it('lists the built-in types, sorted', () => {
+    expect(listDatasets()).toEqual(['dfew_csv', 'frame_folder', 'split_list', 'synthetic_facs', 'video']);
   });
 
-  it('names an unknown type and the registered ones; refuses a second registration', async () => {
-    await expect(createDatasetFromConfig({ type: 'kinetics' })).rejects.toThrow(
-      'unknown dataset type "kinetics"; registered: splitList, dfewCsv',
+  it('names an unknown type and the registered ones; refuses a second or non-snake_case registration', async () => {
+    await expect(createDataset({ type: 'kinetics' })).rejects.toThrow(
+      'unknown dataset type "kinetics"; registered: dfew_csv, frame_folder, split_list, synthetic_facs, video',
     );
-    expect(() => registerDatasetType('videos', () => ({}) as never)).toThrow('already registered');
-    await expect(createDatasetFromConfig({ type: 'splitList', format: 'dfew' })).rejects.toThrow(
-      'config.file must be a non-empty string (type splitList)',
+    expect(() => registerDataset('video', () => ({}) as never)).toThrow("'video' is already registered");
+    expect(() => registerDataset('splitList', () => ({}) as never)).toThrow(
+      'type must be snake_case, got "splitList"',
+    );
+    expect(listDatasets()).not.toContain('splitList');
+    await expect(createDataset({ type: 'split_list', format: 'dfew' })).rejects.toThrow(
+      'config.file must be a non-empty string (type split_list)',
     );
   });
 
@@ -43,8 +41,8 @@ describe('dataset registry', () => {
   (file === undefined ? it.skip : it)(
     'builds a split-list dataset from plain data (needs ../shared/data/splits)',
     async () => {
-      const ds = await createDatasetFromConfig({
-        type: 'splitList',
+      const ds = await createDataset({
+        type: 'split_list',
         file: file as string,
         format: 'dfew',
         root: '/data/DFEW',
@@ -66,7 +64,7 @@ workerCase(
   'a config-built video dataset in worker threads equals the in-process one (needs the build in dist/ and ../shared/data)',
   async () => {
     const config = {
-      type: 'videos',
+      type: 'video',
       videos: [{ file: video as string, label: 2 }],
       labels: 'dfew',
       fps: 5,
@@ -74,16 +72,14 @@ workerCase(
     };
     const workers = await createWorkerClipDataset({
       module: dist,
-      exportName: 'createDatasetFromConfig',
+      exportName: 'createDataset',
       config,
       workers: 2,
     });
     try {
       const options = { sampler: uniform(4), mode: 'test' as const, batchSize: 1 };
       const a = await collect(createClipLoader({ ...options, dataset: workers }));
-      const b = await collect(
-        createClipLoader({ ...options, dataset: await createDatasetFromConfig(config) }),
-      );
+      const b = await collect(createClipLoader({ ...options, dataset: await createDataset(config) }));
       expect(a[0]?.shape).toEqual([1, 4, 24, 32, 3]);
       expect(
         Buffer.from(a[0]?.frames.buffer as ArrayBuffer).equals(
@@ -102,19 +98,17 @@ const syntheticCase = existsSync(join(__dirname, '..', '..', 'dist', 'dataset-re
 syntheticCase(
   'the synthetic dataset rendered in worker threads equals the in-process one (needs the build in dist/)',
   async () => {
-    const config = { type: 'syntheticFacs', seed: 3, numClips: 6, size: [24, 24] };
+    const config = { type: 'synthetic_facs', seed: 3, numClips: 6, size: [24, 24] };
     const workers = await createWorkerClipDataset({
       module: dist,
-      exportName: 'createDatasetFromConfig',
+      exportName: 'createDataset',
       config,
       workers: 2,
     });
     try {
       const options = { sampler: uniform(3), mode: 'train' as const, batchSize: 4, seed: 1 };
       const a = await collect(createClipLoader({ ...options, dataset: workers }));
-      const b = await collect(
-        createClipLoader({ ...options, dataset: await createDatasetFromConfig(config) }),
-      );
+      const b = await collect(createClipLoader({ ...options, dataset: await createDataset(config) }));
       expect(a.map((x) => x.shape)).toEqual([
         [4, 3, 24, 24, 3],
         [2, 3, 24, 24, 3],
