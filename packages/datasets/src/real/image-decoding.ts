@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
-import sharp from 'sharp';
+import type { OutputInfo } from 'sharp';
+import { loadSharp } from '../native-modules';
 import { DatasetInputError } from './data-errors';
 import { readBoundedFile } from './text-lines';
 
@@ -187,12 +188,12 @@ export async function decodeImage(file: string, options: DecodeImageOptions = {}
   const named = EXTENSION_FORMAT[extname(file).toLowerCase()];
   if (named !== undefined && named !== format)
     throw new DatasetInputError(file, `the name says ${named} but the file holds a ${format} image`);
-  let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: maxPixels })
+  let pipeline = loadSharp()(bytes, { failOn: 'warning', limitInputPixels: maxPixels })
     .removeAlpha()
     .toColourspace('srgb');
   if (size !== undefined)
     pipeline = pipeline.resize({ width: size[1], height: size[0], fit: 'fill', kernel: 'linear' });
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (cause) {

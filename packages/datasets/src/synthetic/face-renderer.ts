@@ -6,7 +6,8 @@
  * Determinism: the drawing is a pure function of its inputs, and the noise comes from a seeded
  * generator, so the same request gives byte-identical pixels on the same platform build of Skia.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
+import { loadCanvas } from '../native-modules';
 import { createRandomSource } from '../random';
 import { computeFaceLandmarks } from './face-geometry';
 import { drawFace } from './face-drawing';
@@ -33,7 +34,7 @@ function getSurface(width: number, height: number): Surface {
   const key = `${width}x${height}`;
   let s = surfaces.get(key);
   if (s === undefined) {
-    const canvas = createCanvas(width, height);
+    const canvas = loadCanvas().createCanvas(width, height);
     s = { canvas, ctx: canvas.getContext('2d') };
     surfaces.set(key, s);
   }

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What a consumer's `require` loads: each entry point of the built package is required in a fresh Node
+ * process inside the package folder (so `@dfer/datasets` resolves to itself through its `exports` map), with
+ * `Module._load` and `process.dlopen` recording every module request and every native addon.
+ */
+const packageDir = join(__dirname, '..');
+const builtCase = existsSync(join(packageDir, 'dist', 'index.js')) ? it : it.skip;
+
+interface LoadReport {
+  /** Every specifier passed to `require`, in order. */
+  readonly requested: string[];
+  /** Every native addon (`.node` file) opened. */
+  readonly addons: string[];
+  /** The keys of `require.cache` at the end. */
+  readonly cached: string[];
+  readonly result: unknown;
+}
+
+function inFreshNode(body: string): LoadReport {
+  const script = `
+const Module = require('node:module');
+const requested = [];
+const load = Module._load;
+Module._load = function (request, ...rest) { requested.push(request); return load.call(this, request, ...rest); };
+const addons = [];
+const dlopen = process.dlopen;
+process.dlopen = function (module, file, ...rest) { addons.push(String(file)); return dlopen.call(this, module, file, ...rest); };
+Promise.resolve().then(async () => { ${body} }).then((result) => {
+  console.log(JSON.stringify({ requested, addons, cached: Object.keys(require.cache), result }));
+}, (error) => { console.error(error); process.exit(1); });
+`;
+  const out = spawnSync(process.execPath, ['-e', script], {
+    cwd: packageDir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (out.status !== 0) throw new Error(`node -e exited with ${out.status}:\n${out.stderr}`);
+  return JSON.parse(out.stdout.trim().split('\n').pop() as string) as LoadReport;
+}
+
+/** A native package of this package's dependencies (or its platform binary), by specifier or by path. */
+const NATIVE = /(^|[\\/])(sharp|@img|@napi-rs|@ffmpeg-installer)([\\/]|$)/;
+
+function nativeLoads(report: LoadReport): string[] {
+  return [
+    ...report.requested.filter((r) => NATIVE.test(r)),
+    ...report.cached.filter((k) => NATIVE.test(k) || k.endsWith('.node')),
+    ...report.addons,
+  ];
+}
+
+describe('entry points (needs the build in dist/)', () => {
+  builtCase('the root entry loads no native module (sharp, @napi-rs/canvas, @ffmpeg-installer)', () => {
+    const report = inFreshNode(
+      `const d = require('@dfer/datasets'); return [typeof d.createClipLoader, typeof d.createDataset];`,
+    );
+    expect(report.result).toEqual(['function', 'function']);
+    expect(report.requested).toContain('@dfer/datasets');
+    expect(nativeLoads(report)).toEqual([]);
+  });
+
+  builtCase('the check sees a native module when one is loaded (sharp on the first decode)', () => {
+    const report = inFreshNode(
+      `const { loadSharp } = require('./dist/native-modules.js'); return typeof loadSharp();`,
+    );
+    expect(report.result).toBe('function');
+    expect(report.requested).toContain('sharp');
+    expect(report.addons.some((file) => /sharp/.test(file))).toBe(true);
+  });
+
+  builtCase('a missing native module is a clear error on first use, not at import', () => {
+    const report = inFreshNode(`
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'sharp' || request === '@napi-rs/canvas') throw new Error("Cannot find module '" + request + "'");
+  return resolve.call(this, request, ...rest);
+};
+const { loadSharp, loadCanvas } = require('./dist/native-modules.js');
+const messages = [];
+for (const load of [loadSharp, loadCanvas]) {
+  try { load(); } catch (e) { messages.push(e.message); }
+}
+return messages;`);
+    expect(report.result).toEqual([
+      expect.stringMatching(
+        /^@dfer\/datasets needs sharp for decoding JPEG\/PNG frames, and it could not be loaded \(Cannot find module 'sharp'\)/,
+      ),
+      expect.stringMatching(
+        /^@dfer\/datasets needs @napi-rs\/canvas for drawing the synthetic faces, and it could not be loaded \(Cannot find module '@napi-rs\/canvas'\)/,
+      ),
+    ]);
+  });
+});
