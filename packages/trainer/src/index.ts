@@ -40,16 +40,16 @@ export {
 } from './protocols/splits';
 export { atomicWriteFile } from './io/atomic-write';
 export { JsonlLog, type LogRecord } from './io/jsonl-log';
+export { runExperiment } from './experiment/run-experiment';
 export {
-  evaluateModel,
-  runExperiment,
   RESULTS_SCHEMA_VERSION,
-  type EpochRecord,
-  type EvaluationResult,
   type ExperimentResult,
   type FoldResult,
   type RunExperimentOptions,
-} from './experiment/run-experiment';
+} from './experiment/experiment-result';
+export { evaluateModel, type EvaluationResult } from './experiment/evaluate-model';
+export type { RobustFoldOutput } from './experiment/robust-analysis';
+export type { EpochRecord, StepInfo } from './loop/fold-runner';
 export {
   buildData,
   checkData,
@@ -100,7 +100,7 @@ export {
   type LoadConfigFileOptions,
 } from './config/config-file';
 export { formatSummaryTable } from './experiment/summary-table';
-export { createExperimentModel, defaultSampler, type StepInfo } from './experiment/run-experiment';
+export { createExperimentModel, defaultSampler } from './experiment/experiment-model';
 export {
   evaluateRun,
   exportRunToOnnx,

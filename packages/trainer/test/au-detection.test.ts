@@ -20,6 +20,8 @@ import {
   validateAuDetectionConfig,
 } from '@dfer/trainer';
 import { describeWithSharedData, expectNoTensorLeak } from '@dfer/test-utils';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 beforeAll(async () => {
@@ -204,6 +206,64 @@ describeWithSharedData(
       expect(b.runs[0]!.epochLosses).toEqual(a.runs[0]!.epochLosses);
       expect(b.runs[0]!.test.f1).toEqual(a.runs[0]!.test.f1);
       expect(b.runs[0]!.tuned?.thresholds).toEqual(a.runs[0]!.tuned?.thresholds);
+    });
+
+    it('killed after an epoch and resumed: the same numbers; each step logged once; a finished run is not repeated', async () => {
+      const cfg = loadConfigFile(join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_joint_gate_smooth.json'));
+      const config = {
+        ...cfg,
+        seeds: [5],
+        epochs: 3,
+        batchSize: 4,
+        data: { ...node, numClips: 12, numIdentities: 3 },
+      };
+      const quiet = { dataDir, report: () => undefined };
+      const uninterrupted = await runAuDetectionExperiment(config, quiet);
+      const out = mkdtempSync(join(tmpdir(), 'dfer-au-resume-'));
+      try {
+        await expect(
+          runAuDetectionExperiment(config, {
+            ...quiet,
+            outputDir: out,
+            onEpoch: ({ epoch }) => {
+              if (epoch === 2) throw new Error('simulated kill');
+            },
+          }),
+        ).rejects.toThrow(/simulated kill/);
+        const lines: string[] = [];
+        const resumed = await runAuDetectionExperiment(config, {
+          dataDir,
+          outputDir: out,
+          resume: true,
+          report: (l) => lines.push(l),
+        });
+        expect(lines.join('\n')).toMatch(/seed 5 fold 1: resumed after epoch 2 \(\d+ steps done\)/);
+        const [a, b] = [uninterrupted.runs[0]!, resumed.runs[0]!];
+        expect(b.epochLosses).toEqual(a.epochLosses);
+        expect(b.test).toEqual(a.test);
+        expect(b.tuned).toEqual(a.tuned);
+        const runDir = join(out, 'seed-5', 'fold-1');
+        const steps = readFileSync(join(runDir, 'log.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { event: string; step?: number; seed?: number })
+          .filter((r) => r.event === 'step');
+        expect(steps.map((r) => r.step)).toEqual(steps.map((_, i) => i + 1));
+        expect(steps.every((r) => r.seed === 5)).toBe(true);
+        expect(existsSync(join(runDir, 'fold-result.json'))).toBe(true);
+        expect(existsSync(join(out, 'results.json'))).toBe(true);
+        const again: string[] = [];
+        const repeated = await runAuDetectionExperiment(config, {
+          dataDir,
+          outputDir: out,
+          resume: true,
+          report: (l) => again.push(l),
+        });
+        expect(again.join('\n')).toMatch(/seed 5 fold 1: already finished/);
+        expect(repeated.summary).toEqual(resumed.summary);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     });
 
     it('workers: 2 (data-parallel, joint task): same numbers from run to run, finite, close to one thread', async () => {

@@ -75,9 +75,9 @@ export async function runAuDetectionOnEngine(
 }
 
 /**
- * Run one cell in this process and build its record: DFER and RDFER cells with `runExperiment` (output in
- * `job.runDir`), AU-detection cells with `runAuDetectionExperiment` on the profile's engine (data paths
- * against `job.dataDir`). `startedAt` and `durationSeconds` cover the trainer call only. The worker process
+ * Run one cell in this process and build its record: DFER and RDFER cells with `runExperiment`, AU-detection
+ * cells with `runAuDetectionExperiment` on the profile's engine (data paths against `job.dataDir`), both with
+ * their output (log, checkpoints, results) in `job.runDir`. `startedAt` and `durationSeconds` cover the trainer call only. The worker process
  * of the pool (`cell-child.ts`) and the in-process path of `runMatrix` both call this.
  */
 export async function runBenchCell(job: BenchCellJob, options: RunBenchCellOptions): Promise<RunRecord> {
@@ -103,7 +103,8 @@ export async function runBenchCell(job: BenchCellJob, options: RunBenchCellOptio
         runAuDetectionOnEngine(profile.engine, config, o));
     const { result, engine } = await runAu(cell.config, {
       dataDir: job.dataDir,
-      onEpoch: (e) => report(`seed ${e.seed} fold ${e.fold} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}`),
+      outputDir: job.runDir,
+      report,
     });
     return createAuDetectionRunRecord(
       result,

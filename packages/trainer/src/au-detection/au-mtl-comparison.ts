@@ -92,7 +92,11 @@ export async function runAuMtlComparison(
     let config = loadConfigFile(join(dir, `${variant.config}.json`));
     if (options.overrides) config = mergeConfigs(config, options.overrides);
     if (options.seeds) config = { ...config, seeds: [...options.seeds] };
-    const result = await runAuDetectionExperiment(config, options);
+    // each arm in its own folder under outputDir
+    const result = await runAuDetectionExperiment(config, {
+      ...options,
+      ...(options.outputDir ? { outputDir: join(options.outputDir, variant.config) } : {}),
+    });
     options.onVariant?.(variant, result);
     rows.push({ variant, result });
   }

@@ -5,6 +5,8 @@
  * at 0.5 and optional per-AU thresholds tuned on a validation split (reported separately), over seeds.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { auBaseRates } from '@dfer/au-knowledge';
 import { createModel, getInputSpec, type VideoModel } from '@dfer/backbones';
 import { createClipLoader, uniform, type ClipDataset } from '@dfer/datasets';
@@ -12,15 +14,17 @@ import { createLoss, type Loss, type LossConfig, type LossContext } from '@dfer/
 import { z } from 'zod';
 
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
-import { applyStepUpdate } from '../experiment/step-gradients';
+import { atomicWriteFile } from '../io/atomic-write';
+import { FoldRunner } from '../loop/fold-runner';
+import { runTrainStepWithHeapGuard } from '../experiment/memory-check';
 import {
   createOptimizer,
   trainableParameters,
   type NamedVariable,
   type OptimizerConfig,
 } from '../optim/optimizers';
-import { createDataParallelTrainer, type DataParallelTrainer } from '../parallel/data-parallel';
-import { learningRateAt, type ScheduleConfig } from '../optim/schedules';
+import { createDataParallelTrainer } from '../parallel/data-parallel';
+import type { ScheduleConfig } from '../optim/schedules';
 import { buildAuDetectionData, type AuDetectionData, type AuDetectionDataNode } from './au-data';
 import { summariseAuReports, tuneAuThresholds, type AuReportSummary } from './au-metrics';
 import { auOutputs, auStepGradients, batchTargets, hasFrames, type AuStepLosses } from './au-step';
@@ -77,6 +81,8 @@ export interface AuDetectionRunResult {
   readonly tuned?: { readonly thresholds: readonly number[]; readonly test: AuDetectionReport };
   /** `frame` or `clip`: the level the AU loss and the F1 were computed at. */
   readonly level: 'frame' | 'clip';
+  /** Training wall time, s (summed over the resumed parts of a run). */
+  readonly trainSeconds: number;
 }
 
 /** Result of {@link runAuDetectionExperiment}. */
@@ -95,7 +101,16 @@ export interface AuDetectionExperimentResult {
 export interface RunAuDetectionOptions {
   /** Folder relative data paths are resolved against (default: the working directory). */
   readonly dataDir?: string;
-  /** Called after each epoch. */
+  /**
+   * Where each run's log, checkpoints and result go (`<outputDir>/seed-<s>/fold-<f>/`, as a fold of
+   * `runExperiment`) and the experiment's `results.json`; none: nothing is written.
+   */
+  readonly outputDir?: string;
+  /** Continue each run from its latest checkpoint in `outputDir` (finished runs are not repeated). */
+  readonly resume?: boolean;
+  /** Progress lines (default: to stderr). */
+  readonly report?: (line: string) => void;
+  /** Called after each epoch (after its checkpoint is written); `epoch` is 1-based. */
   readonly onEpoch?: (info: { seed: number; fold: number; epoch: number; loss: number }) => void;
 }
 
@@ -228,6 +243,16 @@ async function runOne(
   fold: number,
   options: RunAuDetectionOptions,
 ): Promise<AuDetectionRunResult> {
+  const label = `seed ${seed} fold ${fold}`;
+  const runner = new FoldRunner<AuDetectionRunResult>({
+    label,
+    logFields: { seed, fold },
+    ...(options.outputDir ? { dir: join(resolve(options.outputDir), `seed-${seed}`, `fold-${fold}`) } : {}),
+    resume: options.resume ?? false,
+    report: options.report ?? ((line: string) => process.stderr.write(`${line}\n`)),
+  });
+  const finished = runner.finishedResult();
+  if (finished) return finished;
   const data: AuDetectionData = buildAuDetectionData(config.data, {
     seed,
     fold: fold - 1,
@@ -274,81 +299,87 @@ async function runOne(
   const params: NamedVariable[] = trainableParameters(model);
   const { lr: baseLr, ...optimConfig } = config.optim;
   const optimizer = createOptimizer(params, optimConfig as OptimizerConfig);
-  const loader = createClipLoader({
-    dataset,
-    sampler: uniform(spec.frames),
-    mode: 'train',
-    batchSize: config.batchSize,
-    seed,
-    size,
-    indices: data.train,
-    prefetch: 1,
-    ...(level === 'clip' ? { clipAuTargets: {} } : {}),
-  });
   const stepLosses: AuStepLosses = {
     auLoss,
     ...(ferLoss ? { ferLoss } : {}),
     ferWeight: config.loss.ferWeight,
     numAus: A,
   };
-  let parallel: DataParallelTrainer | undefined;
-  const epochLosses: number[] = [];
   try {
-    parallel =
-      config.workers > 1
-        ? await createDataParallelTrainer(
-            model,
-            optimizer,
-            params,
-            {
-              workers: config.workers,
-              model: { type: config.model.type, options: modelOptions },
-              objective: {
-                kind: 'au_detection',
-                auLoss: { config: config.loss.au, context: auLossContext },
-                ...(ferLoss ? { ferLoss: { config: ferLossConfig, context: ferLossContext } } : {}),
-                ferWeight: config.loss.ferWeight,
-                numAus: A,
-              },
+    let outcome;
+    try {
+      outcome = await runner.train(
+        {
+          model,
+          optimizer,
+          params,
+          loader: createClipLoader({
+            dataset,
+            sampler: uniform(spec.frames),
+            mode: 'train',
+            batchSize: config.batchSize,
+            seed,
+            size,
+            indices: data.train,
+            prefetch: 1,
+            ...(level === 'clip' ? { clipAuTargets: {} } : {}),
+          }),
+          epochs: config.epochs,
+          schedule: config.schedule,
+          baseLr,
+          ...(config.clipGradNorm !== undefined ? { clipGradNorm: config.clipGradNorm } : {}),
+          seed,
+          config,
+          fold,
+          gradients: (batch) => auStepGradients(model, stepLosses, params, batch),
+          guardStep: (batchSize, step) =>
+            runTrainStepWithHeapGuard(
+              { model: config.model, train: { batchSize, workers: config.workers } },
+              batchSize,
+              step,
+            ),
+          createParallel: async () =>
+            config.workers > 1
+              ? createDataParallelTrainer(
+                  model,
+                  optimizer,
+                  params,
+                  {
+                    workers: config.workers,
+                    model: { type: config.model.type, options: modelOptions },
+                    objective: {
+                      kind: 'au_detection',
+                      auLoss: { config: config.loss.au, context: auLossContext },
+                      ...(ferLoss ? { ferLoss: { config: ferLossConfig, context: ferLossContext } } : {}),
+                      ferWeight: config.loss.ferWeight,
+                      numAus: A,
+                    },
+                  },
+                  (shard) => auStepGradients(model, stepLosses, params, shard),
+                )
+              : undefined,
+          start: {
+            record: {
+              split: data.description,
+              train: data.train.length,
+              validation: data.validation.length,
+              test: data.test.length,
+              level,
+              lossNotes: auLoss.notes,
             },
-            (shard) => auStepGradients(model, stepLosses, params, shard),
-          )
-        : undefined;
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      let sum = 0;
-      let steps = 0;
-      for await (const batch of loader.epoch(epoch)) {
-        const lr = learningRateAt(config.schedule, baseLr, epoch + steps / loader.numBatches, config.epochs);
-        let lossValue: number;
-        try {
-          if (parallel) {
-            lossValue = (
-              await parallel.step(batch, {
-                lr,
-                ...(config.clipGradNorm !== undefined ? { clipGradNorm: config.clipGradNorm } : {}),
-              })
-            ).loss;
-          } else {
-            const g = auStepGradients(model, stepLosses, params, batch);
-            try {
-              applyStepUpdate(optimizer, g.grads, lr, config.clipGradNorm);
-            } finally {
-              tf.dispose(Object.values(g.grads));
-            }
-            lossValue = g.loss;
-          }
-        } catch (error) {
-          if (error instanceof Error && error.message.startsWith('training diverged'))
-            error.message += ` (seed ${seed}, fold ${fold}, epoch ${epoch + 1})`;
-          throw error;
-        }
-        sum += lossValue;
-        steps++;
-      }
-      const mean = steps > 0 ? sum / steps : Number.NaN;
-      epochLosses.push(mean);
-      options.onEpoch?.({ seed, fold, epoch: epoch + 1, loss: mean });
+            lines: () => [
+              `${label}: ${data.description}; ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test clips (AU loss at ${level} level)`,
+            ],
+          },
+          onEpochEnd: ({ epoch, trainLoss }) =>
+            options.onEpoch?.({ seed, fold, epoch: epoch + 1, loss: trainLoss }),
+        },
+        false,
+      );
+    } finally {
+      optimizer.dispose();
     }
+    const epochLosses = outcome.history.map((h) => h.trainLoss);
     const test = await predict(model, dataset, data.test, level, spec.frames, size, config.batchSize);
     const testReport = auDetectionReport(
       test.probabilities,
@@ -367,7 +398,7 @@ async function runOne(
       const thresholds = tuneAuThresholds(val.probabilities, val.targets, auNames);
       tuned = { thresholds, test: auDetectionReport(test.probabilities, test.targets, auNames, thresholds) };
     }
-    return {
+    const result: AuDetectionRunResult = {
       seed,
       fold,
       description: data.description,
@@ -377,10 +408,14 @@ async function runOne(
       test: testReport,
       ...(tuned ? { tuned } : {}),
       level,
+      trainSeconds: outcome.trainSeconds,
     };
+    runner.finish(result, {
+      test: { meanF1: testReport.meanF1 },
+      ...(tuned ? { tuned: { meanF1: tuned.test.meanF1 } } : {}),
+    });
+    return result;
   } finally {
-    await parallel?.dispose();
-    optimizer.dispose();
     model.dispose();
   }
 }
@@ -406,12 +441,13 @@ export async function runAuDetectionExperiment(
   options: RunAuDetectionOptions = {},
 ): Promise<AuDetectionExperimentResult> {
   const config = validateAuDetectionConfig(input);
+  if (options.outputDir) mkdirSync(resolve(options.outputDir), { recursive: true });
   const runs: AuDetectionRunResult[] = [];
   for (const seed of config.seeds) {
     for (const fold of config.folds) runs.push(await runOne(config, seed, fold, options));
   }
   const tunedRuns = runs.filter((r) => r.tuned !== undefined);
-  return {
+  const result: AuDetectionExperimentResult = {
     name: config.name,
     config,
     auNames: runs[0]!.test.auNames,
@@ -421,4 +457,8 @@ export async function runAuDetectionExperiment(
       ? { tunedSummary: summariseAuReports(tunedRuns.map((r) => r.tuned!.test)) }
       : {}),
   };
+  if (options.outputDir) {
+    atomicWriteFile(join(resolve(options.outputDir), 'results.json'), `${JSON.stringify(result, null, 1)}\n`);
+  }
+  return result;
 }

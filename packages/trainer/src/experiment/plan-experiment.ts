@@ -5,15 +5,9 @@ import { initEngine } from '@dfer/runtime';
 import type { ExperimentConfig, ExperimentConfigInput } from '../config/schema';
 import { buildData, checkData } from './data-registry';
 import { assertTrainStepFitsWasmHeap } from './memory-check';
-import {
-  carveValidation,
-  createExperimentModel,
-  createExperimentOptimizer,
-  defaultSampler,
-  experimentFolds,
-  foldContexts,
-  resolveExperimentConfig,
-} from './run-experiment';
+import { createExperimentModel, createExperimentOptimizer, defaultSampler } from './experiment-model';
+import { experimentFolds, foldContexts, resolveExperimentConfig } from './run-experiment';
+import { carveValidation } from './training-split';
 import { applyStepUpdate, stepGradients } from './step-gradients';
 
 /**

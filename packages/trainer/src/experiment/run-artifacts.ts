@@ -5,12 +5,8 @@ import { assignModelWeights, loadLatestCheckpoint, loadWeights } from '../checkp
 import { validateConfig, type ExperimentConfig } from '../config/schema';
 import type { VideoModel } from '@dfer/backbones';
 import { buildData, type ExperimentSplits } from './data-registry';
-import {
-  createExperimentModel,
-  defaultSampler,
-  evaluateModel,
-  type EvaluationResult,
-} from './run-experiment';
+import { evaluateModel, type EvaluationResult } from './evaluate-model';
+import { createExperimentModel, defaultSampler } from './experiment-model';
 import { initEngine } from '@dfer/runtime';
 
 /** Which saved weights of a fold to use: the selected epoch's (`best`) or the last checkpoint's. */

@@ -1,4 +1,4 @@
-import type { ExperimentResult } from './run-experiment';
+import type { ExperimentResult } from './experiment-result';
 
 const pct = (v: number): string => (v * 100).toFixed(2);
 
