@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildData } from '@dfer/trainer';
+import { createExperimentData } from '@dfer/trainer';
 import { createBenchProgram, QUICK_PROFILE, renderReportMarkdown } from '../src';
 import { applyRealDataset, createRealDatasetSelection, RealDatasetLayoutError } from '../src/matrix/datasets';
 import { getPublishedResults, PUBLISHED_RESULTS, publishedDatasetOf } from '../src/matrix/published';
@@ -56,7 +56,7 @@ describe('createRealDatasetSelection (bench --dataset)', () => {
     expect(selection.protocol).toEqual({ type: 'fixed' });
     expect(selection.clipCounts).toEqual([{ fold: 1, train: 6, test: 2 }]);
     const { name: _name, ...node } = selection.data;
-    const splits = buildData(node as { type: string }, { seed: 0, protocol: 'fixed' });
+    const splits = createExperimentData(node as { type: string }, { seed: 0, protocol: 'fixed' });
     expect(splits.train.length).toBe(6);
     expect(splits.test.length).toBe(2);
     expect(splits.test.record(1)).toMatchObject({ id: '00008', numFrames: 3, label: 1 });
@@ -86,7 +86,12 @@ describe('createRealDatasetSelection (bench --dataset)', () => {
       expect(selection.protocol).toEqual({ type: 'kfold', folds: 5 });
       expect(selection.listFiles).toHaveLength(10);
       const { name: _name, ...node } = selection.data;
-      const fold3 = buildData(node as { type: string }, { seed: 0, protocol: 'kfold', fold: 2, folds: 5 });
+      const fold3 = createExperimentData(node as { type: string }, {
+        seed: 0,
+        protocol: 'kfold',
+        fold: 2,
+        folds: 5,
+      });
       expect(fold3.train.record(0).id).toBe('00003');
       expect(fold3.test.record(0).id).toBe('00004');
     } finally {

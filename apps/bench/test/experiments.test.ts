@@ -4,9 +4,9 @@ import { listModels } from '@dfer/backbones';
 import { listLosses, listRobustWeightings } from '@dfer/losses';
 import {
   AU_MTL_COMPARISON_VARIANTS,
-  buildData,
+  createExperimentData,
   classificationReport,
-  listData,
+  listExperimentData,
   summariseAuReports,
   summariseReports,
   validateAuDetectionConfig,
@@ -34,7 +34,7 @@ import { tempDir } from './helpers';
 
 registerTrainNoiseData();
 const registries = {
-  data: listData(),
+  data: listExperimentData(),
   model: listModels(),
   loss: listLosses(),
   robust: listRobustWeightings(),
@@ -112,11 +112,11 @@ describe(`${TRAIN_NOISE_DATA} data node`, () => {
   const options = { numClips: 60, numIdentities: 10, size: [16, 16], numFrames: [16, 16] };
 
   it('puts noisy labels in the training split only; the test split keeps the true labels', () => {
-    const splits = buildData(
+    const splits = createExperimentData(
       { type: TRAIN_NOISE_DATA, ...options, trainLabelNoise: { rate: 0.4 } } as { type: string },
       { seed: 3, protocol: 'kfold', fold: 1, folds: 5 },
     );
-    const clean = buildData({ type: 'synthetic_dfer', ...options } as { type: string }, {
+    const clean = createExperimentData({ type: 'synthetic_dfer', ...options } as { type: string }, {
       seed: 3,
       protocol: 'kfold',
       fold: 1,
@@ -139,10 +139,13 @@ describe(`${TRAIN_NOISE_DATA} data node`, () => {
 
   it('refuses a bare labelNoise (its option is trainLabelNoise)', () => {
     expect(() =>
-      buildData({ type: TRAIN_NOISE_DATA, ...options, labelNoise: { rate: 0.2 } } as { type: string }, {
-        seed: 0,
-        protocol: 'fixed',
-      }),
+      createExperimentData(
+        { type: TRAIN_NOISE_DATA, ...options, labelNoise: { rate: 0.2 } } as { type: string },
+        {
+          seed: 0,
+          protocol: 'fixed',
+        },
+      ),
     ).toThrow(/use "trainLabelNoise" instead of "labelNoise"/);
   });
 });

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { listModels } from '@dfer/backbones';
 import { listLosses, listRobustWeightings } from '@dfer/losses';
 import { atomicWriteFile } from '@dfer/runtime';
-import { listData, listDataOptions } from '../src/experiment/data-registry';
+import { listExperimentData, listExperimentDataOptions } from '../src/experiment/data-registry';
 import { fuzzTarget, fuzzTargets, type FuzzCounts, type FuzzOutcome } from '../test/fuzz/reader-fuzz';
 
 function option(name: string, fallback: string): string {
@@ -27,11 +27,11 @@ function option(name: string, fallback: string): string {
 
 function targets(): ReturnType<typeof fuzzTargets> {
   return fuzzTargets({
-    data: listData(),
+    data: listExperimentData(),
     model: listModels(),
     loss: listLosses(),
     robust: listRobustWeightings(),
-    dataOptions: listDataOptions(),
+    dataOptions: listExperimentDataOptions(),
   });
 }
 

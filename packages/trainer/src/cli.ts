@@ -2,7 +2,7 @@
 /**
  * The `dfer` command line:
  *
- *   dfer train <config.json> [--set path=value ...] [--out dir] [--resume] [--dry-run]
+ *   dfer train <config.json> [--set path=value ...] [--out dir] [--resume] [--dry-run] [--data-dir dir]
  *   dfer eval <fold-dir> [--weights best|latest]
  *   dfer export-onnx <fold-dir> --out model.onnx [--weights best|latest]
  *   dfer configs            list the shipped configs
@@ -16,6 +16,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR } from './config/config-file';
 import { applyOverrides } from './config/merge';
 import { ConfigError } from './config/schema';
+import { initEngine } from '@dfer/runtime';
+import { runAuDetectionExperiment } from './au-detection/run-au-detection';
 import { runExperiment } from './experiment/run-experiment';
 import type { StepInfo } from './loop/fold-runner';
 import { formatSummaryTable } from './experiment/summary-table';
@@ -71,6 +73,38 @@ interface TrainCliOptions {
   resume: boolean;
   configRoot?: string;
   dryRun: boolean;
+  dataDir?: string;
+}
+
+/** An AU-detection config (`runAuDetectionExperiment`) has a `task`; an expression experiment has none. */
+function isAuDetectionConfig(config: Record<string, unknown>): boolean {
+  return 'task' in config;
+}
+
+/** `dfer train` of an AU-detection config: every seed × fold on the shared loop, then the F1 summary. */
+async function trainAuDetection(
+  config: Record<string, unknown>,
+  opts: TrainCliOptions,
+  outputDir: string,
+  report: (line: string) => void,
+  onStep: ((info: StepInfo) => void) | undefined,
+): Promise<void> {
+  await initEngine({ backend: 'auto' });
+  const result = await runAuDetectionExperiment(config, {
+    outputDir,
+    resume: opts.resume,
+    report,
+    ...(onStep ? { onStep } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+  });
+  const pct = (m: { mean: number; std: number; n: number }): string =>
+    `${(m.mean * 100).toFixed(1)} ± ${(m.std * 100).toFixed(1)} % (${m.n} run${m.n === 1 ? '' : 's'})`;
+  console.log(
+    `${result.name}: mean AU F1 at ${result.config.evaluation.threshold}: ${pct(result.summary.meanF1)}`,
+  );
+  if (result.tunedSummary)
+    console.log(`at thresholds tuned on validation: ${pct(result.tunedSummary.meanF1)}`);
+  console.log(`\nresults: ${join(outputDir, 'results.json')}`);
 }
 
 /** The highest folder of `dir`'s path that does not exist yet (`undefined` when `dir` exists). */
@@ -148,6 +182,10 @@ export function buildCli(): Command {
       'folder every "_base" must lie inside (default: the config file\'s folder)',
     )
     .option(
+      '--data-dir <dir>',
+      'folder the relative data paths of an AU-detection config are resolved against (default: the working directory)',
+    )
+    .option(
       '--dry-run',
       'print the plan without training: data check, clips per fold and class, AU-label coverage, steps, estimated time',
       false,
@@ -155,6 +193,11 @@ export function buildCli(): Command {
     .action(async (file: string, opts: TrainCliOptions) => {
       const root = opts.configRoot === undefined ? {} : { root: opts.configRoot };
       const config = applyOverrides(loadConfigFile(file, root), opts.set);
+      if (opts.dryRun && isAuDetectionConfig(config)) {
+        throw new Error(
+          `${resolve(file)}: --dry-run plans expression experiments; this is an AU-detection config`,
+        );
+      }
       if (opts.dryRun) {
         const plan = await planExperiment(config as never).catch((error: unknown) => {
           if (error instanceof ConfigError) throw new ConfigError(error.issues, resolve(file));
@@ -167,15 +210,19 @@ export function buildCli(): Command {
         opts.out ?? (config.output as { dir?: string } | undefined)?.dir ?? join('runs', String(config.name));
       const progress = progressReporter();
       const createdFrom = firstMissingFolder(outputDir);
-      const result = await runExperiment(config as never, {
-        outputDir,
-        resume: opts.resume,
-        ...(progress.onStep ? { onStep: progress.onStep } : {}),
-        report: (line) => {
-          progress.stop();
-          process.stderr.write(`${line}\n`);
-        },
-      }).catch((error: unknown) => {
+      const report = (line: string): void => {
+        progress.stop();
+        process.stderr.write(`${line}\n`);
+      };
+      const run = isAuDetectionConfig(config)
+        ? trainAuDetection(config, opts, outputDir, report, progress.onStep).then(() => undefined)
+        : runExperiment(config as never, {
+            outputDir,
+            resume: opts.resume,
+            ...(progress.onStep ? { onStep: progress.onStep } : {}),
+            report,
+          });
+      const result = await run.catch((error: unknown) => {
         // A run that fails before writing anything leaves no empty output folder behind.
         if (createdFrom !== undefined) removeEmptyFolders(outputDir, createdFrom);
         // A config problem names the file it came from (and the --set overrides, when there were any).
@@ -186,6 +233,7 @@ export function buildCli(): Command {
         throw error;
       });
       progress.stop();
+      if (result === undefined) return;
       console.log(formatSummaryTable(result));
       console.log(`\nresults: ${join(outputDir, 'results.json')}`);
     });

@@ -1,12 +1,7 @@
 /**
  * @dfer/trainer — typed DFER experiments: configs, training, protocols, honest evaluation, checkpoints.
  */
-export {
-  argmaxRows,
-  classificationReport,
-  confusionMatrix,
-  type ClassificationReport,
-} from './metrics/classification';
+export { classificationReport, confusionMatrix, type ClassificationReport } from './metrics/classification';
 export { auDetectionReport, type AuDetectionReport } from './metrics/au';
 export {
   clipGradientsByGlobalNorm,
@@ -31,15 +26,7 @@ export {
   type ExperimentConfigInput,
 } from './config/schema';
 export { applyOverrides, mergeConfigs, parseOverride } from './config/merge';
-export {
-  holdoutSplit,
-  kFoldSplits,
-  shuffled,
-  type HoldoutOptions,
-  type KFoldOptions,
-} from './protocols/splits';
-export { atomicWriteFile } from './io/atomic-write';
-export { JsonlLog, type LogRecord } from './io/jsonl-log';
+export { holdoutSplit, kFoldSplits, type HoldoutOptions, type KFoldOptions } from './protocols/splits';
 export { runExperiment } from './experiment/run-experiment';
 export {
   RESULTS_SCHEMA_VERSION,
@@ -51,11 +38,11 @@ export { evaluateModel, type EvaluationResult } from './experiment/evaluate-mode
 export type { RobustFoldOutput } from './experiment/robust-analysis';
 export type { EpochRecord, StepInfo } from './loop/fold-runner';
 export {
-  buildData,
-  checkData,
-  listData,
-  listDataOptions,
-  registerData,
+  createExperimentData,
+  checkExperimentData,
+  listExperimentData,
+  listExperimentDataOptions,
+  registerExperimentData,
   SYNTHETIC_DFER_OPTIONS,
   type DataBuildContext,
   type DataCheckResult,
@@ -79,18 +66,7 @@ export {
   type PlanFold,
   type PlanSplit,
 } from './experiment/plan-experiment';
-export { datasetSubset } from './experiment/dataset-subset';
 export { meanStd, summariseReports, type MeanStd } from './experiment/summary';
-export {
-  assignModelWeights,
-  loadLatestCheckpoint,
-  loadWeights,
-  modelWeights,
-  saveCheckpoint,
-  saveWeights,
-  type Checkpoint,
-  type CheckpointableModel,
-} from './checkpoint/checkpoint';
 export {
   loadConfigFile,
   CONFIG_PATH_FIELDS,
@@ -125,7 +101,43 @@ export {
   type PrepareCommandOptions,
   type PrepareOutcome,
 } from './prepare-command';
-export * from './au-detection';
+export {
+  buildAuDetectionData,
+  type AuDataContext,
+  type AuDetectionDataNode,
+  type Bp4dDataNode,
+  type AuDetectionData,
+  type SyntheticAuDataNode,
+} from './au-detection/au-data';
+export {
+  DEFAULT_THRESHOLD_GRID,
+  summariseAuReports,
+  tuneAuThresholds,
+  type AuReportSummary,
+} from './au-detection/au-metrics';
+export {
+  runAuDetectionExperiment,
+  validateAuDetectionConfig,
+  type AuDetectionExperimentConfig,
+  type AuDetectionExperimentResult,
+  type AuDetectionRunResult,
+  type AuDetectionTask,
+  type RunAuDetectionOptions,
+} from './au-detection/run-au-detection';
+export {
+  AU_MTL_COMPARISON_VARIANTS,
+  runAuMtlComparison,
+  type AuMtlComparisonOptions,
+  type AuMtlComparisonResult,
+  type AuMtlComparisonRow,
+  type AuMtlComparisonVariant,
+} from './au-detection/au-mtl-comparison';
+export {
+  createBp4dAuProtocol,
+  type Bp4dAuProtocol,
+  type Bp4dAuProtocolConfig,
+  type Bp4dPartFiles,
+} from './au-detection/bp4d-protocol';
 export {
   createDataParallelTrainer,
   shardSizes,

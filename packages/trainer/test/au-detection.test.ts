@@ -209,7 +209,7 @@ describeWithSharedData(
     });
 
     it('killed after an epoch and resumed: the same numbers; each step logged once; a finished run is not repeated', async () => {
-      const cfg = loadConfigFile(join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_joint_gate_smooth.json'));
+      const cfg = loadConfigFile(join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_joint_nogate_plain.json'));
       const config = {
         ...cfg,
         seeds: [5],

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listModels } from '@dfer/backbones';
 import { listLosses, listRobustWeightings } from '@dfer/losses';
-import { listData, listDataOptions, loadConfigFile, SHIPPED_CONFIG_DIR, validateConfig } from '../src';
+import {
+  listExperimentData,
+  listExperimentDataOptions,
+  loadConfigFile,
+  SHIPPED_CONFIG_DIR,
+  validateConfig,
+} from '../src';
 
 function shipped(dir: string): string[] {
   return readdirSync(join(SHIPPED_CONFIG_DIR, dir))
@@ -13,11 +19,11 @@ function shipped(dir: string): string[] {
 
 describe('shipped configs', () => {
   const registries = {
-    data: listData(),
+    data: listExperimentData(),
     model: listModels(),
     loss: listLosses(),
     robust: listRobustWeightings(),
-    dataOptions: listDataOptions(),
+    dataOptions: listExperimentDataOptions(),
   };
   const files = [...shipped('synthetic'), ...shipped('dfew'), ...shipped('ferv39k'), ...shipped('mafw')];
 

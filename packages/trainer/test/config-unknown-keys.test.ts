@@ -2,7 +2,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, listData, listDataOptions, loadConfigFile, validateConfig } from '../src';
+import {
+  ConfigError,
+  listExperimentData,
+  listExperimentDataOptions,
+  loadConfigFile,
+  validateConfig,
+} from '../src';
 import { editDistance, unknownKeyMessage } from '../src/config/suggest';
 
 const base = {
@@ -13,7 +19,7 @@ const base = {
   optim: { type: 'adamw', lr: 1e-3 },
   train: { epochs: 1, batchSize: 4 },
 };
-const registries = { data: listData(), dataOptions: listDataOptions() };
+const registries = { data: listExperimentData(), dataOptions: listExperimentDataOptions() };
 
 function issuesOf(config: unknown): string[] {
   try {

@@ -2,15 +2,8 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, runSession } from '@dfer/runtime';
-import {
-  argmaxRows,
-  buildCli,
-  defaultSampler,
-  evaluateRun,
-  exportRunToOnnx,
-  restoreRun,
-  runExperiment,
-} from '../src';
+import { argmaxRows } from '../src/metrics/classification';
+import { buildCli, defaultSampler, evaluateRun, exportRunToOnnx, restoreRun, runExperiment } from '../src';
 import { createClipLoader, createTestTransform } from '@dfer/datasets';
 
 // The fastest tiny base model, trained for two steps: enough to have non-initial weights to export.

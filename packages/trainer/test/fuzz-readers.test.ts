@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listModels } from '@dfer/backbones';
 import { listLosses, listRobustWeightings } from '@dfer/losses';
-import { listData, listDataOptions } from '../src';
+import { listExperimentData, listExperimentDataOptions } from '../src';
 import { fuzzTarget, fuzzTargets, FuzzRng, mutate } from './fuzz/reader-fuzz';
 
 const dir = mkdtempSync(join(tmpdir(), 'dfer-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const targets = fuzzTargets({
-  data: listData(),
+  data: listExperimentData(),
   model: listModels(),
   loss: listLosses(),
   robust: listRobustWeightings(),
-  dataOptions: listDataOptions(),
+  dataOptions: listExperimentDataOptions(),
 });
 /** Inputs per target in CI (videos spawn ffmpeg twice per input, so fewer). */
 const PER_TARGET: Record<string, number> = { video: 6, 'ONNX session': 25 };

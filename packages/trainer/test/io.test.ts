@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { atomicWriteFile, JsonlLog } from '../src';
+import { atomicWriteFile } from '@dfer/runtime';
+import { JsonlLog } from '../src/io/jsonl-log';
 
 describe('atomicWriteFile', () => {
   let dir: string;

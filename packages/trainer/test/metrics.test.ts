@@ -1,4 +1,5 @@
-import { argmaxRows, auDetectionReport, classificationReport, confusionMatrix } from '../src';
+import { auDetectionReport, classificationReport, confusionMatrix } from '../src';
+import { argmaxRows } from '../src/metrics/classification';
 
 describe('classificationReport (hand-computed)', () => {
   // 4 classes: class 2 is present but never predicted, class 3 is absent from the test set.

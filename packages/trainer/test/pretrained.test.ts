@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModel, saveWeights } from '@dfer/backbones';
-import { defineConfig, loadWeights, runExperiment } from '../src';
+import { defineConfig, runExperiment } from '../src';
+import { loadWeights } from '../src/checkpoint/checkpoint';
 
 /**
  * `model.pretrained`: a checkpoint of the micro model with 4 classes starts a 2-class experiment; everything

@@ -1,6 +1,7 @@
 import { createSeededRng } from '@dfer/test-utils';
 import type { ClipDataset } from '@dfer/datasets';
-import { buildData, holdoutSplit, kFoldSplits, shuffled } from '../src';
+import { createExperimentData, holdoutSplit, kFoldSplits } from '../src';
+import { shuffled } from '../src/protocols/splits';
 
 const labels = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 3];
 
@@ -82,8 +83,8 @@ describe('synthetic_dfer data node with labelNoise', () => {
   it('corrupts training labels only: the test split keeps the true labels and the same clips', () => {
     const context = { seed: 3, protocol: 'kfold', fold: 1, folds: 5 } as const;
     const noisyNode = { type: 'synthetic_dfer', ...options, labelNoise: { rate: 0.4 } };
-    const noisy = buildData(noisyNode, context);
-    const clean = buildData({ type: 'synthetic_dfer', ...options }, context);
+    const noisy = createExperimentData(noisyNode, context);
+    const clean = createExperimentData({ type: 'synthetic_dfer', ...options }, context);
     expect(ids(noisy.train)).toEqual(ids(clean.train));
     expect(ids(noisy.test)).toEqual(ids(clean.test));
     expect(labelsOf(noisy.test)).toEqual(labelsOf(clean.test));

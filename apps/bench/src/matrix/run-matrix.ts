@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { atomicWriteFile } from '@dfer/trainer';
+import { atomicWriteFile } from '@dfer/runtime';
 import { renderDashboardHtml } from '../report/dashboard';
 import { renderReportMarkdown } from '../report/markdown';
 import { withProfileDescription } from '../results/profile-description';

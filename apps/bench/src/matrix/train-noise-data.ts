@@ -1,4 +1,4 @@
-import { buildData, registerData, listData, SYNTHETIC_DFER_OPTIONS } from '@dfer/trainer';
+import { createExperimentData, registerExperimentData, listExperimentData, SYNTHETIC_DFER_OPTIONS } from '@dfer/trainer';
 import type { SyntheticFacsConfig, SyntheticLabelNoiseConfig } from '@dfer/datasets';
 
 /**
@@ -17,8 +17,8 @@ export const TRAIN_NOISE_DATA = 'synthetic_dfer_train_noise';
  * Other unknown options are config errors (declared with `optionKeys`).
  */
 export function registerTrainNoiseData(): void {
-  if (listData().includes(TRAIN_NOISE_DATA)) return;
-  registerData(
+  if (listExperimentData().includes(TRAIN_NOISE_DATA)) return;
+  registerExperimentData(
     TRAIN_NOISE_DATA,
     (options, context) => {
       const {
@@ -32,7 +32,7 @@ export function registerTrainNoiseData(): void {
         throw new Error(`data (${TRAIN_NOISE_DATA}): use "trainLabelNoise" instead of "labelNoise"`);
       }
       const node = { type: 'synthetic_dfer', ...rest, labelNoise: trainLabelNoise };
-      return buildData(node, context);
+      return createExperimentData(node, context);
     },
     { optionKeys: [...SYNTHETIC_DFER_OPTIONS, 'trainLabelNoise'] },
   );

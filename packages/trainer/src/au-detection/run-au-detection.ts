@@ -15,7 +15,7 @@ import { z } from 'zod';
 
 import { auDetectionReport, type AuDetectionReport } from '../metrics/au';
 import { atomicWriteFile } from '../io/atomic-write';
-import { FoldRunner } from '../loop/fold-runner';
+import { FoldRunner, type StepInfo } from '../loop/fold-runner';
 import { runTrainStepWithHeapGuard } from '../experiment/memory-check';
 import {
   createOptimizer,
@@ -110,6 +110,8 @@ export interface RunAuDetectionOptions {
   readonly resume?: boolean;
   /** Progress lines (default: to stderr). */
   readonly report?: (line: string) => void;
+  /** Called after each optimizer step (progress bars); `fold` is the run's fold. */
+  readonly onStep?: (info: StepInfo) => void;
   /** Called after each epoch (after its checkpoint is written); `epoch` is 1-based. */
   readonly onEpoch?: (info: { seed: number; fold: number; epoch: number; loss: number }) => void;
 }
@@ -371,6 +373,7 @@ async function runOne(
               `${label}: ${data.description}; ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test clips (AU loss at ${level} level)`,
             ],
           },
+          ...(options.onStep ? { onStep: options.onStep } : {}),
           onEpochEnd: ({ epoch, trainLoss }) =>
             options.onEpoch?.({ seed, fold, epoch: epoch + 1, loss: trainLoss }),
         },

@@ -54,7 +54,7 @@ export interface DataBuildContext {
   readonly checked?: unknown;
 }
 
-/** What a source's check before training found (see {@link checkData}). */
+/** What a source's check before training found (see {@link checkExperimentData}). */
 export interface DataCheckResult {
   /** Lines for the run's report (per split: clips listed, unreadable, AU-label coverage). */
   readonly lines: readonly string[];
@@ -90,11 +90,11 @@ const optionKeysByType = new Map<string, readonly string[]>();
 const checksByType = new Map<string, NonNullable<DataSourceSpec['check']>>();
 
 /** Register a data source under a config name; a name can be registered once. */
-export function registerData(type: string, factory: DataFactory, spec: DataSourceSpec = {}): void {
+export function registerExperimentData(type: string, factory: DataFactory, spec: DataSourceSpec = {}): void {
   if (!/^[a-z][a-z0-9_]*$/.test(type))
-    throw new Error(`registerData: type must be snake_case, got '${type}'`);
+    throw new Error(`registerExperimentData: type must be snake_case, got '${type}'`);
   if (factories.has(type))
-    throw new Error(`registerData: a data source named '${type}' is already registered`);
+    throw new Error(`registerExperimentData: a data source named '${type}' is already registered`);
   factories.set(type, factory);
   if (spec.optionKeys !== undefined) optionKeysByType.set(type, [...spec.optionKeys]);
   if (spec.check !== undefined) checksByType.set(type, spec.check);
@@ -104,7 +104,7 @@ export function registerData(type: string, factory: DataFactory, spec: DataSourc
  * Checks a data node for every fold of a run before training (`DataSourceSpec.check`); a source without a
  * check gives no lines. Throws naming what is wrong.
  */
-export function checkData(
+export function checkExperimentData(
   node: { readonly type: string },
   contexts: readonly DataBuildContext[],
 ): DataCheckResult {
@@ -115,21 +115,21 @@ export function checkData(
 }
 
 /** The declared option names of each registered data source that declares them (see {@link DataSourceSpec}). */
-export function listDataOptions(): Record<string, readonly string[]> {
+export function listExperimentDataOptions(): Record<string, readonly string[]> {
   return Object.fromEntries(optionKeysByType);
 }
 
 /** Registered data source names, sorted. */
-export function listData(): string[] {
+export function listExperimentData(): string[] {
   return [...factories.keys()].sort();
 }
 
 /** Build the splits of a data node. */
-export function buildData(node: { readonly type: string }, context: DataBuildContext): ExperimentSplits {
+export function createExperimentData(node: { readonly type: string }, context: DataBuildContext): ExperimentSplits {
   const factory = factories.get(node.type);
   if (!factory) {
     throw new RangeError(
-      `data.type: unknown data source '${node.type}'; registered: ${listData().join(', ')}`,
+      `data.type: unknown data source '${node.type}'; registered: ${listExperimentData().join(', ')}`,
     );
   }
   const { type: _type, ...options } = node as Record<string, unknown>;
@@ -188,7 +188,7 @@ const SPLIT_LIST_DATASET_OPTIONS = {
   maxBytes: true,
 } as const satisfies Record<keyof SplitListDatasetConfig, true>;
 
-registerData(
+registerExperimentData(
   'synthetic_dfer',
   (options, context) => {
     const { testFolds = 5, ...rest } = options as SyntheticFacsConfig & { testFolds?: number };
@@ -227,7 +227,7 @@ registerData(
  * CSVs or one CSV, `SplitListAuConfig`). Every fold's lists, clip folders and AU files are checked before
  * any training step; `onError: 'skip'` leaves bad training clips out (counted per split).
  */
-registerData(
+registerExperimentData(
   'split_list',
   (options, context) => {
     const check = (context.checked as SplitListCheck | undefined) ?? checkSplitListData(options, [context]);

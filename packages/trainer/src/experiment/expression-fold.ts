@@ -15,7 +15,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { FoldRunner } from '../loop/fold-runner';
 import type { ClassificationReport } from '../metrics/classification';
 import { createDataParallelTrainer } from '../parallel/data-parallel';
-import { buildData } from './data-registry';
+import { createExperimentData } from './data-registry';
 import { evaluateModel } from './evaluate-model';
 import {
   createExperimentModel,
@@ -60,7 +60,7 @@ export async function runExpressionFold(ctx: ExpressionFoldContext): Promise<Fol
   });
   const finished = runner.finishedResult();
   if (finished) return finished;
-  const splits = buildData(config.data, {
+  const splits = createExperimentData(config.data, {
     seed: config.seed,
     protocol: config.protocol.type,
     fold,

@@ -3,7 +3,7 @@ import { createClipLoader, createTrainTransform, deriveSeed, type ClipDataset } 
 import { createLoss, type LossContext } from '@dfer/losses';
 import { initEngine } from '@dfer/runtime';
 import type { ExperimentConfig, ExperimentConfigInput } from '../config/schema';
-import { buildData, checkData } from './data-registry';
+import { createExperimentData, checkExperimentData } from './data-registry';
 import { assertTrainStepFitsWasmHeap } from './memory-check';
 import { createExperimentModel, createExperimentOptimizer, defaultSampler } from './experiment-model';
 import { experimentFolds, foldContexts, resolveExperimentConfig } from './run-experiment';
@@ -78,13 +78,13 @@ export async function planExperiment(
   const engine = await initEngine({ backend: config.engine.backend });
   const folds = experimentFolds(config);
   const contexts = foldContexts(config, folds);
-  const check = checkData(config.data, contexts);
+  const check = checkExperimentData(config.data, contexts);
   const planned: PlanFold[] = [];
   let classNames: readonly string[] = [];
   let auNames: readonly string[] | undefined;
   let first: { train: ClipDataset; splitTrain: ClipDataset; masked: boolean } | undefined;
   for (const context of contexts) {
-    const splits = buildData(config.data, {
+    const splits = createExperimentData(config.data, {
       ...context,
       ...(check.state !== undefined ? { checked: check.state } : {}),
     });

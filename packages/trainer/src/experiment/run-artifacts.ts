@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { assignModelWeights, loadLatestCheckpoint, loadWeights } from '../checkpoint/checkpoint';
 import { validateConfig, type ExperimentConfig } from '../config/schema';
 import type { VideoModel } from '@dfer/backbones';
-import { buildData, type ExperimentSplits } from './data-registry';
+import { createExperimentData, type ExperimentSplits } from './data-registry';
 import { evaluateModel, type EvaluationResult } from './evaluate-model';
 import { createExperimentModel, defaultSampler } from './experiment-model';
 import { initEngine } from '@dfer/runtime';
@@ -33,7 +33,7 @@ export async function restoreRun(foldDir: string, weights: SavedWeights = 'best'
   const config = validateConfig(checkpoint.state.config, {}, join(foldDir, 'latest.json'));
   await initEngine({ backend: config.engine.backend, log: false });
   const folds = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
-  const splits = buildData(config.data, { seed: config.seed, protocol: config.protocol.type, fold, folds });
+  const splits = createExperimentData(config.data, { seed: config.seed, protocol: config.protocol.type, fold, folds });
   const model = createExperimentModel(config, splits.train);
   const bestFile = join(foldDir, 'best.safetensors');
   if (weights === 'best' && !existsSync(bestFile)) {

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/schema';
 import { atomicWriteFile } from '../io/atomic-write';
-import { checkData, listData, listDataOptions, type DataBuildContext } from './data-registry';
+import { checkExperimentData, listExperimentData, listExperimentDataOptions, type DataBuildContext } from './data-registry';
 import {
   RESULTS_SCHEMA_VERSION,
   type ExperimentResult,
@@ -22,11 +22,11 @@ import { summariseReports } from './summary';
 /** Validates an experiment config against the registered data sources, models, losses and weightings. */
 export function resolveExperimentConfig(input: ExperimentConfigInput | ExperimentConfig): ExperimentConfig {
   return validateConfig(input, {
-    data: listData(),
+    data: listExperimentData(),
     model: listModels(),
     loss: listLosses(),
     robust: listRobustWeightings(),
-    dataOptions: listDataOptions(),
+    dataOptions: listExperimentDataOptions(),
   });
 }
 
@@ -76,7 +76,7 @@ export async function runExperiment(
   const foldCount = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
   const foldList = experimentFolds(config);
   // Every fold's data is checked before the first training step (lists, clip folders, AU files).
-  const dataCheck = checkData(config.data, foldContexts(config, foldList));
+  const dataCheck = checkExperimentData(config.data, foldContexts(config, foldList));
   for (const line of dataCheck.lines) report(line);
   const results: FoldResult[] = [];
   for (const f of foldList) {
