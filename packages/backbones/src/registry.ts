@@ -88,6 +88,11 @@ export interface ModelRegistration {
    * zero gradients and every other parameter a non-zero one.
    */
   parametersWithoutGradient?: ParametersWithoutGradient;
+  /**
+   * How the model is trained by default (frame sampling, parameters without weight decay); plain data that
+   * a trainer turns into its sampler and optimizer settings. Read it with {@link getTrainingDefaults}.
+   */
+  training?: ModelTrainingDefaults;
   /** Builds the model. */
   create(options: ModelBuildOptions): VideoModel;
 }
@@ -123,6 +128,8 @@ export interface ModelInfo {
   presets: Record<string, ModelPreset>;
   defaultNumClasses: number;
   parametersWithoutGradient?: ParametersWithoutGradient;
+  /** The training defaults the model declares, as registered; {@link getTrainingDefaults} fills the gaps. */
+  training?: ModelTrainingDefaults;
 }
 
 /** Parameters that an architecture leaves without gradient by design; see {@link ModelRegistration}. */
@@ -131,6 +138,74 @@ export interface ParametersWithoutGradient {
   names(model: VideoModel): readonly string[];
   /** Why the architecture gives them no gradient. */
   reason: string;
+}
+
+/**
+ * Training defaults a model declares in its registration (plain data: no sampler or optimizer objects, so
+ * the registry depends on no dataset or training package).
+ */
+export interface ModelTrainingDefaults {
+  /**
+   * The model's training clip layout: T frames (the preset's `input.frames`) as T / `framesPerSegment`
+   * equal segments of the video with `framesPerSegment` consecutive frames from each — e.g. Former-DFER's
+   * 8 segments × 2 frames for T = 16. Absent: `framesPerSegment` 1, T single frames spread uniformly.
+   */
+  frameSampling?: { framesPerSegment: number };
+  /**
+   * The parameters to leave out of weight decay when a trainer excludes biases and norms: tested against
+   * each name of `model.namedParameters()` (the state-dict names). It should match exactly the biases,
+   * the normalisation layers' scales and shifts, the positional embeddings and the learnt tokens, and no
+   * convolution, Linear or LSTM kernel. No `g` or `y` flag (`test` would then depend on earlier calls).
+   * Absent: {@link GENERIC_NO_WEIGHT_DECAY}.
+   */
+  noWeightDecay?: RegExp;
+}
+
+/** A model's training defaults with every gap filled; see {@link getTrainingDefaults}. */
+export interface TrainingDefaults {
+  /** The declared layout, or `{ framesPerSegment: 1 }` (single frames spread uniformly). */
+  frameSampling: { framesPerSegment: number };
+  /** The declared pattern, or {@link GENERIC_NO_WEIGHT_DECAY}. */
+  noWeightDecay: RegExp;
+}
+
+/** T frames as `segments × framesPerSegment` (see {@link getFrameSegments}). */
+export interface FrameSegments {
+  /** Equal segments of the video, one run of frames each. */
+  segments: number;
+  /** Consecutive frames taken from each segment; 1 = single frames spread uniformly over the video. */
+  framesPerSegment: number;
+}
+
+/**
+ * The no-weight-decay pattern of a model that declares none: names containing `bias`, `norm`, `bn<digits>`,
+ * `running_`, `pos_embedding` or `cls_token`. It recognises a normalisation layer only by its name, so it
+ * misses norms registered under a number (e.g. `downsample.1.weight`, a BatchNorm inside a `Sequential`):
+ * a model should declare its own pattern (`training.noWeightDecay`).
+ */
+export const GENERIC_NO_WEIGHT_DECAY: RegExp = /(bias|norm|bn\d*|running_|pos_embedding|cls_token)/;
+
+function checkTrainingDefaults(name: string, training: ModelTrainingDefaults | undefined): void {
+  if (training === undefined) return;
+  const perSegment = training.frameSampling?.framesPerSegment;
+  if (perSegment !== undefined && (!Number.isInteger(perSegment) || perSegment < 1)) {
+    throw new Error(
+      `registerModel: model '${name}' training.frameSampling.framesPerSegment must be a positive integer, got ${String(perSegment)}`,
+    );
+  }
+  const pattern = training.noWeightDecay;
+  if (pattern !== undefined) {
+    if (!(pattern instanceof RegExp)) {
+      throw new Error(
+        `registerModel: model '${name}' training.noWeightDecay must be a RegExp, got ${typeof pattern}`,
+      );
+    }
+    if (pattern.global || pattern.sticky) {
+      throw new Error(
+        `registerModel: model '${name}' training.noWeightDecay must not have the 'g' or 'y' flag (its test() would depend on earlier calls), got ${String(pattern)}`,
+      );
+    }
+  }
 }
 
 const registry = new Map<string, ModelRegistration>();
@@ -151,6 +226,7 @@ export function registerModel(registration: ModelRegistration): void {
       throw new Error(`registerModel: model '${registration.name}' lacks the '${required}' preset`);
     }
   }
+  checkTrainingDefaults(registration.name, registration.training);
   registry.set(registration.name, registration);
 }
 
@@ -173,6 +249,39 @@ export function listModels(): string[] {
 export function getModelInfo(name: string): ModelInfo {
   const { create: _create, ...info } = getRegistration(name);
   return info;
+}
+
+/**
+ * A model's training defaults, gaps filled: its frame layout (`{ framesPerSegment: 1 }` unless declared) and
+ * its no-weight-decay pattern ({@link GENERIC_NO_WEIGHT_DECAY} unless declared).
+ *
+ * ```ts
+ * const { noWeightDecay } = getTrainingDefaults('former_dfer');
+ * model.namedParameters().filter(([name]) => noWeightDecay.test(name)); // biases, norms, pos_embedding, cls_token
+ * ```
+ */
+export function getTrainingDefaults(name: string): TrainingDefaults {
+  const training = getRegistration(name).training;
+  return {
+    frameSampling: { framesPerSegment: training?.frameSampling?.framesPerSegment ?? 1 },
+    noWeightDecay: training?.noWeightDecay ?? GENERIC_NO_WEIGHT_DECAY,
+  };
+}
+
+/**
+ * How a model's clip of `frames` frames is laid out for training: `frames / framesPerSegment` segments of
+ * the declared `framesPerSegment` consecutive frames when that divides `frames`, otherwise (and for models
+ * that declare no layout) `frames` single frames (`framesPerSegment` 1).
+ * `getFrameSegments('former_dfer', 16)` → `{ segments: 8, framesPerSegment: 2 }`.
+ */
+export function getFrameSegments(name: string, frames: number): FrameSegments {
+  if (!Number.isInteger(frames) || frames < 1) {
+    throw new Error(`getFrameSegments(${name}): frames must be a positive integer, got ${frames}`);
+  }
+  const { framesPerSegment } = getTrainingDefaults(name).frameSampling;
+  return frames % framesPerSegment === 0
+    ? { segments: frames / framesPerSegment, framesPerSegment }
+    : { segments: frames, framesPerSegment: 1 };
 }
 
 /** Input spec of a model's preset (the single place preprocessing reads it from). */

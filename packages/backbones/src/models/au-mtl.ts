@@ -416,6 +416,8 @@ registerModel({
   },
   presets: AU_MTL_PRESETS,
   defaultNumClasses: 7,
+  // Biases and the encoder's BatchNorms (encoder.stages.N.bn).
+  training: { noWeightDecay: /(?:^|\.)bias$|\.bn\.weight$/ },
   create: (options: ModelBuildOptions) => {
     const { architecture, gate } = architectureFor(options.preset);
     return new AuMtl({

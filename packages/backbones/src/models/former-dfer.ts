@@ -394,6 +394,13 @@ registerModel({
   },
   presets: FORMER_DFER_PRESETS,
   defaultNumClasses: 7,
+  training: {
+    // 8 segments × 2 consecutive frames for 16 frames (the official training recipe).
+    frameSampling: { framesPerSegment: 2 },
+    // Biases; BatchNorms (bn1, bn2 and the numbered downsample.1); transformer LayerNorms (…fn.norm);
+    // the S-Former and T-Former positional embeddings and the T-Former class token.
+    noWeightDecay: /(?:^|\.)(?:bias|pos_embedding|cls_token)$|\.(?:bn\d+|norm|downsample\.1)\.weight$/,
+  },
   create: (options: ModelBuildOptions) => {
     const architecture = FORMER_DFER_ARCHITECTURES[options.preset];
     if (architecture === undefined)

@@ -286,5 +286,13 @@ registerModel({
   },
   presets: M3DFEL_PRESETS,
   defaultNumClasses: 7,
+  training: {
+    // Biases (LSTM bias_ih/bias_hh included); the R3D BatchNorms, numbered inside their Sequentials
+    // (stem features.0.1, conv1.1, conv2.1, downsample.1); DMIN's scale, shift and mixing weights (norm.*).
+    // The official code decays every parameter (reference/m3dfel.md): turn the trainer's bias/norm exclusion
+    // off to match it.
+    noWeightDecay:
+      /(?:^|\.)bias(?:_[ih]h_l\d+(?:_reverse)?)?$|^features\.0\.1\.weight$|\.(?:conv[12]|downsample)\.1\.weight$|^norm\.(?:weight|mean_weight|var_weight)$/,
+  },
   create: (options: ModelBuildOptions) => createM3dfel(options),
 });

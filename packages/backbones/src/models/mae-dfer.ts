@@ -484,6 +484,8 @@ registerModel({
   },
   presets: MAE_DFER_PRESETS,
   defaultNumClasses: 7,
+  // No decay as in the official optimizer: biases (q_bias, v_bias too), LayerNorms, lg_region_tokens.
+  training: { noWeightDecay: /(?:^|\.)(?:[qv]_)?bias$|(?:^|[._])norm\d*\.weight$|^lg_region_tokens$/ },
   parametersWithoutGradient: {
     names: (model) => (model as MaeDfer).parametersWithoutGradient,
     reason:

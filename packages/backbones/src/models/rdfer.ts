@@ -30,15 +30,16 @@ import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 import { Linear } from '../nn/linear';
 import { LSTM } from '../nn/lstm';
 import { addReshape, addTensorInitializer } from '../nn/onnx';
-import {
-  createModelRng,
-  type ModelBuildOptions,
-  type ModelPreset,
-  registerModel,
-  type ModelInitialization,
-} from '../registry';
+import { createModelRng, type ModelBuildOptions, type ModelPreset, registerModel } from '../registry';
 import { type InputSpec, VideoModel, type VideoModelHeadOutput } from '../video-model';
-import { FrameEncoder, type RdferFrameNorm } from './rdfer/frame-encoder';
+import {
+  RDFER_ARCHITECTURES,
+  RDFER_PAPER,
+  RDFER_TINY,
+  type RdferConfig,
+  validateRdferConfig,
+} from './rdfer/architecture';
+import { FrameEncoder } from './rdfer/frame-encoder';
 import { GatedSelfAttention } from './rdfer/gated-attention';
 import {
   keyCentresFromScores,
@@ -51,6 +52,7 @@ import {
 } from './rdfer/key-sampling';
 import { lstmToOnnx } from './rdfer/lstm-onnx';
 
+export { RDFER_PAPER, RDFER_TINY, type RdferArchitecture, type RdferConfig } from './rdfer/architecture';
 export { type RdferFrameNorm } from './rdfer/frame-encoder';
 export {
   keyCentresFromScores,
@@ -59,51 +61,9 @@ export {
   type KeySamplingConfig,
   type KeySamplingPositions,
 } from './rdfer/key-sampling';
+export { rdferKeyPositionLoss, rdferKeyTargets } from './rdfer/key-targets';
 
 // ------------------------------------------------------------------------------------------------ model
-
-/** Architecture of an RDFER preset. */
-export interface RdferArchitecture {
-  /** Output widths of the per-frame CNN's stride-2 3×3 convolutions; frame features are the last wide. */
-  frameWidths: readonly number[];
-  /**
-   * Normalisation of the per-frame CNN ({@link RdferFrameNorm}; default `'batch'`): `'batch'` builds
-   * conv–BatchNorm–ReLU stages with torchvision's ResNet init, as the lab's per-frame ResNet; `'none'` the
-   * unnormalised stages with PyTorch's default init of earlier versions (does not train from scratch).
-   */
-  frameNorm?: RdferFrameNorm;
-  /** The long-term stream reads input frames 0, k, 2k, … (k = `longStride`; T must be a multiple). */
-  longStride: number;
-  /** Long-term BiLSTM hidden size per direction, and its layers (the lab: 2 layers). */
-  longHidden: number;
-  longLayers: number;
-  /** Heads of the long-term self-attention gate (the lab: 8). */
-  longHeads: number;
-  /** Key-expression re-sampling: P clips of L frames (the lab: 4 × 4), stride, kernel width. */
-  clips: number;
-  clipLength: number;
-  baseStride: number;
-  strideRange: number;
-  sampleSigma: number;
-  /** Width of a short-term clip feature (Linear over the clip's L frame features). */
-  clipDim: number;
-  /** Short-term BiLSTM (over the P clips) hidden size per direction; clip features are 2·shortHidden wide. */
-  shortHidden: number;
-  /** Heads of the short-term self-attention gate. */
-  shortHeads: number;
-  /** Input the preset expects. */
-  input: InputSpec;
-}
-
-/** Build-time options of {@link Rdfer}. */
-export interface RdferConfig extends RdferArchitecture {
-  numClasses: number;
-  /** AU head width (`AU_fc` on the clip features, as in AU-DFER); 0 for none. */
-  numAus: number;
-  seed: number;
-  /** `'random'` (default) or `'zeros'` (weights are loaded next). */
-  initialization?: ModelInitialization;
-}
 
 /** Everything {@link Rdfer.forwardWithAux} returns (the caller owns every tensor). */
 export interface RdferOutput {
@@ -369,197 +329,6 @@ function spreadCentrePrior(longFrames: number, clips: number): Float32Array {
   return out;
 }
 
-function validateRdferConfig(config: RdferConfig): void {
-  const positive: Array<[string, number]> = [
-    ['numClasses', config.numClasses],
-    ['longStride', config.longStride],
-    ['longHidden', config.longHidden],
-    ['longLayers', config.longLayers],
-    ['longHeads', config.longHeads],
-    ['clips', config.clips],
-    ['clipLength', config.clipLength],
-    ['clipDim', config.clipDim],
-    ['shortHidden', config.shortHidden],
-    ['shortHeads', config.shortHeads],
-    ...config.frameWidths.map((w, i): [string, number] => [`frameWidths[${i}]`, w]),
-  ];
-  for (const [name, v] of positive) {
-    if (!Number.isInteger(v) || v < 1)
-      throw new Error(`rdfer: config.${name} must be a positive integer, got ${v}`);
-  }
-  if (config.frameWidths.length === 0)
-    throw new Error('rdfer: config.frameWidths must name at least one stage');
-  if (!Number.isInteger(config.numAus) || config.numAus < 0) {
-    throw new Error(`rdfer: config.numAus must be a non-negative integer, got ${config.numAus}`);
-  }
-  for (const [name, v] of [
-    ['baseStride', config.baseStride],
-    ['sampleSigma', config.sampleSigma],
-  ] as const) {
-    if (!(Number.isFinite(v) && v > 0))
-      throw new Error(`rdfer: config.${name} must be a number > 0, got ${v}`);
-  }
-  if (!(Number.isFinite(config.strideRange) && config.strideRange > 1)) {
-    throw new Error(`rdfer: config.strideRange must be a number > 1, got ${config.strideRange}`);
-  }
-  const t = config.input.frames;
-  if (!Number.isInteger(t) || t < 2 || t % config.longStride !== 0) {
-    throw new Error(
-      `rdfer: config.input.frames (${t}) must be ≥ 2 and a multiple of longStride (${config.longStride})`,
-    );
-  }
-  if (config.clips > config.numClasses) {
-    throw new Error(
-      `rdfer: config.clips (${config.clips}) must be ≤ numClasses (${config.numClasses}): the key targets take one position per class`,
-    );
-  }
-  if (
-    (2 * config.longHidden) % config.longHeads !== 0 ||
-    (2 * config.shortHidden) % config.shortHeads !== 0
-  ) {
-    throw new Error(
-      `rdfer: 2·longHidden (${2 * config.longHidden}) must be divisible by longHeads (${config.longHeads}) and 2·shortHidden (${2 * config.shortHidden}) by shortHeads (${config.shortHeads})`,
-    );
-  }
-}
-
-// ------------------------------------------------------------------------------------------------ key targets
-
-/**
- * The lab's "manual" key-position target (`reference/rdfer.md`, table): for each class c, the long-term
- * frame `i*_c = argmax_i z_{i,c}` with the highest instance score; the P classes with the largest such
- * scores give P positions, converted to input frames (`i*·longStride`) and sorted ascending.
- *
- * @param instanceLogits - `[B, T_long, C]` ({@link RdferOutput.instanceLogits}); read on the CPU.
- * @returns `Float32Array` `[B, P]` of frame positions.
- */
-export function rdferKeyTargets(instanceLogits: tf.Tensor, clips: number, longStride: number): Float32Array {
-  if (instanceLogits.rank !== 3) {
-    throw new Error(
-      `rdferKeyTargets: instanceLogits must be [B, T, C], got [${instanceLogits.shape.join(', ')}]`,
-    );
-  }
-  const [b, t, c] = instanceLogits.shape as [number, number, number];
-  if (!Number.isInteger(clips) || clips < 1 || clips > c) {
-    throw new Error(
-      `rdferKeyTargets: clips must be an integer in [1, ${c}] (one position per class), got ${clips}`,
-    );
-  }
-  const z = instanceLogits.dataSync();
-  const out = new Float32Array(b * clips);
-  for (let s = 0; s < b; s++) {
-    const best: Array<{ score: number; frame: number }> = [];
-    for (let k = 0; k < c; k++) {
-      let frame = 0;
-      for (let i = 1; i < t; i++)
-        if ((z[(s * t + i) * c + k] as number) > (z[(s * t + frame) * c + k] as number)) frame = i;
-      best.push({ score: z[(s * t + frame) * c + k] as number, frame });
-    }
-    best.sort((a, b2) => b2.score - a.score);
-    const frames = best
-      .slice(0, clips)
-      .map((e) => e.frame * longStride)
-      .sort((a, b2) => a - b2);
-    out.set(frames, s * clips);
-  }
-  return out;
-}
-
-/**
- * Key-position loss: mean L1 distance between the sorted predicted centres and the sorted targets, in
- * units of the video length (our normalisation):
- *
- *     L_key = (1/(B·P)) Σ_b Σ_p |sort(c_b)_p − sort(τ_b)_p| / (T − 1).
- *
- * Sorting matches the P unordered centres to the P targets; it is a constant permutation of `c`, so the
- * gradient reaches every centre. `targets` may be {@link rdferKeyTargets} or known key frames.
- *
- * @param centres - `[B, P]` ({@link RdferOutput.keyCentres}). Call inside `tf.tidy` or dispose the result.
- */
-export function rdferKeyPositionLoss(
-  centres: tf.Tensor,
-  targets: ArrayLike<number>,
-  frames: number,
-): tf.Scalar {
-  if (centres.rank !== 2)
-    throw new Error(`rdferKeyPositionLoss: centres must be [B, P], got [${centres.shape.join(', ')}]`);
-  const [b, p] = centres.shape as [number, number];
-  if (targets.length !== b * p) {
-    throw new Error(`rdferKeyPositionLoss: targets has ${targets.length} values, expected B·P = ${b * p}`);
-  }
-  if (!Number.isInteger(frames) || frames < 2)
-    throw new Error(`rdferKeyPositionLoss: frames must be ≥ 2, got ${frames}`);
-  const values = centres.dataSync();
-  const perm = new Float32Array(b * p * p);
-  const sortedTargets = new Float32Array(b * p);
-  for (let s = 0; s < b; s++) {
-    const order = Array.from({ length: p }, (_, i) => i).sort(
-      (i, j) => (values[s * p + i] as number) - (values[s * p + j] as number),
-    );
-    order.forEach((src, dst) => (perm[(s * p + dst) * p + src] = 1));
-    const tgt = Array.from({ length: p }, (_, i) => targets[s * p + i] as number).sort((x, y) => x - y);
-    sortedTargets.set(tgt, s * p);
-  }
-  return tf.tidy(() => {
-    const sorted = tf.reshape(tf.matMul(tf.tensor3d(perm, [b, p, p]), tf.reshape(centres, [b, p, 1])), [
-      b,
-      p,
-    ]);
-    return tf.div(
-      tf.mean(tf.abs(tf.sub(sorted, tf.tensor2d(sortedTargets, [b, p])))),
-      frames - 1,
-    ) as tf.Scalar;
-  });
-}
-
-// ------------------------------------------------------------------------------------------------ default configs
-
-/**
- * Lab-sized network (`reference/rdfer.md`): 64 frames of 112×112 loaded, 16 of them (every 4th) for the
- * long-term stream, 2-layer BiLSTM, 8-head gates, 4 clips × 4 frames. The per-frame CNN (4 stride-2
- * conv–BatchNorm–ReLU stages, 64–512) is ours: the lab's is a torchvision ResNet (its TSM wrapper), too
- * large to train here; we keep its BatchNorm and init. Values in [0, 1], no mean/std.
- */
-export const RDFER_PAPER: Readonly<RdferArchitecture> = Object.freeze({
-  frameWidths: [64, 128, 256, 512] as const,
-  longStride: 4,
-  longHidden: 256,
-  longLayers: 2,
-  longHeads: 8,
-  clips: 4,
-  clipLength: 4,
-  baseStride: 1,
-  strideRange: 3,
-  sampleSigma: 1,
-  clipDim: 512,
-  shortHidden: 256,
-  shortHeads: 8,
-  input: { frames: 64, height: 112, width: 112, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
-});
-
-/** CPU-test size: 16 frames of 32×32 (8 in the long-term stream), CNN 8–32 with BatchNorm, BiLSTMs 16, 2 heads. */
-export const RDFER_TINY: Readonly<RdferArchitecture> = Object.freeze({
-  frameWidths: [8, 16, 32] as const,
-  longStride: 2,
-  longHidden: 16,
-  longLayers: 2,
-  longHeads: 2,
-  clips: 4,
-  clipLength: 4,
-  baseStride: 1,
-  strideRange: 2,
-  sampleSigma: 1,
-  clipDim: 32,
-  shortHidden: 16,
-  shortHeads: 2,
-  input: { frames: 16, height: 32, width: 32, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] },
-});
-
-const RDFER_ARCHITECTURES: Readonly<Record<string, Readonly<RdferArchitecture>>> = {
-  paper: RDFER_PAPER,
-  tiny: RDFER_TINY,
-};
-
 const RDFER_PRESETS: Record<string, ModelPreset> = {
   paper: {
     input: RDFER_PAPER.input,
@@ -579,6 +348,12 @@ const RDFER_PRESETS: Record<string, ModelPreset> = {
 };
 
 // ------------------------------------------------------------------------------------------------ registered factories
+
+/** `Sequential` indices of the per-frame CNN's BatchNorms (3i + 1) for the deepest registered preset. */
+function frameEncoderBatchNormIndices(): number[] {
+  const stages = Math.max(...Object.values(RDFER_ARCHITECTURES).map((a) => a.frameWidths.length));
+  return Array.from({ length: stages }, (_, i) => 3 * i + 1);
+}
 
 /** Builds an RDFER preset (`'paper'` or `'tiny'`) with the registry's build options. */
 export function createRdfer(options: ModelBuildOptions): Rdfer {
@@ -609,5 +384,14 @@ registerModel({
   },
   presets: RDFER_PRESETS,
   defaultNumClasses: 7,
+  training: {
+    // Biases (LSTM bias_ih/bias_hh included); the per-frame CNN's BatchNorms, at frame_encoder.convs.{3i+1}
+    // (conv, BatchNorm, ReLU per stage; every preset has frameNorm 'batch'); the gates' LayerNorms; the
+    // centre_prior, a per-position bias whose decay would pull the centres' spread-out start together.
+    noWeightDecay: new RegExp(
+      '(?:^|\\.)bias(?:_[ih]h_l\\d+(?:_reverse)?)?$|_gate\\.norm\\.weight$|^centre_prior$' +
+        `|^frame_encoder\\.convs\\.(?:${frameEncoderBatchNormIndices().join('|')})\\.weight$`,
+    ),
+  },
   create: (options: ModelBuildOptions) => createRdfer(options),
 });
