@@ -47,4 +47,41 @@ export {
   type LossInputName,
   type LossInputs,
 } from './registry/loss-registry';
-export * from './robust';
+// Robust training for noisy labels: RDFER clip agreement (`reference/rdfer.md`).
+export {
+  AGREEMENT_MEASURES,
+  analyseClipAgreement,
+  CLIP_AGREEMENT_DEFAULTS,
+  clipAgreementScores,
+  NOISY_TREATMENTS,
+  resolveClipAgreementOptions,
+  SAMPLE_PARTITION,
+  softmaxClipLogits,
+  type AgreementMeasure,
+  type ClipAgreementAnalysis,
+  type ClipAgreementOptions,
+  type ClipAgreementScores,
+  type ClipPredictionShape,
+  type NoisyTreatment,
+  type ResolvedClipAgreementOptions,
+  type SamplePartitionName,
+} from './robust/clip-agreement';
+export {
+  scoreNoisyDetection,
+  type NoisyDetectionOptions,
+  type NoisyDetectionScore,
+} from './robust/noisy-detection';
+export {
+  sampleWeightedCrossEntropyLoss,
+  type SampleWeightedCrossEntropyLossOptions,
+} from './robust/sample-weighted-cross-entropy';
+export {
+  createClipAgreement,
+  createRobustWeighting,
+  listRobustWeightings,
+  type ClipAgreement,
+  type ClipAgreementAnalyseOptions,
+  type ClipAgreementConfig,
+  type RobustWeightingConfig,
+} from './robust/robust-weighting';
+export { rdferLoss, RDFER_LOSS_WEIGHTS, type RdferLossOptions } from './robust/rdfer-loss';
