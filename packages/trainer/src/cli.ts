@@ -98,7 +98,9 @@ async function trainAuDetection(
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
   });
   const pct = (m: { mean: number; std: number; n: number }): string =>
-    `${(m.mean * 100).toFixed(1)} ± ${(m.std * 100).toFixed(1)} % (${m.n} run${m.n === 1 ? '' : 's'})`;
+    m.n === 1
+      ? `${(m.mean * 100).toFixed(1)} % (1 run)`
+      : `${(m.mean * 100).toFixed(1)} ± ${(m.std * 100).toFixed(1)} % (${m.n} runs)`;
   console.log(
     `${result.name}: mean AU F1 at ${result.config.evaluation.threshold}: ${pct(result.summary.meanF1)}`,
   );

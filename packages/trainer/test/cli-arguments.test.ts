@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { buildCli } from '../src';
+import { describeWithSharedData } from '@dfer/test-utils';
+import { buildCli, SHIPPED_CONFIG_DIR } from '../src';
 
 /** The program and every subcommand throw instead of exiting, and write their errors into `errors`. */
 function quietCli(errors: string[], out: string[] = []): Command {
@@ -92,6 +93,43 @@ describe('dfer command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describeWithSharedData('bp4d/BP4D_combine_1_2_AUOccur.txt', 'an AU-detection config', (labelFile) => {
+    it('dfer train runs it on the shared loop: F1 summary, run folder, results.json; --resume does not repeat it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dfer-cli-au-'));
+      const config = join(SHIPPED_CONFIG_DIR, 'au-detection', 'au_mtl_joint_nogate_plain.json');
+      const args = ['node', 'dfer', 'train', config, '--set', 'epochs=1', '--set', 'seeds=[2]'];
+      const more = ['--set', 'data.numClips=12', '--set', 'data.numIdentities=3'];
+      const where = ['--data-dir', join(labelFile, '..', '..'), '--out', join(dir, 'au')];
+      const printed: string[] = [];
+      const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+        printed.push(String(chunk));
+        return true;
+      });
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        await quietCli([]).parseAsync([...args, ...more, ...where]);
+        expect(printed.join('')).toMatch(/seed 2 fold 1 epoch 1\/1: loss \d/);
+        expect(printed.join('')).toMatch(/au_mtl_joint_nogate_plain: mean AU F1 at 0.5: \d+\.\d % \(1 run\)/);
+        const results = JSON.parse(readFileSync(join(dir, 'au', 'results.json'), 'utf8')) as {
+          runs: { seed: number }[];
+        };
+        expect(results.runs.map((r) => r.seed)).toEqual([2]);
+        expect(readdirSync(join(dir, 'au', 'seed-2', 'fold-1')).sort()).toEqual(
+          ['checkpoints', 'fold-result.json', 'latest.json', 'log.jsonl'].sort(),
+        );
+        printed.length = 0;
+        await quietCli([]).parseAsync([...args, ...more, ...where, '--resume']);
+        expect(printed.join('')).toMatch(/seed 2 fold 1: already finished/);
+      } finally {
+        log.mockRestore();
+        stderr.mockRestore();
+        warn.mockRestore();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('the dfer bin (bin/dfer.cjs, linked at install before any build) runs the built CLI', () => {

@@ -369,9 +369,7 @@ async function runOne(
               level,
               lossNotes: auLoss.notes,
             },
-            lines: () => [
-              `${label}: ${data.description}; ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test clips (AU loss at ${level} level)`,
-            ],
+            lines: () => [`${label}: ${data.description} (AU loss at ${level} level)`],
           },
           ...(options.onStep ? { onStep: options.onStep } : {}),
           onEpochEnd: ({ epoch, trainLoss }) =>
