@@ -145,6 +145,26 @@ describe.each(listModels())('%s no-weight-decay pattern', (name) => {
   });
 });
 
+describe('README', () => {
+  // The README's table (no AU head, as createModel builds by default) and its example (25 of 74 decayed).
+  it.each([
+    ['au_mtl', 12, 21, 16, 27],
+    ['former_dfer', 49, 74, 72, 109],
+    ['m3dfel', 54, 85, 54, 85],
+    ['mae_dfer', 47, 71, 341, 519],
+    ['rdfer', 31, 56, 33, 59],
+  ])('%s excludes %d of %d parameters (tiny) and %d of %d (paper)', (name, ...expected) => {
+    const { noWeightDecay } = getTrainingDefaults(name);
+    const counts = ['tiny', 'paper'].flatMap((preset) => {
+      const model = createModel(name, { preset, initialization: 'zeros' });
+      const names = model.namedParameters().map(([param]) => param);
+      model.dispose();
+      return [names.filter((param) => noWeightDecay.test(param)).length, names.length];
+    });
+    expect(counts).toEqual(expected);
+  });
+});
+
 describe('frame layout', () => {
   it('former_dfer trains on 8 segments × 2 frames for 16 frames; an odd count falls back to single frames', () => {
     expect(getTrainingDefaults('former_dfer').frameSampling).toEqual({ framesPerSegment: 2 });
