@@ -2,7 +2,7 @@
 // Usage: npx tsx docs/examples/classify-video.ts model.onnx face-video.mp4
 // The video should show a cropped face, like the training clips (DFEW's clips are face crops).
 import { readFileSync } from 'node:fs';
-import { decodeVideo, probeVideo } from '@dfer/datasets';
+import { decodeVideo, probeVideo } from '@dfer/datasets/media';
 import { createSession, readDferModelSpec, readOnnxModelInfo, runSession } from '@dfer/runtime';
 import { defaultSampler } from '@dfer/trainer';
 

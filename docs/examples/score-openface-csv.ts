@@ -2,7 +2,7 @@
 // @dfer/datasets reads the CSV, @dfer/au-knowledge scores it with the AU-DFER DFEW prior.
 // Usage: npx tsx docs/examples/score-openface-csv.ts [path/to/openface.csv]
 import { AU_SETS, scoreExpressions } from '@dfer/au-knowledge';
-import { readOpenFaceCsv, selectAuColumns } from '@dfer/datasets';
+import { readOpenFaceCsv, selectAuColumns } from '@dfer/datasets/annotations';
 
 const file = process.argv[2] ?? '../shared/data/media/OpenFace_Test.csv';
 const track = readOpenFaceCsv(file); // old (", " header, no face_id) and new OpenFace layouts

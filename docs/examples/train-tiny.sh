@@ -11,7 +11,7 @@ WORK=${1:-/tmp/dfer-tiny-dfew}
 MEDIA=${DFER_SHARED_DATA:-../shared/data}/media
 export NODE_PATH=$PWD/tools/node_modules            # the workspace packages, by name (as from npm)
 DFER="node packages/trainer/dist/cli.js"           # `npx dfer` once @dfer/trainer is installed from npm
-FFMPEG=$(node -e "console.log(require('@dfer/datasets').resolveFfmpeg().path)")
+FFMPEG=$(node -e "console.log(require('@dfer/datasets/media').resolveFfmpeg().path)")
 
 rm -rf "$WORK" && mkdir -p "$WORK/DFEW/Clip/clip_224x224" "$WORK/DFEW/splits" "$WORK/DFEW/openface"
 ROOT=$WORK/DFEW/Clip/clip_224x224

@@ -56,6 +56,13 @@ describe('package tarballs', () => {
     expect(trainer).toContain('bin/dfer.cjs');
     expect(trainer.some((p) => p.startsWith('configs/'))).toBe(true);
     expect(trainer).not.toContain('dist/.tsbuildinfo');
+    // Subpath entries ship with their node10 stub folders (`"main"`/`"types"` into dist/).
+    const datasets = readTarball(packed.find((p) => p.name === '@dfer/datasets')!.tarball).map((e) => e.path);
+    for (const entry of ['synthetic', 'media', 'annotations']) {
+      expect(datasets).toContain(`${entry}/package.json`);
+      expect(datasets).toContain(`dist/${entry}/index.js`);
+      expect(datasets).toContain(`dist/${entry}/index.d.ts`);
+    }
   });
 
   it('has no packaging, type-resolution or file-list problems', () => {
@@ -160,6 +167,28 @@ const examples = ['au-knowledge-priors', 'au-dfer-loss-loop', 'onnx-inference', 
       },
       120_000,
     );
+
+    it('@dfer/datasets and its subpath entries load no native module when required', () => {
+      // sharp and @napi-rs/canvas (and the ffmpeg binary package) are required on first use only.
+      const script = [
+        "for (const entry of ['', '/synthetic', '/media', '/annotations']) require('@dfer/datasets' + entry);",
+        'console.log(JSON.stringify(Object.keys(require.cache)));',
+      ].join('\n');
+      const result = spawnSync(process.execPath, ['-e', script], {
+        cwd: consumer,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, NODE_PATH: '' },
+      });
+      expect(result.stderr).toBe('');
+      const loaded = JSON.parse(result.stdout) as string[];
+      expect(loaded.some((file) => file.includes(join('node_modules', '@dfer', 'datasets', 'dist')))).toBe(
+        true,
+      );
+      expect(
+        loaded.filter((file) => /[\\/](sharp|@img|@napi-rs|@ffmpeg-installer)[\\/]|\.node$/.test(file)),
+      ).toEqual([]);
+    });
 
     it('the examples type-check against the installed packages as CommonJS and as ES modules', () => {
       writeFileSync(

@@ -63,6 +63,29 @@ describe('entry points (needs the build in dist/)', () => {
     expect(nativeLoads(report)).toEqual([]);
   });
 
+  builtCase.each([
+    ['@dfer/datasets/synthetic', 'createSyntheticFacsDataset'],
+    ['@dfer/datasets/media', 'decodeVideo'],
+    ['@dfer/datasets/annotations', 'readSplitList'],
+  ])('%s resolves through the exports map and loads no native module', (entry, name) => {
+    const report = inFreshNode(`return typeof require(${JSON.stringify(entry)})[${JSON.stringify(name)}];`);
+    expect(report.result).toBe('function');
+    expect(report.cached.some((k) => k.endsWith(`/dist/${entry.split('/')[2]}/index.js`))).toBe(true);
+    expect(nativeLoads(report)).toEqual([]);
+  });
+
+  builtCase('the synthetic generator loads @napi-rs/canvas with its first rendered frame', () => {
+    const report = inFreshNode(`
+const { createSyntheticFacsDataset } = require('@dfer/datasets/synthetic');
+const dataset = createSyntheticFacsDataset({ seed: 1, numClips: 1, size: [16, 16] });
+const before = Object.keys(require.cache).filter((k) => k.includes('@napi-rs')).length;
+const sample = await dataset.get(0, { frameIndices: [0] });
+return { before, frames: sample.frames.length };`);
+    expect(report.result).toEqual({ before: 0, frames: 16 * 16 * 3 });
+    expect(report.requested).toContain('@napi-rs/canvas');
+    expect(report.addons.some((file) => /napi-rs|skia/.test(file))).toBe(true);
+  });
+
   builtCase('the check sees a native module when one is loaded (sharp on the first decode)', () => {
     const report = inFreshNode(
       `const { loadSharp } = require('./dist/native-modules.js'); return typeof loadSharp();`,

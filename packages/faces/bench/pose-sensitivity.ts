@@ -12,14 +12,14 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { createRandomSource } from '@dfer/datasets';
 import {
   CLEAN_PHOTOMETRY,
   FRONTAL_FRAMING,
-  createRandomSource,
   renderFaceFrame,
   sampleFaceIdentity,
   type HeadPose,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
 import {
   GEOMETRY_AUS,
   createFaceDetector,

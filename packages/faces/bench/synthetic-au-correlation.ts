@@ -20,14 +20,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { createRandomSource } from '@dfer/datasets';
 import {
   ANIMATED_AUS,
   CLEAN_PHOTOMETRY,
   FRONTAL_FRAMING,
-  createRandomSource,
   renderFaceFrame,
   sampleFaceIdentity,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
 import {
   GEOMETRY_AUS,
   NEUTRAL_REFERENCE,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeImage, listFrameFiles } from '@dfer/datasets';
+import { decodeImage, listFrameFiles } from '@dfer/datasets/media';
 import { describeWithSharedFiles } from '@dfer/test-utils';
 import {
   createFaceDetector,

@@ -2,7 +2,7 @@
  * BP4D protocol on a hand-made miniature copy (label lists + path lists + hand-written PNG frames in a temp folder):
  * subject-exclusive folds by part, sequences cut into clips, frame labels and pixels as written, precise errors.
  */
-import { createAuExpressionRule, labelAuClipExpression } from '@dfer/datasets';
+import { createAuExpressionRule, labelAuClipExpression } from '@dfer/datasets/synthetic';
 import { buildAuDetectionData, createBp4dAuProtocol } from '@dfer/trainer';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

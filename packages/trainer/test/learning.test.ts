@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NO_NUISANCE } from '@dfer/datasets';
+import { NO_NUISANCE } from '@dfer/datasets/synthetic';
 import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src';
 
 /**

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeImage, listFrameFiles } from '@dfer/datasets';
+import { decodeImage, listFrameFiles } from '@dfer/datasets/media';
 import { describeWithSharedFiles } from '@dfer/test-utils';
 import { buildCli } from '../src';
 

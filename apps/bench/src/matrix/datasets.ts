@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readSplitList, type SplitListFormat } from '@dfer/datasets';
+import { readSplitList, type SplitListFormat } from '@dfer/datasets/annotations';
 import { getMethod, type ProfileConfig } from './profiles';
 
 /**

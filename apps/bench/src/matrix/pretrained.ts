@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NO_NUISANCE } from '@dfer/datasets';
+import { NO_NUISANCE } from '@dfer/datasets/synthetic';
 import {
   atomicWriteFile,
   runExperiment,

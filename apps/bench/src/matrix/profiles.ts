@@ -1,4 +1,4 @@
-import { DEFAULT_NUISANCE } from '@dfer/datasets';
+import { DEFAULT_NUISANCE } from '@dfer/datasets/synthetic';
 import { join } from 'node:path';
 import { loadConfigFile, SHIPPED_CONFIG_DIR, type ExperimentConfigInput } from '@dfer/trainer';
 import {

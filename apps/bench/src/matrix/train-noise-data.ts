@@ -1,5 +1,10 @@
-import { createExperimentData, registerExperimentData, listExperimentData, SYNTHETIC_DFER_OPTIONS } from '@dfer/trainer';
-import type { SyntheticFacsConfig, SyntheticLabelNoiseConfig } from '@dfer/datasets';
+import {
+  createExperimentData,
+  registerExperimentData,
+  listExperimentData,
+  SYNTHETIC_DFER_OPTIONS,
+} from '@dfer/trainer';
+import type { SyntheticFacsConfig, SyntheticLabelNoiseConfig } from '@dfer/datasets/synthetic';
 
 /**
  * Name of the bench's data node for the RDFER noise experiment: the synthetic DFEW-like videos of

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, getModelInfo } from '@dfer/backbones';
-import { createSyntheticFacsDataset } from '@dfer/datasets';
+import { createSyntheticFacsDataset } from '@dfer/datasets/synthetic';
 import { createLoss, crossEntropyLoss } from '@dfer/losses';
 import { createSession, exportOnnx, initEngine, runSession } from '@dfer/runtime';
 import { measureFaceAnalysis, type FaceAnalysisTask } from './face-analysis';

@@ -1,6 +1,6 @@
 /** Building blocks of the claim evaluators: per-seed metrics, paired claim rows, minority classes, grouping. */
 import { LABEL_SETS } from '@dfer/au-knowledge';
-import { DFEW_CLASS_COUNTS } from '@dfer/datasets';
+import { DFEW_CLASS_COUNTS } from '@dfer/datasets/synthetic';
 import { TRAIN_NOISE_DATA } from '../matrix/train-noise-data';
 import { type ClassificationRunRecord } from '../results/schema';
 import { meanAndSampleStd, minorityFirstOrder } from './aggregate';

@@ -1,4 +1,4 @@
-import { DFEW_CLASS_COUNTS } from '@dfer/datasets';
+import { DFEW_CLASS_COUNTS } from '@dfer/datasets/synthetic';
 import { LABEL_SETS } from '@dfer/au-knowledge';
 import { TRAIN_NOISE_DATA } from '../matrix/train-noise-data';
 import { isClassificationRun, type BenchResults, type RunRecord } from '../results/schema';

@@ -1,12 +1,12 @@
 import type { ClipDataset, ClipSample } from '../clip-dataset';
 import { createRandomSource, deriveSeed, shuffledIndices } from '../random';
-import { clipAuTargets } from '../real/openface-csv';
+import { clipAuTargets } from '../annotations/openface-csv';
 import {
   DatasetInputError,
   resolveBadInputPolicy,
   type BadInputPolicy,
   type SkippedItem,
-} from '../real/data-errors';
+} from '../data-errors';
 import type { FrameSampler, SamplingMode } from '../samplers/frame-sampler';
 import {
   createClipTransform,

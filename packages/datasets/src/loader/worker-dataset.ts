@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
-import { DatasetInputError } from '../real/data-errors';
+import { DatasetInputError } from '../data-errors';
 
 /** Build-time options of {@link createWorkerClipDataset}. */
 export interface WorkerClipDatasetConfig {

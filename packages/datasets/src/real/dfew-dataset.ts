@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readDfewLabelCsv, type DfewLabelCsvOptions } from './dfew-csv';
+import { readDfewLabelCsv, type DfewLabelCsvOptions } from '../annotations/dfew-csv';
 import { createFrameFolderDataset, type FrameFolderDataset } from './frame-folder-dataset';
 
 /** Build-time options of {@link createDfewCsvDataset}. */

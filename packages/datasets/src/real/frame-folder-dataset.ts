@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { resolveLabelList, type LabelList } from '@dfer/au-knowledge';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
 import {
@@ -7,9 +5,10 @@ import {
   resolveBadInputPolicy,
   type BadInputPolicy,
   type SkippedItem,
-} from './data-errors';
-import { checkSize, decodeImage, type DecodedImage } from './image-decoding';
-import { readSplitList, type SplitListOptions } from './split-list';
+} from '../data-errors';
+import { checkSize, decodeImage, type DecodedImage } from '../media/image-decoding';
+import { listFrameFiles } from '../media/frame-files';
+import { readSplitList, type SplitListOptions } from '../annotations/split-list';
 
 /** One clip stored as a folder of frame images. */
 export interface FrameFolderClip {
@@ -40,27 +39,6 @@ export interface FrameFolderDatasetConfig {
 /** A frame-folder dataset, with the clips left out at creation in `skip` mode. */
 export interface FrameFolderDataset extends ClipDataset {
   readonly skipped: readonly SkippedItem[];
-}
-
-const IMAGE_FILE = /\.(jpe?g|png)$/i;
-const NATURAL = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-/**
- * Image files of a frame folder in natural order (`00001_2.jpg` before `00001_10.jpg`).
- *
- * @throws DatasetInputError naming the folder when it cannot be read or holds no image.
- */
-export function listFrameFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (cause) {
-    throw new DatasetInputError(dir, `cannot read the frame folder (${(cause as Error).message})`, { cause });
-  }
-  const frames = names.filter((n) => IMAGE_FILE.test(n)).sort(NATURAL.compare);
-  if (frames.length === 0)
-    throw new DatasetInputError(dir, 'the frame folder holds no .jpg/.jpeg/.png file (empty clip)');
-  return frames.map((n) => join(dir, n));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { resolveAuList, type AuList } from '@dfer/au-knowledge';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
-import { DatasetInputError } from './data-errors';
-import { readOpenFaceCsv, selectAuColumns, type OpenFaceTrack } from './openface-csv';
+import { DatasetInputError } from '../data-errors';
+import { readOpenFaceCsv, selectAuColumns, type OpenFaceTrack } from '../annotations/openface-csv';
 
 /** Build-time options of {@link createOpenFaceAuDataset}. */
 export interface OpenFaceAuDatasetConfig {

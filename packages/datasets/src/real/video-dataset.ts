@@ -1,8 +1,8 @@
 import { basename, extname } from 'node:path';
 import { resolveLabelList, type LabelList } from '@dfer/au-knowledge';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '../clip-dataset';
-import { checkSize } from './image-decoding';
-import { decodeVideo, probeVideo, type VideoInfo } from './video-decoding';
+import { checkSize } from '../media/image-decoding';
+import { decodeVideo, probeVideo, type VideoInfo } from '../media/video-decoding';
 
 /** One video file of a {@link createVideoDataset}. */
 export interface VideoFileClip {

@@ -7,7 +7,7 @@
 import { randomInt, randomUniform, type RandomSource } from '../random';
 import { MAX_AU_INTENSITY, sampleApexIntensities, type ExpressionProfile } from './expression-profile';
 import type { FaceIdentity } from './face-identity';
-import type { FaceFraming, FaceOcclusion, FacePhotometry } from './face-renderer';
+import type { FaceFraming, FaceOcclusion, FacePhotometry } from './face-render-request';
 
 /** How a clip is harder than usual. */
 export type ClipDifficulty = 'normal' | 'subtle' | 'short';

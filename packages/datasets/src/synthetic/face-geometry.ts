@@ -43,7 +43,7 @@ export const ANIMATED_AUS = [
 ] as const;
 
 /** Landmarks of one face state (after the AUs acted, before head pose). */
-export interface FaceLandmarks {
+interface FaceLandmarks {
   readonly browInnerL: FacePoint;
   readonly browMidL: FacePoint;
   readonly browOuterL: FacePoint;
@@ -87,7 +87,7 @@ export interface FaceLandmarks {
 }
 
 /** Strengths (0–1) of the creases and skin changes the renderer draws. */
-export interface FaceCreases {
+interface FaceCreases {
   /** Horizontal forehead lines (AU1, AU2). */
   readonly forehead: number;
   /** Vertical lines between the brows (AU4). */

@@ -13,16 +13,6 @@ import { computeFaceLandmarks } from './face-geometry';
 import { drawFace } from './face-drawing';
 import type { FaceRenderRequest } from './face-render-request';
 
-export {
-  CLEAN_PHOTOMETRY,
-  FRONTAL_FRAMING,
-  type FaceFraming,
-  type FaceOcclusion,
-  type FacePhotometry,
-  type FaceRenderRequest,
-  type HeadPose,
-} from './face-render-request';
-
 interface Surface {
   readonly canvas: Canvas;
   readonly ctx: SKRSContext2D;

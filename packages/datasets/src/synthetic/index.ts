@@ -1,20 +1,28 @@
 /**
- * The synthetic FACS video generator: seeded procedural face videos driven by the intensities of
- * facial Action Units, with full ground truth.
+ * @dfer/datasets/synthetic — the synthetic FACS video generator: seeded procedural face videos driven by
+ * the intensities of facial Action Units, with full ground truth; its BP4D-style AU-detection variant;
+ * identity-disjoint folds; and the face renderer they draw with (`@napi-rs/canvas`, required on the first
+ * rendered frame).
  */
 export { createSyntheticFacsDataset } from './synthetic-facs-dataset';
-export { allocateClassCounts } from './synthetic-facs-config';
 export {
   DFEW_CLASS_COUNTS,
-  type SyntheticFacsConfig,
-  type SyntheticFacsDataset,
-  type SyntheticFacsStats,
   type SyntheticClipInfo,
   type SyntheticFacsClipMeta,
   type SyntheticFacsClipSample,
-  type SyntheticSegment,
+  type SyntheticFacsConfig,
+  type SyntheticFacsDataset,
+  type SyntheticFacsStats,
   type SyntheticLabelNoiseConfig,
+  type SyntheticSegment,
 } from './synthetic-facs-types';
+export {
+  DEFAULT_NUISANCE,
+  NO_NUISANCE,
+  type ClipDifficulty,
+  type SyntheticNuisanceConfig,
+} from './clip-plan';
+export type { ExpressionProfile } from './expression-profile';
 export {
   createAuExpressionRule,
   createSyntheticAuDataset,
@@ -26,32 +34,8 @@ export {
   type SyntheticAuDataset,
 } from './synthetic-au-dataset';
 export { createIdentityFolds, type IdentityFold, type IdentityFoldOptions } from './identity-folds';
+export { renderFaceFrame } from './face-renderer';
 export {
-  createExpressionProfile,
-  sampleApexIntensities,
-  MAX_AU_INTENSITY,
-  type ExpressionProfile,
-  type ExpressionProfileConfig,
-} from './expression-profile';
-export {
-  DEFAULT_NUISANCE,
-  NO_NUISANCE,
-  segmentActivation,
-  type ClipDifficulty,
-  type SyntheticNuisanceConfig,
-} from './clip-plan';
-export {
-  ANIMATED_AUS,
-  computeFaceLandmarks,
-  type AuIntensities,
-  type FaceCreases,
-  type FaceLandmarks,
-  type FacePoint,
-  type FaceState,
-} from './face-geometry';
-export { sampleFaceIdentity, type FaceIdentity, type HairStyle, type Rgb } from './face-identity';
-export {
-  renderFaceFrame,
   FRONTAL_FRAMING,
   CLEAN_PHOTOMETRY,
   type FaceFraming,
@@ -59,4 +43,6 @@ export {
   type FacePhotometry,
   type FaceRenderRequest,
   type HeadPose,
-} from './face-renderer';
+} from './face-render-request';
+export { sampleFaceIdentity, type FaceIdentity, type HairStyle, type Rgb } from './face-identity';
+export { ANIMATED_AUS, type AuIntensities } from './face-geometry';

@@ -1,5 +1,5 @@
 import { shuffledIndices, type RandomSource } from '../random';
-import { checkSize } from '../real/image-decoding';
+import { checkSize } from '../media/image-decoding';
 import { checkClip, type ClipArray } from './clip-array';
 import {
   adjustBrightness,
@@ -18,7 +18,7 @@ import {
 } from './geometry';
 
 /** Options of a colour-jitter step (torchvision `ColorJitter`). */
-export interface ColorJitterOptions {
+interface ColorJitterOptions {
   /** Brightness factor drawn from `U[max(0, 1 − b), 1 + b]` (0 or absent: off). */
   readonly brightness?: number;
   /** Contrast factor drawn from `U[max(0, 1 − c), 1 + c]`. */
@@ -53,7 +53,7 @@ export interface ClipTransform {
 }
 
 /** The colour-jitter parameters of one clip. */
-export interface ColorJitterParams {
+interface ColorJitterParams {
   /** Order of the four adjustments (0 brightness, 1 contrast, 2 saturation, 3 hue). */
   readonly order: readonly number[];
   readonly brightness?: number;
@@ -67,7 +67,7 @@ export interface ColorJitterParams {
  * adjustments, then each enabled factor (brightness, contrast, saturation: `U[max(0, 1 − v), 1 + v]`;
  * hue: `U[−v, v]`), in that order.
  */
-export function drawColorJitterParams(options: ColorJitterOptions, rng: RandomSource): ColorJitterParams {
+function drawColorJitterParams(options: ColorJitterOptions, rng: RandomSource): ColorJitterParams {
   const order = shuffledIndices(4, rng);
   const factor = (v: number | undefined, what: string): number | undefined => {
     if (v === undefined || v === 0) return undefined;
@@ -94,7 +94,7 @@ export function drawColorJitterParams(options: ColorJitterOptions, rng: RandomSo
 }
 
 /** Applies drawn colour-jitter parameters in their order (same parameters for every frame). */
-export function jitterClipColour(clip: ClipArray, params: ColorJitterParams): ClipArray {
+function jitterClipColour(clip: ClipArray, params: ColorJitterParams): ClipArray {
   let out = clip;
   for (const k of params.order) {
     if (k === 0 && params.brightness !== undefined) out = adjustBrightness(out, params.brightness);

@@ -1,4 +1,4 @@
-import { checkSize } from '../real/image-decoding';
+import { checkSize } from '../media/image-decoding';
 import { checkClip, type ClipArray } from './clip-array';
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRandomSource, deriveSeed, shuffledIndices } from '@dfer/datasets';
+import { createRandomSource, deriveSeed } from '@dfer/datasets';
+import { shuffledIndices } from '../../src/random';
 
 const fx = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'random', 'random-fixtures.json'), 'utf8'),

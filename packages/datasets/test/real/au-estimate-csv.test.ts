@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAuEstimateCsv } from '@dfer/datasets';
+import { readAuEstimateCsv } from '@dfer/datasets/annotations';
 
 describe('readAuEstimateCsv (frames.csv of dfer analyze)', () => {
   let dir: string;

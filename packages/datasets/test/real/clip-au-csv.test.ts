@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readClipAuCsv } from '@dfer/datasets';
+import { readClipAuCsv } from '@dfer/datasets/annotations';
 
 describe('readClipAuCsv', () => {
   let dir: string;

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeImage, decodeVideo, probeVideo, resolveFfmpeg } from '@dfer/datasets';
+import { decodeImage, decodeVideo, probeVideo, resolveFfmpeg } from '@dfer/datasets/media';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dfer-datasets-corrupt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

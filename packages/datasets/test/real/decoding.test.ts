@@ -8,14 +8,9 @@ import {
   createFrameFolderDataset,
   createOpenFaceAuDataset,
   createVideoDataset,
-  decodeImage,
-  decodeVideo,
   DatasetInputError,
-  listFrameFiles,
-  locateFfmpeg,
-  probeVideo,
-  resolveFfmpeg,
 } from '@dfer/datasets';
+import { decodeImage, decodeVideo, listFrameFiles, probeVideo, resolveFfmpeg } from '@dfer/datasets/media';
 
 const media = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'media', 'media-fixtures.json'), 'utf8'),
@@ -162,15 +157,15 @@ describe('ffmpeg', () => {
     const fake = join(bin, 'ffmpeg');
     writeFileSync(fake, '#!/bin/sh\nexit 0\n');
     chmodSync(fake, 0o755);
-    expect(locateFfmpeg({ npm: false, pathEnv: `${join(tmp, 'absent')}${delimiter}${bin}` })).toEqual({
+    expect(resolveFfmpeg({ npm: false, pathEnv: `${join(tmp, 'absent')}${delimiter}${bin}` })).toEqual({
       path: fake,
       source: 'system',
     });
-    expect(() => locateFfmpeg({ npm: false, pathEnv: join(tmp, 'absent') })).toThrow('no ffmpeg on PATH');
-    expect(() => locateFfmpeg({ override: join(tmp, 'absent', 'ffmpeg') })).toThrow(
+    expect(() => resolveFfmpeg({ npm: false, pathEnv: join(tmp, 'absent') })).toThrow('no ffmpeg on PATH');
+    expect(() => resolveFfmpeg({ override: join(tmp, 'absent', 'ffmpeg') })).toThrow(
       'is not an executable file',
     );
-    expect(locateFfmpeg({ pathEnv: '' }).source).toBe('npm');
+    expect(resolveFfmpeg({ pathEnv: '' }).source).toBe('npm');
   });
 });
 

@@ -13,7 +13,7 @@ import {
   readDfewLabelCsv,
   readOpenFaceCsv,
   readSplitList,
-} from '@dfer/datasets';
+} from '@dfer/datasets/annotations';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dfer-datasets-contracts-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

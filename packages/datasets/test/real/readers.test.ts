@@ -2,16 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithSharedData, sharedDataPath } from '@dfer/test-utils';
+import { DatasetInputError } from '@dfer/datasets';
 import {
   clipAuTargets,
   countLabels,
-  DatasetInputError,
   readBp4dAuLabels,
   readDfewLabelCsv,
   readOpenFaceCsv,
   readSplitList,
   selectAuColumns,
-} from '@dfer/datasets';
+} from '@dfer/datasets/annotations';
 
 const fixtures = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'real', 'real-fixtures.json'), 'utf8'),

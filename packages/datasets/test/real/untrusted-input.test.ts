@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeVideo, probeVideo, readSplitList, resolveFfmpeg } from '@dfer/datasets';
+import { readSplitList } from '@dfer/datasets/annotations';
+import { decodeVideo, probeVideo, resolveFfmpeg } from '@dfer/datasets/media';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dfer-datasets-untrusted-'));
 const outside = join(tmp, 'outside');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { priorMatrix } from '@dfer/au-knowledge';
-import { createExpressionProfile, createRandomSource, sampleApexIntensities } from '@dfer/datasets';
+import { createRandomSource } from '@dfer/datasets';
+import { createExpressionProfile, sampleApexIntensities } from '../../src/synthetic/expression-profile';
 
 interface ProfileFixture {
   labels: string[];

@@ -1,4 +1,6 @@
-import { computeFaceLandmarks, createRandomSource, sampleFaceIdentity, type FaceState } from '@dfer/datasets';
+import { createRandomSource } from '@dfer/datasets';
+import { sampleFaceIdentity } from '@dfer/datasets/synthetic';
+import { computeFaceLandmarks, type FaceState } from '../../src/synthetic/face-geometry';
 
 const identity = sampleFaceIdentity(createRandomSource(11));
 const neutral = computeFaceLandmarks(identity, {});

@@ -1,12 +1,12 @@
+import { createRandomSource } from '@dfer/datasets';
 import {
   CLEAN_PHOTOMETRY,
   FRONTAL_FRAMING,
-  computeFaceLandmarks,
-  createRandomSource,
   renderFaceFrame,
   sampleFaceIdentity,
   type FaceRenderRequest,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
+import { computeFaceLandmarks } from '../../src/synthetic/face-geometry';
 
 const S = 64;
 const identity = sampleFaceIdentity(createRandomSource(21));

@@ -1,4 +1,5 @@
-import { createIdentityFolds, createSyntheticFacsDataset, type ClipDataset } from '@dfer/datasets';
+import type { ClipDataset } from '@dfer/datasets';
+import { createIdentityFolds, createSyntheticFacsDataset } from '@dfer/datasets/synthetic';
 
 describe('createIdentityFolds', () => {
   const ds = createSyntheticFacsDataset({ seed: 1, numClips: 103, numIdentities: 17 });

@@ -1,4 +1,8 @@
-import { createIdentityFolds, createSyntheticFacsDataset, type SyntheticFacsDataset } from '@dfer/datasets';
+import {
+  createIdentityFolds,
+  createSyntheticFacsDataset,
+  type SyntheticFacsDataset,
+} from '@dfer/datasets/synthetic';
 
 /**
  * A proxy for "a tiny CNN can learn the expressions at 32 px": a nearest-class-mean classifier on

@@ -1,11 +1,11 @@
 import { auCooccurrence } from '@dfer/au-knowledge';
+import { readBp4dAuLabels } from '@dfer/datasets/annotations';
 import {
   createAuExpressionRule,
   createSyntheticAuDataset,
   labelAuClipExpression,
-  readBp4dAuLabels,
   type AuOccurrenceSource,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
 import { describeWithSharedData } from '@dfer/test-utils';
 
 /** A hand-made source: AU06 and AU12 always together (rows 0–39), AU01 alone (rows 40–79). */

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
-  allocateClassCounts,
   createSyntheticFacsDataset,
   DFEW_CLASS_COUNTS,
   NO_NUISANCE,
   type SyntheticFacsClipMeta,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
+import { allocateClassCounts } from '../../src/synthetic/synthetic-facs-config';
 
 interface Fixture {
   nearest: number[];

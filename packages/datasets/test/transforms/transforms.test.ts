@@ -1,22 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  adjustBrightness,
-  adjustContrast,
-  adjustHue,
-  adjustSaturation,
   createClipTransform,
   createRandomSource,
   createTestTransform,
   createTrainTransform,
-  cropClip,
-  flipClipHorizontally,
-  normalizeClip,
-  randomResizedCropBox,
-  resizeClip,
-  type ClipArray,
   type RandomSource,
 } from '@dfer/datasets';
+import type { ClipArray } from '../../src/transforms/clip-array';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  normalizeClip,
+} from '../../src/transforms/colour';
+import {
+  cropClip,
+  flipClipHorizontally,
+  randomResizedCropBox,
+  resizeClip,
+} from '../../src/transforms/geometry';
 
 const fx = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'transforms', 'transform-fixtures.json'), 'utf8'),

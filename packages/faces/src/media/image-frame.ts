@@ -1,4 +1,4 @@
-import { decodeImage } from '@dfer/datasets';
+import { decodeImage } from '@dfer/datasets/media';
 import type { RgbFrame } from '../types';
 
 /**

@@ -7,13 +7,8 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  DatasetInputError,
-  DEFAULT_VIDEO_FORMATS,
-  probeVideo,
-  resolveFfmpeg,
-  type VideoInfo,
-} from '@dfer/datasets';
+import { DatasetInputError } from '@dfer/datasets';
+import { DEFAULT_VIDEO_FORMATS, probeVideo, resolveFfmpeg, type VideoInfo } from '@dfer/datasets/media';
 import type { RgbFrame } from '../types';
 
 /** One decoded frame. */

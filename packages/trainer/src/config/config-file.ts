@@ -9,7 +9,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isPathInside } from '@dfer/datasets';
+import { isPathInside } from '@dfer/datasets/annotations';
 import { parseJsonText } from '@dfer/runtime';
 import { mergeConfigs } from './merge';
 

@@ -1,10 +1,9 @@
+import type { ClipDataset, SplitListDatasetConfig } from '@dfer/datasets';
 import {
   createIdentityFolds,
   createSyntheticFacsDataset,
-  type ClipDataset,
-  type SplitListDatasetConfig,
   type SyntheticFacsConfig,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
 import {
   checkSplitListData,
   splitListDataset,
@@ -125,7 +124,10 @@ export function listExperimentData(): string[] {
 }
 
 /** Build the splits of a data node. */
-export function createExperimentData(node: { readonly type: string }, context: DataBuildContext): ExperimentSplits {
+export function createExperimentData(
+  node: { readonly type: string },
+  context: DataBuildContext,
+): ExperimentSplits {
   const factory = factories.get(node.type);
   if (!factory) {
     throw new RangeError(

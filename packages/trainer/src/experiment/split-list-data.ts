@@ -3,21 +3,23 @@ import { basename, join, resolve } from 'node:path';
 import { resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
 import { GEOMETRY_AUS } from '@dfer/faces';
 import {
-  clipAuTargets,
   createFrameFolderDataset,
   DatasetInputError,
+  type ClipDataset,
+  type ClipSample,
+  type SplitListDatasetConfig,
+} from '@dfer/datasets';
+import {
+  clipAuTargets,
   isPathInside,
-  listFrameFiles,
   readAuEstimateCsv,
   readClipAuCsv,
   readOpenFaceCsv,
   readSplitList,
   selectAuColumns,
-  type ClipDataset,
-  type ClipSample,
   type SplitEntry,
-  type SplitListDatasetConfig,
-} from '@dfer/datasets';
+} from '@dfer/datasets/annotations';
+import { listFrameFiles } from '@dfer/datasets/media';
 
 /**
  * The `split_list` data source: official split lists + frame folders (+ per-clip AU labels), checked as a

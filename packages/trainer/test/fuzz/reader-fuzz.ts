@@ -28,15 +28,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadWeights, createRng } from '@dfer/backbones';
 import { Linear } from '@dfer/backbones/nn';
 import {
-  decodeImage,
-  decodeVideo,
-  probeVideo,
   readBp4dAuLabels,
   readDfewLabelCsv,
   readOpenFaceCsv,
   readSplitList,
-  resolveFfmpeg,
-} from '@dfer/datasets';
+} from '@dfer/datasets/annotations';
+import { decodeImage, decodeVideo, probeVideo, resolveFfmpeg } from '@dfer/datasets/media';
 import { createSession, OnnxGraph, readSafetensors, runSession, writeSafetensors } from '@dfer/runtime';
 import { loadConfigFile } from '../../src/config/config-file';
 import { ConfigError, validateConfig } from '../../src/config/schema';

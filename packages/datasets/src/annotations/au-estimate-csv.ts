@@ -1,12 +1,12 @@
 import { parseAuId, type AuId } from '@dfer/au-knowledge';
-import { DatasetInputError } from './data-errors';
+import { DatasetInputError } from '../data-errors';
 import {
   parseIntegerField,
   parseNumberField,
   readNumberedLines,
   splitCsvLine,
   type TextFileOptions,
-} from './text-lines';
+} from '../text-lines';
 
 /** Per-frame AU intensity estimates of one video, one row per frame and face. */
 export interface AuEstimateTrack {

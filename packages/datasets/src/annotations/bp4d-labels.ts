@@ -1,6 +1,6 @@
 import { AU_SETS, type AuId } from '@dfer/au-knowledge';
-import { DatasetInputError } from './data-errors';
-import { readNumberedLines, type TextFileOptions } from './text-lines';
+import { DatasetInputError } from '../data-errors';
+import { readNumberedLines, type TextFileOptions } from '../text-lines';
 
 /** Frame-level BP4D AU occurrence labels. */
 export interface Bp4dAuLabels {

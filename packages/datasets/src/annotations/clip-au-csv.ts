@@ -1,6 +1,6 @@
 import { parseAuId, resolveAuList, type AuId, type AuList } from '@dfer/au-knowledge';
-import { DatasetInputError } from './data-errors';
-import { parseIntegerField, readNumberedLines, splitCsvLine, type TextFileOptions } from './text-lines';
+import { DatasetInputError } from '../data-errors';
+import { parseIntegerField, readNumberedLines, splitCsvLine, type TextFileOptions } from '../text-lines';
 
 /** Clip-level AU labels read by {@link readClipAuCsv}. */
 export interface ClipAuCsv {

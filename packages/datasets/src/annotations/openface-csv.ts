@@ -4,8 +4,8 @@ import {
   resolveBadInputPolicy,
   type BadInputPolicy,
   type SkippedItem,
-} from './data-errors';
-import { parseNumberField, readNumberedLines, splitCsvLine, type TextFileOptions } from './text-lines';
+} from '../data-errors';
+import { parseNumberField, readNumberedLines, splitCsvLine, type TextFileOptions } from '../text-lines';
 
 /** Per-frame output of OpenFace FeatureExtraction for one video. */
 export interface OpenFaceTrack {

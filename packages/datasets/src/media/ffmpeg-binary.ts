@@ -10,7 +10,7 @@ export interface FfmpegBinary {
 
 let cachedFfmpeg: FfmpegBinary | undefined;
 
-/** Where {@link locateFfmpeg} looks. */
+/** Where {@link resolveFfmpeg} looks when asked to search anew. */
 export interface FfmpegSearchOptions {
   /** An explicit binary (what `DFER_FFMPEG` sets); it must be executable. */
   readonly override?: string;
@@ -21,12 +21,24 @@ export interface FfmpegSearchOptions {
 }
 
 /**
- * Finds an ffmpeg binary, uncached: `override` when given; else the one shipped by
- * `@ffmpeg-installer/ffmpeg` when it is installed for this platform; else the first `ffmpeg` on `pathEnv`.
+ * The ffmpeg binary. Without `options`: the one this package uses, found once per process with
+ * `override = DFER_FFMPEG` (the npm-shipped binary, falling back to a system `ffmpeg` on `PATH`). With
+ * `options`: a fresh, uncached search — `override` when given; else the binary shipped by
+ * `@ffmpeg-installer/ffmpeg` when it is installed for this platform (required only now, never at import);
+ * else the first `ffmpeg` on `pathEnv`.
  *
  * @throws Error saying what was tried when none is available.
  */
-export function locateFfmpeg(options: FfmpegSearchOptions = {}): FfmpegBinary {
+export function resolveFfmpeg(options?: FfmpegSearchOptions): FfmpegBinary {
+  if (options !== undefined) return searchFfmpeg(options);
+  if (cachedFfmpeg === undefined) {
+    const override = process.env.DFER_FFMPEG;
+    cachedFfmpeg = searchFfmpeg(override === undefined ? {} : { override });
+  }
+  return cachedFfmpeg;
+}
+
+function searchFfmpeg(options: FfmpegSearchOptions): FfmpegBinary {
   const override = options.override;
   if (override !== undefined && override !== '') {
     if (!isExecutable(override))
@@ -51,18 +63,6 @@ export function locateFfmpeg(options: FfmpegSearchOptions = {}): FfmpegBinary {
   throw new Error(
     `no ffmpeg found: @ffmpeg-installer/ffmpeg: ${npmError}; no ffmpeg on PATH; install one or set DFER_FFMPEG`,
   );
-}
-
-/**
- * The ffmpeg binary used by this package, found once per process by {@link locateFfmpeg} with
- * `override = DFER_FFMPEG`: the npm-shipped binary, falling back to a system `ffmpeg` on `PATH`.
- */
-export function resolveFfmpeg(): FfmpegBinary {
-  if (cachedFfmpeg === undefined) {
-    const override = process.env.DFER_FFMPEG;
-    cachedFfmpeg = locateFfmpeg(override === undefined ? {} : { override });
-  }
-  return cachedFfmpeg;
 }
 
 function isExecutable(path: string): boolean {

@@ -6,9 +6,9 @@ import {
   resolveBadInputPolicy,
   type BadInputPolicy,
   type SkippedItem,
-} from './data-errors';
-import { isPathInside } from './path-inside';
-import { readNumberedLines, parseIntegerField, type TextFileOptions } from './text-lines';
+} from '../data-errors';
+import { isPathInside } from '../path-inside';
+import { readNumberedLines, parseIntegerField, type TextFileOptions } from '../text-lines';
 
 /** One clip of a split list. */
 export interface SplitEntry {

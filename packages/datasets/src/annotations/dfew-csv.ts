@@ -4,8 +4,8 @@ import {
   resolveBadInputPolicy,
   type BadInputPolicy,
   type SkippedItem,
-} from './data-errors';
-import { parseIntegerField, readNumberedLines, splitCsvLine, type TextFileOptions } from './text-lines';
+} from '../data-errors';
+import { parseIntegerField, readNumberedLines, splitCsvLine, type TextFileOptions } from '../text-lines';
 
 /** One row of a DFEW label CSV. */
 export interface DfewLabelEntry {

@@ -1,8 +1,8 @@
 import { extname } from 'node:path';
 import type { OutputInfo } from 'sharp';
 import { loadSharp } from '../native-modules';
-import { DatasetInputError } from './data-errors';
-import { readBoundedFile } from './text-lines';
+import { DatasetInputError } from '../data-errors';
+import { readBoundedFile } from '../text-lines';
 
 /** A decoded RGB image, `[height, width, 3]` row-major, float32 in [0, 1]. */
 export interface DecodedImage {

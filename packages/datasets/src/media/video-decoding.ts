@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveFfmpeg } from './ffmpeg-binary';
-import { DatasetInputError } from './data-errors';
-import { describeFileKind } from './text-lines';
+import { DatasetInputError } from '../data-errors';
+import { describeFileKind } from '../text-lines';
 import { bytesToUnitFloat, checkSize, DEFAULT_MAX_PIXELS } from './image-decoding';
 
 interface RunResult {
@@ -31,7 +31,7 @@ const DAMAGE_LINE = /Error while decoding stream|Decoding error:|concealing \d+ 
 
 function runFfmpeg(
   input: VideoInput,
-  options: VideoDecodeOptions,
+  options: ProbeVideoOptions,
   args: readonly string[],
   onStdout?: (chunk: Buffer) => void,
 ): Promise<RunResult> {
@@ -110,7 +110,7 @@ function runFfmpeg(
 }
 
 /** Throws for damaged frames unless `options.onDamagedFrames` is `'report'`. */
-function checkDamage(input: VideoInput, options: VideoDecodeOptions, result: RunResult): void {
+function checkDamage(input: VideoInput, options: ProbeVideoOptions, result: RunResult): void {
   const policy = options.onDamagedFrames ?? 'throw';
   if (policy !== 'throw' && policy !== 'report')
     throw new RangeError(
@@ -176,7 +176,7 @@ interface VideoInput {
  * `concat:` or `subfile:` URLs), only the allowed demuxers, and the path given with an explicit
  * `file:` prefix so that a name such as `data:…` is not read as a URL.
  */
-function inputArgs(input: VideoInput, options: VideoDecodeOptions): string[] {
+function inputArgs(input: VideoInput, options: ProbeVideoOptions): string[] {
   const formats = options.allowedFormats ?? DEFAULT_VIDEO_FORMATS;
   if (formats.length === 0 || formats.some((f) => !/^[a-z0-9_]+$/.test(f))) {
     throw new RangeError(
@@ -221,8 +221,8 @@ export interface VideoInfo {
   readonly damagedFrames: number;
 }
 
-/** Per-call options of {@link probeVideo} and {@link decodeVideo}. */
-export interface VideoDecodeOptions {
+/** Per-call options of {@link probeVideo}, and the common part of {@link DecodeVideoOptions}. */
+export interface ProbeVideoOptions {
   /** Resample to this many frames per second (ffmpeg `fps` filter). Default: every decoded frame. */
   readonly fps?: number;
   /**
@@ -247,7 +247,7 @@ export interface VideoDecodeOptions {
 }
 
 /** Checks that `file` is a regular file (not a FIFO, device or folder, which could block ffmpeg). */
-function checkFile(file: string, options: VideoDecodeOptions): VideoInput {
+function checkFile(file: string, options: ProbeVideoOptions): VideoInput {
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
     throw new RangeError(`video decoding: options.timeoutMs must be > 0, got ${options.timeoutMs}`);
   if (!existsSync(file)) throw new DatasetInputError(file, 'video file not found');
@@ -261,7 +261,7 @@ function checkFile(file: string, options: VideoDecodeOptions): VideoInput {
   return { file, path: resolve(file), bytes: stat.size };
 }
 
-function filters(options: VideoDecodeOptions, size?: readonly [number, number]): string[] {
+function filters(options: ProbeVideoOptions, size?: readonly [number, number]): string[] {
   const parts: string[] = [];
   if (options.fps !== undefined) {
     if (!(Number.isFinite(options.fps) && options.fps > 0))
@@ -278,7 +278,7 @@ function filters(options: VideoDecodeOptions, size?: readonly [number, number]):
  *
  * @throws DatasetInputError naming the file when it is missing, has no video stream, or fails to decode.
  */
-export async function probeVideo(file: string, options: VideoDecodeOptions = {}): Promise<VideoInfo> {
+export async function probeVideo(file: string, options: ProbeVideoOptions = {}): Promise<VideoInfo> {
   const input = checkFile(file, options);
   const maxFramePixels = checkLimit(options.maxFramePixels ?? DEFAULT_MAX_PIXELS, 'maxFramePixels');
   const result = await runFfmpeg(input, options, [
@@ -339,7 +339,7 @@ export interface DecodedVideo {
 }
 
 /** Per-call options of {@link decodeVideo}. */
-export interface DecodeVideoOptions extends VideoDecodeOptions {
+export interface DecodeVideoOptions extends ProbeVideoOptions {
   /** Output `[height, width]` (ffmpeg bilinear scaling, aspect not kept). Default: native size. */
   readonly size?: readonly [number, number];
   /** Frames to return (0-based, any order, repeats allowed). Default: every frame. */
