@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 
 import { initEngine } from '@dfer/runtime';
 
-import { createModel, type Rdfer, rdferKeyPositionLoss, rdferKeyTargets, RDFER_TINY } from '../src/index';
+import { createModel } from '../src/index';
+import { type Rdfer, rdferKeyPositionLoss, rdferKeyTargets, RDFER_TINY } from '../src/models';
 
 const { values } = parseArgs({
   options: {
