@@ -3,7 +3,7 @@ import type { RgbFrame } from '../types';
 
 /**
  * Reads a photo (any format sharp/libvips decodes) into an {@link RgbFrame}, through
- * `decodeImage` of `@dfer/datasets` (float `byte / 255`, converted back to the same bytes).
+ * `decodeImage` of `@dfer/datasets/media` (float `byte / 255`, converted back to the same bytes).
  *
  * @throws DatasetInputError naming the file when it is missing or not a decodable image.
  */

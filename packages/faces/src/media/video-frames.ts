@@ -1,6 +1,6 @@
 /**
  * Streams a video's frames one at a time (constant memory on long videos), with the safeguards of
- * `@dfer/datasets`' video decoding: the file is checked and probed by `probeVideo` (regular file,
+ * `@dfer/datasets/media`' video decoding: the file is checked and probed by `probeVideo` (regular file,
  * decodable, size and frame rate), and ffmpeg reads only that file (`file` protocol, the allowed
  * demuxers `DEFAULT_VIDEO_FORMATS`) from the binary `resolveFfmpeg` finds.
  */

@@ -88,7 +88,7 @@ export interface KFoldOptions {
 /**
  * Stratified k folds over `0..n-1`: fold f's `test` is its part, `train` everything else; every index is in
  * exactly one test part. (Identity-disjoint folds over a dataset whose records name a subject are
- * `createIdentityFolds` of `@dfer/datasets`.)
+ * `createIdentityFolds` of `@dfer/datasets/synthetic`.)
  */
 export function kFoldSplits(options: KFoldOptions): { train: number[]; test: number[] }[] {
   const { folds, labels, random } = options;
