@@ -13,15 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  createClipLoader,
-  createFrameFolderDataset,
-  createTestTransform,
-  decodeVideo,
-  probeVideo,
-  resolveFfmpeg,
-  uniform,
-} from '../src';
+import { createClipLoader, createFrameFolderDataset, createTestTransform, uniform } from '../src';
+import { decodeVideo, probeVideo, resolveFfmpeg } from '../src/media';
 
 const repeats = Number(process.argv[2] ?? 5);
 const video = resolve(

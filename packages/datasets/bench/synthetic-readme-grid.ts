@@ -10,7 +10,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createSyntheticFacsDataset } from '../src';
+import { createSyntheticFacsDataset } from '../src/synthetic';
 
 async function main(): Promise<void> {
   const tile = 64;

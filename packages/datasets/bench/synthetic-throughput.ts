@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createSyntheticFacsDataset } from '../src';
+import { createSyntheticFacsDataset } from '../src/synthetic';
 
 interface SizeResult {
   size: [number, number];
