@@ -31,12 +31,24 @@ export { runExperiment } from './experiment/run-experiment';
 export {
   RESULTS_SCHEMA_VERSION,
   type ExperimentResult,
+  type ExpressionSelectionMetrics,
   type FoldResult,
   type RunExperimentOptions,
 } from './experiment/experiment-result';
 export { evaluateModel, type EvaluationResult } from './experiment/evaluate-model';
 export type { RobustFoldOutput } from './experiment/robust-analysis';
-export type { EpochRecord, StepInfo } from './loop/fold-runner';
+export {
+  FoldRunner,
+  type BestEpoch,
+  type EpochRecord,
+  type FoldRunnerOptions,
+  type SelectionMetrics,
+  type SelectionOutcome,
+  type StepInfo,
+  type TrainingLoader,
+  type TrainingLoopSpec,
+  type TrainingOutcome,
+} from './loop/fold-runner';
 export {
   createExperimentData,
   checkExperimentData,

@@ -2,12 +2,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NO_NUISANCE } from '@dfer/datasets/synthetic';
-import {
-  atomicWriteFile,
-  runExperiment,
-  type ExperimentConfigInput,
-  type ExperimentResult,
-} from '@dfer/trainer';
+import { atomicWriteFile } from '@dfer/runtime';
+import { runExperiment, type ExperimentConfigInput, type ExperimentResult } from '@dfer/trainer';
 
 /**
  * Tiny backbones pre-trained once on synthetic faces, shipped with the bench (`apps/bench/pretrained/`).

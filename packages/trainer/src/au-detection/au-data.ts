@@ -2,16 +2,14 @@
  * Data of AU-detection experiments: one dataset, identity-disjoint train / validation / test index lists,
  * and the frame-level AU labels of the training split (for the AU base rates of the class weights).
  */
+import { createRandomSource, deriveSeed, type ClipDataset } from '@dfer/datasets';
+import { readBp4dAuLabels } from '@dfer/datasets/annotations';
 import {
   createIdentityFolds,
-  createRandomSource,
-  deriveSeed,
   createSyntheticAuDataset,
-  readBp4dAuLabels,
-  type ClipDataset,
   type SyntheticAuConfig,
   type SyntheticAuDataset,
-} from '@dfer/datasets';
+} from '@dfer/datasets/synthetic';
 import { isAbsolute, resolve } from 'node:path';
 
 import { holdoutSplit } from '../protocols/splits';

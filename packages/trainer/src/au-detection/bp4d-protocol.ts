@@ -9,7 +9,9 @@
  * label line i, relative to `frameRoot`, in the form `<subject>/<task>/<frame>.jpg` (e.g. `F001/T1/2440.jpg`).
  * Subjects and sequences are read from those paths; nothing is guessed from line positions.
  */
-import { createAuExpressionRule, decodeImage, labelAuClipExpression, readBp4dAuLabels } from '@dfer/datasets';
+import { readBp4dAuLabels } from '@dfer/datasets/annotations';
+import { decodeImage } from '@dfer/datasets/media';
+import { createAuExpressionRule, labelAuClipExpression } from '@dfer/datasets/synthetic';
 import type { ClipDataset, ClipGetOptions, ClipSample, VideoRecord } from '@dfer/datasets';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';

@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { auBaseRates } from '@dfer/au-knowledge';
 import { createModel, getInputSpec, type VideoModel } from '@dfer/backbones';
-import { createClipLoader, uniform, type ClipDataset } from '@dfer/datasets';
+import { createClipLoader, type ClipDataset, type FrameSampler } from '@dfer/datasets';
+import { defaultSampler } from '../experiment/experiment-model';
 import { createLoss, type Loss, type LossConfig, type LossContext } from '@dfer/losses';
 import { z } from 'zod';
 
@@ -197,14 +198,14 @@ async function predict(
   dataset: ClipDataset,
   indices: readonly number[],
   level: 'frame' | 'clip',
-  frames: number,
+  sampler: FrameSampler,
   size: readonly [number, number],
   batchSize: number,
 ): Promise<{ probabilities: Float32Array; targets: Uint8Array }> {
   model.eval();
   const loader = createClipLoader({
     dataset,
-    sampler: uniform(frames),
+    sampler,
     mode: 'test',
     batchSize,
     size,
@@ -267,6 +268,7 @@ async function runOne(
   const A = auNames.length;
   const spec = getInputSpec(config.model.type, config.model.preset);
   const size: [number, number] = [spec.height, spec.width];
+  const sampler = defaultSampler(config.model.type, spec.frames);
   const modelOptions = {
     preset: config.model.preset,
     numClasses: dataset.labelNames.length,
@@ -317,7 +319,7 @@ async function runOne(
           params,
           loader: createClipLoader({
             dataset,
-            sampler: uniform(spec.frames),
+            sampler,
             mode: 'train',
             batchSize: config.batchSize,
             seed,
@@ -381,7 +383,7 @@ async function runOne(
       optimizer.dispose();
     }
     const epochLosses = outcome.history.map((h) => h.trainLoss);
-    const test = await predict(model, dataset, data.test, level, spec.frames, size, config.batchSize);
+    const test = await predict(model, dataset, data.test, level, sampler, size, config.batchSize);
     const testReport = auDetectionReport(
       test.probabilities,
       test.targets,
@@ -395,7 +397,7 @@ async function runOne(
           'evaluation.tuneThresholds needs a validation split: set data.validationFraction > 0',
         );
       }
-      const val = await predict(model, dataset, data.validation, level, spec.frames, size, config.batchSize);
+      const val = await predict(model, dataset, data.validation, level, sampler, size, config.batchSize);
       const thresholds = tuneAuThresholds(val.probabilities, val.targets, auNames);
       tuned = { thresholds, test: auDetectionReport(test.probabilities, test.targets, auNames, thresholds) };
     }

@@ -1,5 +1,7 @@
 import {
   createModel,
+  getFrameSegments,
+  getTrainingDefaults,
   loadWeights as loadModelWeights,
   type CreateModelOptions,
   type VideoModel,
@@ -15,10 +17,13 @@ import {
   type Optimizer,
 } from '../optim/optimizers';
 
-/** Default frame sampler of a model: Former-DFER samples 8 segments × 2 frames; others T uniform frames. */
+/**
+ * The frame sampler of a registered model's training defaults (`getFrameSegments` of `@dfer/backbones`):
+ * segments × consecutive frames (Former-DFER: 8 × 2 for 16 frames), or T single frames spread uniformly.
+ */
 export function defaultSampler(modelType: string, frames: number): FrameSampler {
-  if (modelType === 'former_dfer' && frames % 2 === 0) return uniformSegments(frames / 2, 2);
-  return uniform(frames);
+  const { segments, framesPerSegment } = getFrameSegments(modelType, frames);
+  return framesPerSegment === 1 ? uniform(frames) : uniformSegments(segments, framesPerSegment);
 }
 
 /** The model of an experiment for a dataset (classes and AU head from the dataset's label and AU names). */
@@ -41,7 +46,11 @@ export function experimentModelOptions(config: ExperimentConfig, dataset: ClipDa
   };
 }
 
-/** The trainable parameters of `model` and the optimizer of `config.optim` over them. */
+/**
+ * The trainable parameters of `model` and the optimizer of `config.optim` over them; with
+ * `optim.noDecayBiasAndNorm`, the parameters the model's registration names (`noWeightDecay` of
+ * `getTrainingDefaults`: biases, normalisation scales, positional embeddings, learnt tokens) get no weight decay.
+ */
 export function createExperimentOptimizer(
   model: VideoModel,
   config: ExperimentConfig,
@@ -50,7 +59,7 @@ export function createExperimentOptimizer(
   const optim = config.optim;
   const optimizer = createOptimizer(params, {
     ...optim,
-    ...(optim.noDecayBiasAndNorm ? { noDecay: /(bias|norm|bn\d*|running_|pos_embedding|cls_token)/ } : {}),
+    ...(optim.noDecayBiasAndNorm ? { noDecay: getTrainingDefaults(config.model.type).noWeightDecay } : {}),
   });
   return { params, optimizer };
 }

@@ -8,6 +8,12 @@ import type { MeanStd } from './summary';
 /** Version of the results JSON written by `runExperiment`. */
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/** What an expression fold's selection evaluation records per epoch (`EpochRecord.selection`). */
+export interface ExpressionSelectionMetrics {
+  readonly war: number;
+  readonly uar: number;
+}
+
 /** The result of one fold. */
 export interface FoldResult {
   /** 1-based fold number (1 for the fixed protocol). */
@@ -24,7 +30,7 @@ export interface FoldResult {
   readonly selection: ExperimentConfig['evaluation']['selection'];
   readonly validation?: ClassificationReport;
   readonly test: EvaluationResult;
-  readonly history: readonly EpochRecord[];
+  readonly history: readonly EpochRecord<ExpressionSelectionMetrics>[];
   readonly lossNotes: readonly string[];
   readonly numParameters: number;
   readonly trainSeconds: number;

@@ -25,7 +25,7 @@ import {
   experimentModelOptions,
   loadPretrained,
 } from './experiment-model';
-import type { FoldResult, RunExperimentOptions } from './experiment-result';
+import type { ExpressionSelectionMetrics, FoldResult, RunExperimentOptions } from './experiment-result';
 import { assertTrainStepFitsWasmHeap, runTrainStepWithHeapGuard } from './memory-check';
 import { ClipAgreementRecorder } from './robust-analysis';
 import { stepGradients } from './step-gradients';
@@ -122,7 +122,7 @@ export async function runExpressionFold(ctx: ExpressionFoldContext): Promise<Fol
     };
     let outcome;
     try {
-      outcome = await runner.train<ClassificationReport>(
+      outcome = await runner.train<ClassificationReport, ExpressionSelectionMetrics>(
         {
           model,
           optimizer,

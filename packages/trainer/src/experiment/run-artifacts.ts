@@ -33,7 +33,12 @@ export async function restoreRun(foldDir: string, weights: SavedWeights = 'best'
   const config = validateConfig(checkpoint.state.config, {}, join(foldDir, 'latest.json'));
   await initEngine({ backend: config.engine.backend, log: false });
   const folds = config.protocol.type === 'kfold' ? config.protocol.folds : 1;
-  const splits = createExperimentData(config.data, { seed: config.seed, protocol: config.protocol.type, fold, folds });
+  const splits = createExperimentData(config.data, {
+    seed: config.seed,
+    protocol: config.protocol.type,
+    fold,
+    folds,
+  });
   const model = createExperimentModel(config, splits.train);
   const bestFile = join(foldDir, 'best.safetensors');
   if (weights === 'best' && !existsSync(bestFile)) {

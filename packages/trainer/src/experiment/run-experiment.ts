@@ -9,7 +9,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/schema';
 import { atomicWriteFile } from '../io/atomic-write';
-import { checkExperimentData, listExperimentData, listExperimentDataOptions, type DataBuildContext } from './data-registry';
+import {
+  checkExperimentData,
+  listExperimentData,
+  listExperimentDataOptions,
+  type DataBuildContext,
+} from './data-registry';
 import {
   RESULTS_SCHEMA_VERSION,
   type ExperimentResult,

@@ -31,8 +31,11 @@ import { learningRateAt, type ScheduleConfig } from '../optim/schedules';
 import type { DataParallelTrainer } from '../parallel/data-parallel';
 import { applyStepUpdate, type StepGradients, type StepResult } from '../experiment/step-gradients';
 
+/** Metrics a selection evaluation reports (e.g. `{ war, uar }`). */
+export type SelectionMetrics = Readonly<Record<string, number>>;
+
 /** One epoch of the training history. */
-export interface EpochRecord {
+export interface EpochRecord<Metrics = SelectionMetrics> {
   readonly epoch: number;
   readonly lr: number;
   readonly trainLoss: number;
@@ -40,7 +43,7 @@ export interface EpochRecord {
   readonly steps: number;
   readonly seconds: number;
   /** Metrics of the selection split (validation, or test when selection is `test`) when evaluated. */
-  readonly selection?: Readonly<Record<string, number>>;
+  readonly selection?: Metrics;
 }
 
 /** Progress of one optimizer step. */
@@ -64,10 +67,10 @@ export interface TrainingLoader {
 }
 
 /** A selection evaluation's outcome: higher `score` is better. */
-export interface SelectionOutcome<Report> {
+export interface SelectionOutcome<Report, Metrics = SelectionMetrics> {
   readonly score: number;
   /** What the epoch record keeps (`EpochRecord.selection`). */
-  readonly metrics: Readonly<Record<string, number>>;
+  readonly metrics: Metrics;
   /** Kept with the best score (in the checkpoint state too: plain JSON). */
   readonly report: Report;
   /** Appended to the epoch's progress line, e.g. `validation UAR 41.2 WAR 50.3`. */
@@ -82,8 +85,8 @@ export interface BestEpoch<Report> {
 }
 
 /** What the loop keeps in each checkpoint besides weights and optimizer state. */
-interface LoopState<Report> {
-  readonly history: readonly EpochRecord[];
+interface LoopState<Report, Metrics> {
+  readonly history: readonly EpochRecord<Metrics>[];
   readonly totalSteps: number;
   readonly trainSeconds: number;
   readonly best?: BestEpoch<Report>;
@@ -107,7 +110,7 @@ export interface FoldRunnerOptions {
 }
 
 /** The model, optimizer, data and method hooks of one training run. */
-export interface TrainingLoopSpec<Report> {
+export interface TrainingLoopSpec<Report, Metrics = SelectionMetrics> {
   readonly model: VideoModel;
   readonly optimizer: Optimizer;
   readonly params: readonly NamedVariable[];
@@ -141,7 +144,7 @@ export interface TrainingLoopSpec<Report> {
   /** Evaluates a selection split every `every` epochs and after the last; the best score's weights are kept. */
   readonly selection?: {
     readonly every: number;
-    evaluate(epoch: number): Promise<SelectionOutcome<Report>>;
+    evaluate(epoch: number): Promise<SelectionOutcome<Report, Metrics>>;
   };
   /** The method's own state to keep in each checkpoint, and to restore on resume. */
   readonly methodState?: { save(): unknown; restore(state: unknown): void };
@@ -153,8 +156,8 @@ export interface TrainingLoopSpec<Report> {
 }
 
 /** What {@link FoldRunner.train} leaves: the history, and the best epoch's weights restored when asked. */
-export interface TrainingOutcome<Report> {
-  readonly history: readonly EpochRecord[];
+export interface TrainingOutcome<Report, Metrics = SelectionMetrics> {
+  readonly history: readonly EpochRecord<Metrics>[];
   readonly totalSteps: number;
   readonly trainSeconds: number;
   readonly best?: BestEpoch<Report>;
@@ -202,13 +205,13 @@ export class FoldRunner<Result> {
    * step and per epoch, the selection evaluation, a checkpoint after each epoch. Ends with the best epoch's
    * weights in the model when `restoreBest` is true and a selection ran.
    */
-  async train<Report>(
-    spec: TrainingLoopSpec<Report>,
+  async train<Report, Metrics = SelectionMetrics>(
+    spec: TrainingLoopSpec<Report, Metrics>,
     restoreBest: boolean,
-  ): Promise<TrainingOutcome<Report>> {
+  ): Promise<TrainingOutcome<Report, Metrics>> {
     const { dir, resume, report, label } = this.options;
     const { model, optimizer, epochs, maxSteps } = spec;
-    let history: EpochRecord[] = [];
+    let history: EpochRecord<Metrics>[] = [];
     let best: BestEpoch<Report> | undefined;
     let bestWeights: ReturnType<typeof modelWeights> | undefined;
     let totalSteps = 0;
@@ -216,7 +219,7 @@ export class FoldRunner<Result> {
     let trainSecondsBefore = 0;
     let resumedLine: string | undefined;
     if (resume && dir) {
-      const checkpoint = loadLatestCheckpoint<LoopState<Report>>(dir);
+      const checkpoint = loadLatestCheckpoint<LoopState<Report, Metrics>>(dir);
       if (checkpoint) {
         assignModelWeights(model, checkpoint.weights, `${dir} epoch ${checkpoint.epoch}`);
         optimizer.setState(checkpoint.optimizer);
@@ -282,7 +285,7 @@ export class FoldRunner<Result> {
           );
           this.write({ event: 'skipped', epoch, clips: unreadable });
         }
-        const record: EpochRecord = {
+        const record: EpochRecord<Metrics> = {
           epoch,
           lr,
           trainLoss: steps ? lossSum / steps : NaN,
@@ -292,7 +295,7 @@ export class FoldRunner<Result> {
           steps,
           seconds: (Date.now() - t0) / 1000,
         };
-        let selected: SelectionOutcome<Report> | undefined;
+        let selected: SelectionOutcome<Report, Metrics> | undefined;
         if (spec.selection && ((epoch + 1) % spec.selection.every === 0 || epoch === epochs - 1)) {
           selected = await spec.selection.evaluate(epoch);
           if (!best || selected.score > best.score) {
@@ -301,7 +304,7 @@ export class FoldRunner<Result> {
             if (dir) saveWeights(join(dir, 'best.safetensors'), model, { epoch: String(epoch) });
           }
         }
-        const full: EpochRecord = selected ? { ...record, selection: selected.metrics } : record;
+        const full: EpochRecord<Metrics> = selected ? { ...record, selection: selected.metrics } : record;
         history.push(full);
         this.write({ event: 'epoch', ...full });
         report(
@@ -316,7 +319,7 @@ export class FoldRunner<Result> {
         );
         if (dir) {
           const method = spec.methodState?.save();
-          const state: LoopState<Report> = {
+          const state: LoopState<Report, Metrics> = {
             history,
             totalSteps,
             trainSeconds: trainSecondsBefore + (Date.now() - started) / 1000,
@@ -349,8 +352,8 @@ export class FoldRunner<Result> {
   }
 
   /** One optimizer step: data-parallel, or the gradient hook then the update on this thread. */
-  private async step<Report>(
-    spec: TrainingLoopSpec<Report>,
+  private async step<Report, Metrics>(
+    spec: TrainingLoopSpec<Report, Metrics>,
     parallel: DataParallelTrainer | undefined,
     batch: ClipBatch,
     lr: number,
