@@ -305,6 +305,7 @@ function standInAuResult(config: Record<string, unknown>): AuDetectionExperiment
         test,
         tuned: { thresholds: [0.4, 0.6], test: auReport([0.9, 0.5], 0.7) },
         level: 'frame',
+        trainSeconds: 1.5,
       },
     ],
     summary: summariseAuReports([test]),
