@@ -67,6 +67,8 @@ export { atomicWriteFile } from './files/atomic-write';
 export { parseJsonText } from './files/json-text';
 export { readRegularFile, REGULAR_FILE_MAX_BYTES } from './files/read-regular-file';
 export type { ReadRegularFileOptions } from './files/read-regular-file';
+export { lazyModule } from './modules/lazy-module';
+export type { LazyModuleSpec } from './modules/lazy-module';
 export { exportOnnx } from './onnx/export-onnx';
 export type { ExportOnnxOptions, OnnxExport } from './onnx/export-onnx';
 export { assertParity } from './inference/assert-parity';

@@ -1,10 +1,26 @@
-// The one module of the project that imports onnxruntime-node.
+// The one module of the project that imports onnxruntime-node: its types statically, the module itself
+// (which opens its native binding) on the first session created.
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { readRegularFile } from '../files/read-regular-file';
+import { lazyModule } from '../modules/lazy-module';
 import { readOnnxModelInfo } from '../onnx/read-onnx-model';
 import type { OnnxExternalDataRef, OnnxModelInfo } from '../onnx/read-onnx-model';
+
+/** onnxruntime-node, required by the first {@link createSession}. */
+const loadOnnxRuntime = lazyModule(
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  () => require('onnxruntime-node') as typeof ort,
+  {
+    name: 'onnxruntime-node',
+    neededBy: '@dfer/runtime',
+    purpose: 'running ONNX models (createSession, exportOnnx, assertParity)',
+    remedy:
+      'It is a dependency of @dfer/runtime that ships its CPU binaries inside the package ' +
+      '(Linux x64/arm64, macOS arm64, Windows x64/arm64): reinstall it for this platform.',
+  },
+);
 
 /** A float32 tensor as plain data: row-major values and dimensions. */
 export interface TensorData {
@@ -125,6 +141,7 @@ export async function createSession(
     }
     checkExternalData(source, model.externalData);
   }
+  const runtime = loadOnnxRuntime();
   let ortSession: ort.InferenceSession;
   try {
     // With external data, onnxruntime reads the model from its path to find the files beside it.
@@ -137,8 +154,8 @@ export async function createSession(
     };
     ortSession =
       model.externalData.length > 0
-        ? await ort.InferenceSession.create(resolve(source as string), options)
-        : await ort.InferenceSession.create(bytes, options);
+        ? await runtime.InferenceSession.create(resolve(source as string), options)
+        : await runtime.InferenceSession.create(bytes, options);
   } catch (error) {
     throw new Error(`${label}: onnxruntime cannot load the model: ${(error as Error).message}`);
   }
@@ -207,8 +224,9 @@ async function runOnce(
   session: OnnxSession,
   inputs: Readonly<Record<string, TensorData>>,
 ): Promise<Record<string, TensorData>> {
+  const { Tensor } = loadOnnxRuntime();
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+  for (const [name, t] of Object.entries(inputs)) feeds[name] = new Tensor('float32', t.data, t.dims);
   let results: ort.InferenceSession.OnnxValueMapType;
   try {
     results = await session.ortSession.run(feeds);
