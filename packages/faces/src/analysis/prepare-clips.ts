@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { alignFace, type AlignmentTemplate } from '../alignment/align-face';
 import { createFaceDetector, type FaceDetector } from '../detection/face-detector';
 import { openVideoFrames } from '../media/video-frames';
 import { createFaceTracker } from '../tracking/face-tracker';
+import { loadSharp } from '../native-modules';
 
 /** Per-call options of {@link prepareFaceClip}. */
 export interface PrepareClipOptions {
@@ -87,7 +87,7 @@ export async function prepareFaceClip(
       for (let k = 0; k < faces.length; k++) {
         const id = ids[k]!.id;
         const crop = alignFace(image, faces[k]!.landmarks, target, options.template);
-        const jpeg = await sharp(Buffer.from(Uint8Array.from(crop, (v) => Math.round(v * 255))), {
+        const jpeg = await loadSharp()(Buffer.from(Uint8Array.from(crop, (v) => Math.round(v * 255))), {
           raw: { width: size, height: size, channels: 3 },
         })
           .jpeg({ quality })

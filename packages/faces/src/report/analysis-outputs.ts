@@ -4,11 +4,11 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { EXPRESSION_LABELS } from '../detection/face-detector';
 import { GEOMETRY_AUS } from '../geometry/au-estimates';
 import type { AnalysisSummary, FrameResult } from '../analysis/analyze';
 import { createTimelineCollector, renderReportHtml, type FaceTimeline } from './report-html';
+import { loadSharp } from '../native-modules';
 
 /** Columns of `frames.csv`: the frame and face, the AUs (OpenFace names) and the DFEW labels. */
 export const FRAMES_CSV_COLUMNS: readonly string[] = [
@@ -114,7 +114,7 @@ export function createAnalysisWriter(outDir: string): AnalysisWriter {
       atomicWrite(summaryPath, JSON.stringify(summaryJson(summary), null, 2) + '\n');
       const thumbnails = new Map<number, string>();
       for (const face of summary.faces) {
-        const png = await sharp(Buffer.from(face.thumbnail.data), {
+        const png = await loadSharp()(Buffer.from(face.thumbnail.data), {
           raw: { width: face.thumbnail.size, height: face.thumbnail.size, channels: 3 },
         })
           .png()
