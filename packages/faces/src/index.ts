@@ -47,12 +47,6 @@ export {
 } from './alignment/align-face';
 export { priorExpression } from './expression/prior-expression';
 export {
-  openVideoFrames,
-  type VideoFrame,
-  type VideoFrames,
-  type VideoFramesOptions,
-} from './media/video-frames';
-export {
   loadWindowExpressionModel,
   type WindowExpressionModel,
   type WindowModelSpec,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeVideo, createFaceDetector, openVideoFrames } from '@dfer/faces';
+import { openVideoFrames } from '@dfer/datasets/media';
+import { analyzeVideo, createFaceDetector } from '@dfer/faces';
 import type { PerfMeasurement, PerfTaskResult } from './perf-measurement';
 
 /**

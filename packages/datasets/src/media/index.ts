@@ -24,5 +24,6 @@ export {
   type ProbeVideoOptions,
   type VideoInfo,
 } from './video-decoding';
+export { openVideoFrames, type VideoFrame, type VideoFrames, type VideoFramesOptions } from './video-stream';
 export { resolveFfmpeg, type FfmpegBinary, type FfmpegSearchOptions } from './ffmpeg-binary';
 export { listFrameFiles } from './frame-files';

@@ -165,7 +165,7 @@ export function defaultVideoTimeoutMs(fileBytes: number): number {
 }
 
 /** A checked input: the regular file's absolute path and size. */
-interface VideoInput {
+export interface VideoInput {
   readonly file: string;
   readonly path: string;
   readonly bytes: number;
@@ -176,7 +176,7 @@ interface VideoInput {
  * `concat:` or `subfile:` URLs), only the allowed demuxers, and the path given with an explicit
  * `file:` prefix so that a name such as `data:…` is not read as a URL.
  */
-function inputArgs(input: VideoInput, options: ProbeVideoOptions): string[] {
+export function inputArgs(input: VideoInput, options: ProbeVideoOptions): string[] {
   const formats = options.allowedFormats ?? DEFAULT_VIDEO_FORMATS;
   if (formats.length === 0 || formats.some((f) => !/^[a-z0-9_]+$/.test(f))) {
     throw new RangeError(
@@ -187,7 +187,7 @@ function inputArgs(input: VideoInput, options: ProbeVideoOptions): string[] {
 }
 
 /** The reason ffmpeg gave up, with a plain explanation when a demuxer was refused. */
-function decodeFailure(input: VideoInput, stderr: string): DatasetInputError {
+export function decodeFailure(input: VideoInput, stderr: string): DatasetInputError {
   if (stderr.includes('Format not on whitelist')) {
     const demuxer = /\[([a-z0-9_,]+) @ (?:0x)?[0-9a-f]+\] Format not on whitelist/.exec(stderr)?.[1];
     return new DatasetInputError(
@@ -247,7 +247,7 @@ export interface ProbeVideoOptions {
 }
 
 /** Checks that `file` is a regular file (not a FIFO, device or folder, which could block ffmpeg). */
-function checkFile(file: string, options: ProbeVideoOptions): VideoInput {
+export function checkFile(file: string, options: ProbeVideoOptions): VideoInput {
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
     throw new RangeError(`video decoding: options.timeoutMs must be > 0, got ${options.timeoutMs}`);
   if (!existsSync(file)) throw new DatasetInputError(file, 'video file not found');

@@ -10,7 +10,14 @@ import {
   createVideoDataset,
   DatasetInputError,
 } from '@dfer/datasets';
-import { decodeImage, decodeVideo, listFrameFiles, probeVideo, resolveFfmpeg } from '@dfer/datasets/media';
+import {
+  decodeImage,
+  decodeVideo,
+  listFrameFiles,
+  openVideoFrames,
+  probeVideo,
+  resolveFfmpeg,
+} from '@dfer/datasets/media';
 
 const media = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'media', 'media-fixtures.json'), 'utf8'),
@@ -211,6 +218,35 @@ describeWithSharedData('media/single_face.mp4', 'video decoding (real single_fac
     );
   });
 
+  it('openVideoFrames streams every frame at the native size, byte for byte what decodeVideo decodes', async () => {
+    const stream = await openVideoFrames(file);
+    expect(stream.info).toEqual(await probeVideo(file));
+    const whole = await decodeVideo(file);
+    const frameBytes = 360 * 640 * 3;
+    const times: number[] = [];
+    for await (const frame of stream) {
+      expect([frame.image.width, frame.image.height, frame.image.data.length]).toEqual([
+        640,
+        360,
+        frameBytes,
+      ]);
+      times.push(frame.time);
+      if (frame.index === 0 || frame.index === 40) {
+        const want = whole.data.subarray(frame.index * frameBytes, (frame.index + 1) * frameBytes);
+        // decodeVideo gives byte / 255 as float32
+        expect(Array.from(frame.image.data, (b) => Math.fround(b / 255))).toEqual(Array.from(want));
+      }
+    }
+    expect(times).toHaveLength(72);
+    expect(times[30]).toBeCloseTo(1, 12);
+    await expect(
+      (async () => {
+        for await (const frame of stream) void frame;
+      })(),
+    ).rejects.toThrow('can be iterated only once');
+    await expect(openVideoFrames(file, { idleTimeoutMs: 0 })).rejects.toThrow(RangeError);
+  });
+
   it('works as a ClipDataset at 10 fps', async () => {
     const ds = await createVideoDataset({
       videos: [{ file, label: 0 }],
@@ -247,6 +283,7 @@ it('a missing or unreadable video names the file', async () => {
   const junk = join(tmp, 'junk.mp4');
   writeFileSync(junk, 'not a video');
   await expect(probeVideo(junk)).rejects.toThrow(`${junk}: ffmpeg cannot decode the video`);
+  await expect(openVideoFrames(junk)).rejects.toThrow(`${junk}: ffmpeg cannot decode the video`);
 });
 
 describe('OpenFace AU labels attached to a dataset', () => {

@@ -21,7 +21,7 @@ import {
 } from '../geometry/au-estimates';
 import { NEUTRAL_REFERENCE } from '../geometry/neutral-reference';
 import { readImageFrame } from '../media/image-frame';
-import { openVideoFrames } from '../media/video-frames';
+import { openVideoFrames } from '@dfer/datasets/media';
 import { createFaceTracker, type FaceTrackerConfig } from '../tracking/face-tracker';
 import type { FaceBox, RgbFrame } from '../types';
 
@@ -327,7 +327,7 @@ export function analyzeVideo(path: string, options: AnalyzeOptions = {}): VideoA
     async *[Symbol.asyncIterator]() {
       if (started) throw new Error(`analyzeVideo(${path}): the frames can be iterated only once`);
       started = true;
-      const video = await openVideoFrames(path);
+      const video = await openVideoFrames(path, { onDamagedFrames: 'report' });
       const { detector, model, source, every, thumb } = await prepare(options);
       const analyzer = new FaceAnalyzer(source, model, thumb, options.baseline);
       analyzer.gap = every;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { basename, extname, join, resolve } from 'node:path';
 import { alignFace, type AlignmentTemplate } from '../alignment/align-face';
 import { createFaceDetector, type FaceDetector } from '../detection/face-detector';
-import { openVideoFrames } from '../media/video-frames';
+import { openVideoFrames } from '@dfer/datasets/media';
 import { createFaceTracker } from '../tracking/face-tracker';
 import { loadSharp } from '../native-modules';
 
@@ -65,7 +65,7 @@ export async function prepareFaceClip(
   const name = basename(video, extname(video));
   const folder = resolve(outDir, name);
   if (existsSync(folder)) throw new Error(`${folder} already exists; prepare writes new frame folders only`);
-  const frames = await openVideoFrames(video);
+  const frames = await openVideoFrames(video, { onDamagedFrames: 'report' });
   const detector = options.detector ?? (await createFaceDetector({ expression: false }));
   const tracker = createFaceTracker();
   const target = { height: size, width: size };

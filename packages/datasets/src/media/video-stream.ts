@@ -1,27 +1,36 @@
 /**
- * Streams a video's frames one at a time (constant memory on long videos), with the safeguards of
- * `@dfer/datasets/media`' video decoding: the file is checked and probed by `probeVideo` (regular file,
- * decodable, size and frame rate), and ffmpeg reads only that file (`file` protocol, the allowed
- * demuxers `DEFAULT_VIDEO_FORMATS`) from the binary `resolveFfmpeg` finds.
+ * A video's frames streamed one at a time (constant memory on long videos), with the safeguards of
+ * {@link decodeVideo}: the file is checked and probed by {@link probeVideo} (regular file, decodable, size
+ * and frame rate), ffmpeg reads only that file (`file` protocol, the allowed demuxers), and a stalled
+ * ffmpeg is stopped.
  */
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { DatasetInputError } from '@dfer/datasets';
-import { DEFAULT_VIDEO_FORMATS, probeVideo, resolveFfmpeg, type VideoInfo } from '@dfer/datasets/media';
-import type { RgbFrame } from '../types';
+import { DatasetInputError } from '../data-errors';
+import { resolveFfmpeg } from './ffmpeg-binary';
+import {
+  checkFile,
+  decodeFailure,
+  inputArgs,
+  probeVideo,
+  type ProbeVideoOptions,
+  type VideoInfo,
+} from './video-decoding';
 
-/** One decoded frame. */
+/** One decoded frame: `rgb24` pixels at the video's size. */
 export interface VideoFrame {
   /** 0-based index in decoding order. */
   readonly index: number;
-  /** `index / fps` in seconds. */
+  /** `index / fps` in seconds (25 fps when the video does not say). */
   readonly time: number;
-  readonly image: RgbFrame;
+  /** Row-major RGB bytes, `height × width × 3`. */
+  readonly image: { readonly data: Uint8Array; readonly width: number; readonly height: number };
 }
 
 /** Per-call options of {@link openVideoFrames}. */
-export interface VideoFramesOptions {
+export interface VideoFramesOptions extends Pick<
+  ProbeVideoOptions,
+  'allowedFormats' | 'maxFramePixels' | 'onDamagedFrames' | 'timeoutMs'
+> {
   /**
    * Longest wait for the next frame from ffmpeg, in milliseconds (default 60 000); past it ffmpeg is
    * stopped and reading fails naming the file. Time spent by the consumer between frames is not counted.
@@ -31,7 +40,7 @@ export interface VideoFramesOptions {
 
 /** A video opened for streaming. */
 export interface VideoFrames extends AsyncIterable<VideoFrame> {
-  /** What `probeVideo` found, including `damagedFrames`: frames ffmpeg reported damaged or lost. */
+  /** What {@link probeVideo} found, including `damagedFrames` (with `onDamagedFrames: 'report'`). */
   readonly info: VideoInfo;
 }
 
@@ -41,6 +50,7 @@ const MAX_LINE = 4096;
 /**
  * Probes `file` and returns its frames as an async iterable (ffmpeg starts when iteration starts; one
  * iteration per call). Frames are `rgb24` at the native size, every decoded frame (`-vsync passthrough`).
+ * `timeoutMs` bounds the probe; `idleTimeoutMs` the wait for each frame.
  *
  * @throws DatasetInputError naming the file when it is missing, not a regular file, not a video, or
  *   does not decode (from `probeVideo`); iteration throws one when ffmpeg fails or stalls.
@@ -49,15 +59,14 @@ export async function openVideoFrames(file: string, options: VideoFramesOptions 
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   if (!(idleTimeoutMs > 0))
     throw new RangeError(`openVideoFrames: idleTimeoutMs must be > 0, got ${idleTimeoutMs}`);
-  // a damaged video is analysed with a warning (the caller reads info.damagedFrames), not refused
-  const info = await probeVideo(file, { onDamagedFrames: 'report' });
+  const info = await probeVideo(file, options);
   let started = false;
   return {
     info,
     async *[Symbol.asyncIterator]() {
       if (started) throw new Error(`openVideoFrames(${file}): the frames can be iterated only once`);
       started = true;
-      yield* streamFrames(file, info, idleTimeoutMs);
+      yield* streamFrames(file, info, options, idleTimeoutMs);
     },
   };
 }
@@ -65,21 +74,16 @@ export async function openVideoFrames(file: string, options: VideoFramesOptions 
 async function* streamFrames(
   file: string,
   info: VideoInfo,
+  options: VideoFramesOptions,
   idleTimeoutMs: number,
 ): AsyncGenerator<VideoFrame> {
-  const path = resolve(file);
-  statSync(path); // probeVideo checked it; a file removed since fails here with its name
+  const input = checkFile(file, options); // probeVideo checked it; a file replaced since is checked again
   const args = [
     '-hide_banner',
     '-nostdin',
     '-v',
     'error',
-    '-protocol_whitelist',
-    'file',
-    '-format_whitelist',
-    DEFAULT_VIDEO_FORMATS.join(','),
-    '-i',
-    `file:${path}`,
+    ...inputArgs(input, options),
     '-map',
     '0:v:0',
     '-an',
@@ -93,11 +97,14 @@ async function* streamFrames(
     'pipe:1',
   ];
   const child = spawn(resolveFfmpeg().path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // only the last lines of stderr are kept (bounded memory), for the message of a failure
+  // only the first and the last lines of stderr are kept (bounded memory), for the message of a failure
   let carry = '';
+  let head = '';
   let tail: string[] = [];
   const classify = (line: string): void => {
-    if (line.trim() !== '') tail = [...tail.slice(-2), line.slice(0, 500)];
+    if (line.trim() === '') return;
+    if (head.length < 4 * MAX_LINE) head += `${line.slice(0, 500)}\n`;
+    tail = [...tail.slice(-2), line.slice(0, 500)];
   };
   child.stderr.on('data', (chunk: Buffer) => {
     const lines = (carry + chunk.toString('utf8')).split(/\r?\n|\r/);
@@ -154,8 +161,8 @@ async function* streamFrames(
   classify(carry);
   if (stalled) return;
   if (code !== 0) {
-    const last = tail.join(' | ') || 'no message';
-    throw new DatasetInputError(file, `ffmpeg stopped with code ${code} while decoding: ${last}`);
+    // the first lines say why a format or URL was refused, the last ones why decoding stopped
+    throw decodeFailure(input, `${head}${tail.join('\n')}`);
   }
   if (filled !== 0)
     throw new DatasetInputError(file, `ffmpeg output ${filled} trailing bytes, not a whole frame`);
