@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { inFreshNode as runInFreshNode, nativeModulesLoaded, type LoadReport } from '@dfer/test-utils';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,48 +10,8 @@ import { join } from 'node:path';
 const packageDir = join(__dirname, '..');
 const builtCase = existsSync(join(packageDir, 'dist', 'index.js')) ? it : it.skip;
 
-interface LoadReport {
-  /** Every specifier passed to `require`, in order. */
-  readonly requested: string[];
-  /** Every native addon (`.node` file) opened. */
-  readonly addons: string[];
-  /** The keys of `require.cache` at the end. */
-  readonly cached: string[];
-  readonly result: unknown;
-}
-
-function inFreshNode(body: string): LoadReport {
-  const script = `
-const Module = require('node:module');
-const requested = [];
-const load = Module._load;
-Module._load = function (request, ...rest) { requested.push(request); return load.call(this, request, ...rest); };
-const addons = [];
-const dlopen = process.dlopen;
-process.dlopen = function (module, file, ...rest) { addons.push(String(file)); return dlopen.call(this, module, file, ...rest); };
-Promise.resolve().then(async () => { ${body} }).then((result) => {
-  console.log(JSON.stringify({ requested, addons, cached: Object.keys(require.cache), result }));
-}, (error) => { console.error(error); process.exit(1); });
-`;
-  const out = spawnSync(process.execPath, ['-e', script], {
-    cwd: packageDir,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (out.status !== 0) throw new Error(`node -e exited with ${out.status}:\n${out.stderr}`);
-  return JSON.parse(out.stdout.trim().split('\n').pop() as string) as LoadReport;
-}
-
-/** A native package of this package's dependencies (or its platform binary), by specifier or by path. */
-const NATIVE = /(^|[\\/])(sharp|@img|@napi-rs|@ffmpeg-installer)([\\/]|$)/;
-
-function nativeLoads(report: LoadReport): string[] {
-  return [
-    ...report.requested.filter((r) => NATIVE.test(r)),
-    ...report.cached.filter((k) => NATIVE.test(k) || k.endsWith('.node')),
-    ...report.addons,
-  ];
-}
+const inFreshNode = (body: string): LoadReport => runInFreshNode(packageDir, body);
+const nativeLoads = (report: LoadReport): string[] => nativeModulesLoaded(report);
 
 describe('entry points (needs the build in dist/)', () => {
   builtCase('the root entry loads no native module (sharp, @napi-rs/canvas, @ffmpeg-installer)', () => {
