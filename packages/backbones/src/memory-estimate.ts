@@ -17,7 +17,7 @@ export interface TrainStepMemoryEstimate {
   /**
    * Lower bound on the step's peak tensor bytes at `batch`: 4 · parameterBytes (weights, gradients, AdamW's m
    * and v) + batch · activationBytesPerClip. The backward pass allocates more on top (activation gradients,
-   * im2col buffers, a checkpointed block's recomputation): the backbones README gives the measured ratio of
+   * the convolution kernels' rearranged copies, a checkpointed block's recomputation): the backbones README gives the measured ratio of
    * the wasm heap after one `paper` step to this bound (`bench/results/paper-memory.json`).
    */
   readonly neededBytes: number;

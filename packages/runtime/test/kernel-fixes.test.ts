@@ -7,14 +7,8 @@ import {
   registerKernelFixes,
   unregisterKernelFixes,
 } from '@dfer/runtime';
-import type { KernelFunc } from '@tensorflow/tfjs-core';
 
 import { collapseTranspose, transposeValues } from '../src/engine/kernels/transpose-high-rank';
-import {
-  createConv3dBackpropFilterIm2colKernel,
-  createConv3dBackpropInputIm2colKernel,
-  createConv3dIm2colKernel,
-} from '../src/engine/kernels/conv-im2col';
 
 type Shape = number[];
 type GradCase = { name: string; shapes: Shape[]; fn: (...xs: tf.Tensor[]) => tf.Tensor; distinct?: boolean };
@@ -355,37 +349,29 @@ describe('kernel fixes agree with the cpu reference kernels', () => {
   );
 });
 
-describe('the wasm Conv3D im2col kernels', () => {
-  it('give the same values when the patch matrix is gathered a few rows at a time', async () => {
+describe('the wasm convolution kernels built on XNNPACK Conv2D', () => {
+  it('a new filter of the same shape gets its own operator (no stale cached weights), forward and gradients', async () => {
+    // The kernels create a temporary filter tensor per call and tap; XNNPACK operators are cached by filter
+    // id, and ids are reused after disposal, so consecutive calls with different weights must still differ
+    // exactly as the stock cpu kernels do.
+    const shapes: Shape[] = [
+      [2, 4, 6, 5, 3],
+      [3, 3, 3, 3, 2],
+    ];
+    const conv = (x: tf.Tensor, w: tf.Tensor): tf.Tensor =>
+      tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 1], 'same');
+    const c: GradCase = { name: 'conv3d twice', shapes, fn: conv };
+    const runs = [910, 911, 912].map((seed) => makeInputs(shapes, seed));
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = runs.map((data) => analyticGrads(c, data));
     await initEngine({ backend: 'wasm', log: false });
-    const x = tf.tensor(makeInputs([[2, 3, 5, 4, 3]], 900)[0]!, [2, 3, 5, 4, 3]);
-    const w = tf.tensor(makeInputs([[3, 3, 3, 3, 2]], 901)[0]!, [3, 3, 3, 3, 2]);
-    const dy = tf.tidy(() => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [1, 2, 1], 'same'));
-    const backend = tf.backend();
-    const run = (kernel: KernelFunc, inputs: Record<string, tf.Tensor>, attrs: object): Float32Array => {
-      const info = kernel({ inputs, backend, attrs: attrs as never }) as tf.TensorInfo;
-      const out = tf.engine().makeTensorFromTensorInfo(info);
-      const values = out.dataSync() as Float32Array;
-      out.dispose();
-      return values;
-    };
-    const conv = { strides: [1, 2, 1], pad: 'same', dataFormat: 'NDHWC', dilations: 1 };
-    for (const chunkElements of [1, 7, 100]) {
-      const small = { chunkElements };
-      // chunkElements 1 and 7 are below K = 81: one row per matmul; 100: one row as well; the default: all rows.
-      expect(run(createConv3dIm2colKernel('wasm', undefined, small), { x, filter: w }, conv)).toEqual(
-        run(createConv3dIm2colKernel('wasm', undefined), { x, filter: w }, conv),
-      );
-      const filterAttrs = { strides: [1, 2, 1], pad: 'same', filterShape: w.shape };
-      const dw = run(createConv3dBackpropFilterIm2colKernel('wasm', small), { x, dy }, filterAttrs);
-      const dwAll = run(createConv3dBackpropFilterIm2colKernel('wasm'), { x, dy }, filterAttrs);
-      dw.forEach((v, i) => expect(v).toBeCloseTo(dwAll[i] as number, 4));
-      const inputAttrs = { strides: [1, 2, 1], pad: 'same', inputShape: x.shape };
-      expect(
-        run(createConv3dBackpropInputIm2colKernel('wasm', small), { dy, filter: w }, inputAttrs),
-      ).toEqual(run(createConv3dBackpropInputIm2colKernel('wasm'), { dy, filter: w }, inputAttrs));
-    }
-    tf.dispose([x, w, dy]);
+    const wasm = runs.map((data) => analyticGrads(c, data));
+    wasm.forEach((got, r) =>
+      got.forEach((values, k) =>
+        values.forEach((v, j) => expect(v).toBeCloseTo((reference[r]![k] as Float32Array)[j] as number, 4)),
+      ),
+    );
+    expect(Array.from(wasm[0]![0]!)).not.toEqual(Array.from(wasm[1]![0]!));
   });
 });
 
@@ -746,7 +732,7 @@ describe('initEngine', () => {
     tf.dispose([x, w]);
   });
 
-  it('the im2col Conv3D kernels and the rank-5 Slice free their wasm buffers', async () => {
+  it('the Conv3D kernels (one Conv2D per temporal tap) and the rank-5 Slice free their wasm buffers', async () => {
     await initEngine({ backend: 'wasm', log: false });
     const x = tf.tensor5d(makeInputs([[1, 3, 4, 4, 2]], 5)[0] as Float32Array, [1, 3, 4, 4, 2]);
     const w = tf.tensor5d(makeInputs([[3, 3, 3, 2, 2]], 6)[0] as Float32Array, [3, 3, 3, 2, 2]);

@@ -23,8 +23,8 @@ import { defineConfig, runExperiment, type ExperimentConfigInput } from '../src'
  * - `m3dfel`, 2 classes (happy, surprise; chance 50 %), 120 clips of 60 identities, 15 epochs: test UAR
  *   70.7 / 96.4 / 95.8 / 93.8 % (seeds 0–3; 24 test clips), 51–57 s standalone, 60 s inside this jest file. Asserted: ≥ 65 % and a training loss
  *   below half the first epoch's. Its loss stays at ≈ ln 2 for the first 4–8 epochs. Before the wasm kernel
- *   fixes of @dfer/runtime (im2col convolutions, rank-5 Slice, transposed BatchMatMul) and rank-2 BatchNorm
- *   statistics a batch-8 step took 1841 ms instead of ≈ 290 ms, and this case ≈ 5 minutes.
+ *   fixes of @dfer/runtime (convolutions on XNNPACK's Conv2D, rank-5 Slice, transposed BatchMatMul) and rank-2
+ *   BatchNorm statistics this case took ≈ 5 minutes.
  * - `mae_dfer` learns only with `model.initialization: 'layer_defaults'`. Its official initialisation
  *   (Linear N(0, 0.02²), head × 0.001) is made for fine-tuning from the VoxCeleb2 checkpoint
  *   (reference/mae-dfer.md); from scratch it stalls: 2 classes, 120 clips of 60 identities, lr 3·10⁻⁴,

@@ -3,11 +3,14 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { createConv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter';
 import { createTransposingBatchMatMulKernel } from './kernels/batch-matmul-transposed';
 import {
-  createConv2dBackpropFilterIm2colKernel,
-  createConv3dBackpropFilterIm2colKernel,
-  createConv3dBackpropInputIm2colKernel,
-  createConv3dIm2colKernel,
-} from './kernels/conv-im2col';
+  createConv2dBackpropFilterAsConvKernel,
+  createConv2dBackpropInputAsConvKernel,
+} from './kernels/conv2d-gradients-as-conv';
+import {
+  createConv3dAsConv2dKernel,
+  createConv3dBackpropFilterAsConv2dKernel,
+  createConv3dBackpropInputAsConv2dKernel,
+} from './kernels/conv3d-as-conv2d';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
@@ -54,12 +57,23 @@ const FIXES: readonly KernelFixDefinition[] = [
   {
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
-    reason: 'missing on wasm; im2col + the wasm BatchMatMul (NHWC), the typed-array loop for NCHW',
+    reason:
+      'missing on wasm; one dilated XNNPACK Conv2D of the transposed input with the output gradient as its filter (NHWC), the typed-array loop for NCHW',
     create: () =>
-      createConv2dBackpropFilterIm2colKernel(
+      createConv2dBackpropFilterAsConvKernel(
         'wasm',
         createConv2DBackpropFilterKernel(createCpuDelegateKernel('Conv2DBackpropFilter')),
       ),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    reason:
+      'stock kernel is a direct loop; one XNNPACK Conv2D of the strided gradient grid with the flipped filter (NHWC)',
+    create: (stock) => {
+      if (stock === undefined) throw new Error('Conv2DBackpropInput: no stock wasm kernel to fall back to');
+      return createConv2dBackpropInputAsConvKernel('wasm', stock);
+    },
   },
   ...(['cpu', 'wasm'] as const).map((backendName): KernelFixDefinition => ({
     kernelName: 'MaxPoolGrad',
@@ -99,22 +113,22 @@ const FIXES: readonly KernelFixDefinition[] = [
     kernelName: 'Conv3D',
     backendName: 'wasm',
     reason:
-      'stock kernel is a direct loop (~0.2 GMAC/s measured here); im2col + the wasm BatchMatMul (XNNPACK)',
-    create: (stock) => createConv3dIm2colKernel('wasm', stock),
+      'stock kernel is a direct loop (~0.2 GMAC/s measured here); one XNNPACK Conv2D per temporal tap of the filter',
+    create: () => createConv3dAsConv2dKernel('wasm'),
   },
   {
     kernelName: 'Conv3DBackpropInputV2',
     backendName: 'wasm',
     reason:
-      'stock kernel wrong on wasm (off by about the gradient size vs finite differences); im2col + the wasm BatchMatMul',
-    create: () => createConv3dBackpropInputIm2colKernel('wasm'),
+      'stock kernel wrong on wasm (off by about the gradient size vs finite differences); one Conv2DBackpropInput per temporal tap',
+    create: () => createConv3dBackpropInputAsConv2dKernel('wasm'),
   },
   {
     kernelName: 'Conv3DBackpropFilterV2',
     backendName: 'wasm',
     reason:
-      'stock kernel wrong on wasm with unequal strides (filter gradient off vs finite differences at strides [1, 2, 2]); im2col + the wasm BatchMatMul',
-    create: () => createConv3dBackpropFilterIm2colKernel('wasm'),
+      'stock kernel wrong on wasm with unequal strides (filter gradient off vs finite differences at strides [1, 2, 2]); one Conv2DBackpropFilter per temporal tap',
+    create: () => createConv3dBackpropFilterAsConv2dKernel('wasm'),
   },
   {
     kernelName: 'BatchMatMul',

@@ -4,7 +4,7 @@ import { makeOutput, readValues } from '../backend-io';
 
 /**
  * The NHWC convolution geometry of a `Conv2DBackpropFilter` call (dilation 1, as for every conv2d gradient in
- * tfjs), shared by this kernel and the im2col one.
+ * tfjs), shared by this kernel and the one built on the wasm Conv2D.
  */
 export function conv2dBackpropFilterInfo(
   x: TensorInfo,
