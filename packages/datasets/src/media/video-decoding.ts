@@ -186,6 +186,28 @@ export function inputArgs(input: VideoInput, options: ProbeVideoOptions): string
   return ['-protocol_whitelist', 'file', '-format_whitelist', formats.join(','), '-i', `file:${input.path}`];
 }
 
+/**
+ * Output options that write the first video stream's frames to stdout as raw `rgb24`, after `filterArgs`
+ * (`-vf …` or nothing). `-vsync passthrough`: one output frame per decoded frame (the rawvideo muxer would
+ * otherwise duplicate frames of variable-rate files).
+ */
+export function rawRgbOutputArgs(filterArgs: readonly string[] = []): string[] {
+  return [
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    ...filterArgs,
+    '-vsync',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
+}
+
 /** The reason ffmpeg gave up, with a plain explanation when a demuxer was refused. */
 export function decodeFailure(input: VideoInput, stderr: string): DatasetInputError {
   if (stderr.includes('Format not on whitelist')) {
@@ -426,20 +448,15 @@ export async function decodeVideo(file: string, options: DecodeVideoOptions = {}
       }
     }
   };
-  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'repeat+info'];
-  args.push(...inputArgs(input, options), '-map', '0:v:0');
-  args.push('-an', '-sn');
-  // passthrough: one output frame per decoded frame (the rawvideo muxer would otherwise duplicate frames of variable-rate files)
-  args.push(
-    ...filters(options, [height, width]),
-    '-vsync',
-    'passthrough',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    'pipe:1',
-  );
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'repeat+info',
+    ...inputArgs(input, options),
+    ...rawRgbOutputArgs(filters(options, [height, width])),
+  ];
   const result = await runFfmpeg(input, options, args, onStdout);
   if (result.code !== 0) throw decodeFailure(input, result.stderr);
   checkDamage(input, options, result);

@@ -12,6 +12,7 @@ import {
   decodeFailure,
   inputArgs,
   probeVideo,
+  rawRgbOutputArgs,
   type ProbeVideoOptions,
   type VideoInfo,
 } from './video-decoding';
@@ -84,17 +85,7 @@ async function* streamFrames(
     '-v',
     'error',
     ...inputArgs(input, options),
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-vsync',
-    'passthrough',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    'pipe:1',
+    ...rawRgbOutputArgs(),
   ];
   const child = spawn(resolveFfmpeg().path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // only the first and the last lines of stderr are kept (bounded memory), for the message of a failure
