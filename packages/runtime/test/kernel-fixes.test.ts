@@ -732,7 +732,7 @@ describe('initEngine', () => {
     tf.dispose([x, w]);
   });
 
-  it('the Conv3D kernels (2-D kernels over the stacked temporal taps) and the rank-5 Slice free their wasm buffers', async () => {
+  it('the Conv3D kernels (one Conv2D per temporal tap) and the rank-5 Slice free their wasm buffers', async () => {
     await initEngine({ backend: 'wasm', log: false });
     const x = tf.tensor5d(makeInputs([[1, 3, 4, 4, 2]], 5)[0] as Float32Array, [1, 3, 4, 4, 2]);
     const w = tf.tensor5d(makeInputs([[3, 3, 3, 2, 2]], 6)[0] as Float32Array, [3, 3, 3, 2, 2]);

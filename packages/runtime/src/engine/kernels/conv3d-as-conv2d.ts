@@ -10,19 +10,18 @@ import type {
 import { makeOutput, readValues, type AnyBackend } from '../backend-io';
 
 /**
- * 3-D convolution kernels (NDHWC, float32) as one 2-D convolution kernel of the backend — on wasm XNNPACK's
- * SIMD `Conv2D` and the `Conv2DBackpropInput` / `Conv2DBackpropFilter` of `./conv2d-gradients-as-conv` —
- * instead of a direct loop or a gathered patch matrix. With filter `w` [fD, fH, fW, C, O], strides
- * (sD, sH, sW), dilations (dD, dH, dW) and front padding pF, tap a reads, for output frame t, the input frame
- * `z_a(t) = t·sD − pF + a·dD` (zeros outside the clip). The frames of all taps are stacked along channels,
- * `xs[n·oD + t, h, w, a·C + c] = x[n, z_a(t), h, w, c]`, and the filter as `ws[u, v, a·C + c, o] = w[a, u, v, c, o]`:
+ * 3-D convolution kernels (NDHWC, float32) as one 2-D convolution kernel of the backend per temporal tap of
+ * the filter — on wasm XNNPACK's SIMD `Conv2D` and the `Conv2DBackpropInput` / `Conv2DBackpropFilter` of
+ * `./conv2d-gradients-as-conv` — instead of a direct loop or a gathered patch matrix. With filter `w`
+ * [fD, fH, fW, C, O], strides (sD, sH, sW), dilations (dD, dH, dW) and front padding pF, tap a reads, for
+ * output frame t, the input frame `z = t·sD − pF + a·dD` (zeros outside the clip):
  *
- * - `y = conv2d(xs, ws)` ([N·oD, oH, oW, O] is y);
- * - `dx[n, z_a(t), ·, c] += conv2dBackpropInput(dy, ws)[n·oD + t, ·, a·C + c]`;
- * - `dw[a, u, v, c, o] = conv2dBackpropFilter(xs, dy)[u, v, a·C + c, o]`.
+ * - `y[n, t] = Σ_a conv2d(x[n, z_a(t)], w[a])`, the frames of all (n, t) batched as [N·oD, H, W, C];
+ * - `dx[n, z_a(t)] += conv2dBackpropInput(dy[n, t], w[a])`;
+ * - `dw[a] = conv2dBackpropFilter(x[n, z_a(t)], dy[n, t])` over the batched frames.
  *
  * The spatial padding, strides and dilations are the 2-D convolution's own (explicit pads from the 3-D
- * geometry), so one kernel call serves all fD taps; JS copies fD runs of C values per pixel.
+ * geometry), so only whole frames are copied in JS: fD copies of the input (or of the input gradient) per call.
  */
 
 type Conv3DInfo = backend_util.Conv3DInfo;
@@ -68,44 +67,25 @@ function sourceFrame(info: Conv3DInfo, t: number, a: number): number {
   return z >= 0 && z < info.inDepth ? z : -1;
 }
 
-/** The frames of every tap stacked along channels: [N·oD, H, W, fD·C] (zeros for frames in the padding). */
-function stackedFrames(info: Conv3DInfo, xv: Float32Array): Float32Array {
-  const { inHeight: h, inWidth: w, inChannels: c, filterDepth: fd } = info;
-  const pixels = h * w;
-  const k = fd * c;
-  const out = new Float32Array(info.batchSize * info.outDepth * pixels * k);
+/** The input frames tap `a` reads, as [N·oD, H, W, C] values (zeros for frames in the padding). */
+function tapFrames(info: Conv3DInfo, xv: Float32Array, a: number): Float32Array {
+  const frame = info.inHeight * info.inWidth * info.inChannels;
+  const out = new Float32Array(info.batchSize * info.outDepth * frame);
   for (let n = 0; n < info.batchSize; n++) {
     for (let t = 0; t < info.outDepth; t++) {
-      const base = (n * info.outDepth + t) * pixels * k;
-      for (let a = 0; a < fd; a++) {
-        const z = sourceFrame(info, t, a);
-        if (z < 0) continue;
-        const from = (n * info.inDepth + z) * pixels * c;
-        for (let p = 0; p < pixels; p++) {
-          const src = from + p * c;
-          const dst = base + p * k + a * c;
-          for (let e = 0; e < c; e++) out[dst + e] = xv[src + e]!;
-        }
-      }
+      const z = sourceFrame(info, t, a);
+      if (z < 0) continue;
+      const from = (n * info.inDepth + z) * frame;
+      out.set(xv.subarray(from, from + frame), (n * info.outDepth + t) * frame);
     }
   }
   return out;
 }
 
-/** `w` [fD, fH, fW, C, O] as the stacked 2-D filter [fH, fW, fD·C, O], or back (`toStacked` false). */
-function restackFilter(info: Conv3DInfo, values: Float32Array, toStacked: boolean): Float32Array {
-  const { filterDepth: fd, filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
-  const block = c * o;
-  const out = new Float32Array(fd * fh * fw * block);
-  for (let a = 0; a < fd; a++) {
-    for (let uv = 0; uv < fh * fw; uv++) {
-      const threeD = (a * fh * fw + uv) * block;
-      const stacked = (uv * fd + a) * block;
-      const [from, to] = toStacked ? [threeD, stacked] : [stacked, threeD];
-      out.set(values.subarray(from, from + block), to);
-    }
-  }
-  return out;
+/** Whether tap `a` reads at least one frame inside the clip. */
+function tapUsed(info: Conv3DInfo, a: number): boolean {
+  for (let t = 0; t < info.outDepth; t++) if (sourceFrame(info, t, a) >= 0) return true;
+  return false;
 }
 
 function kernelOn(name: string, backendName: string): KernelFunc {
@@ -131,7 +111,7 @@ function framesView(info: Conv3DInfo, dy: TensorInfo): TensorInfo {
   };
 }
 
-/** `Conv3D` (NDHWC float32; any padding, strides and dilations tfjs accepts) as one `Conv2D` of the stacked taps. */
+/** `Conv3D` (NDHWC float32; any padding, strides and dilations tfjs accepts) as one `Conv2D` per temporal tap. */
 export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as Conv3DAttrs;
@@ -140,126 +120,136 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
     if (attrs.dataFormat === 'NCDHW' || x.dtype !== 'float32')
       throw new Error('Conv3D: only NDHWC float32 is supported by the kernel fix');
     const info = conv3dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad);
-    const { filterHeight: fh, filterWidth: fw, filterDepth: fd, inChannels: c, outChannels: o } = info;
+    const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
+    const xv = asFloat32(readValues(args.backend, x));
+    const wv = asFloat32(readValues(args.backend, filter));
+    const conv2d = kernelOn('Conv2D', backendName);
     const frames = info.batchSize * info.outDepth;
-    const xs = makeOutput(
-      args.backend,
-      [frames, info.inHeight, info.inWidth, fd * c],
-      'float32',
-      stackedFrames(info, asFloat32(readValues(args.backend, x))),
-    );
-    const ws = makeOutput(
-      args.backend,
-      [fh, fw, fd * c, o],
-      'float32',
-      restackFilter(info, asFloat32(readValues(args.backend, filter)), true),
-    );
-    const temps = [xs, ws];
-    try {
-      const y = kernelOn(
-        'Conv2D',
-        backendName,
-      )({
-        inputs: { x: xs, filter: ws },
-        backend: args.backend,
-        attrs: { ...spatialAttrs(info), dilations: [info.dilationHeight, info.dilationWidth] },
-      }) as TensorInfo;
-      temps.push(y);
-      return makeOutput(
+    const y = new Float32Array(frames * info.outHeight * info.outWidth * o);
+    const tapSize = fh * fw * c * o;
+    for (let a = 0; a < info.filterDepth; a++) {
+      if (!tapUsed(info, a)) continue;
+      const xa = makeOutput(
         args.backend,
-        [info.batchSize, info.outDepth, info.outHeight, info.outWidth, o],
+        [frames, info.inHeight, info.inWidth, c],
         'float32',
-        readValues(args.backend, y) as Float32Array,
+        tapFrames(info, xv, a),
       );
-    } finally {
-      dispose(args.backend, temps);
+      const wa = makeOutput(
+        args.backend,
+        [fh, fw, c, o],
+        'float32',
+        wv.subarray(a * tapSize, (a + 1) * tapSize),
+      );
+      const temps = [xa, wa];
+      try {
+        const ya = conv2d({
+          inputs: { x: xa, filter: wa },
+          backend: args.backend,
+          attrs: { ...spatialAttrs(info), dilations: [info.dilationHeight, info.dilationWidth] },
+        }) as TensorInfo;
+        temps.push(ya);
+        const part = readValues(args.backend, ya) as Float32Array;
+        for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) + (part[i] as number);
+      } finally {
+        dispose(args.backend, temps);
+      }
     }
+    return makeOutput(
+      args.backend,
+      [info.batchSize, info.outDepth, info.outHeight, info.outWidth, o],
+      'float32',
+      y,
+    );
   };
 }
 
-/** `Conv3DBackpropInputV2` as one `Conv2DBackpropInput` of the stacked taps, added back to the frames each read. */
+/** `Conv3DBackpropInputV2` as one `Conv2DBackpropInput` per temporal tap, added back to the frames it read. */
 export function createConv3dBackpropInputAsConv2dKernel(backendName: string): KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as Conv3DBackpropInputV2Attrs;
     const dy = args.inputs.dy as TensorInfo;
     const filter = args.inputs.filter as TensorInfo;
     const info = conv3dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad);
-    const { filterHeight: fh, filterWidth: fw, filterDepth: fd, inChannels: c, outChannels: o } = info;
-    const pixels = info.inHeight * info.inWidth;
-    const k = fd * c;
-    const ws = makeOutput(
-      args.backend,
-      [fh, fw, k, o],
-      'float32',
-      restackFilter(info, asFloat32(readValues(args.backend, filter)), true),
-    );
-    const temps = [ws];
-    try {
-      const g = kernelOn(
-        'Conv2DBackpropInput',
-        backendName,
-      )({
-        inputs: { dy: framesView(info, dy), filter: ws },
-        backend: args.backend,
-        attrs: {
-          ...spatialAttrs(info),
-          inputShape: [info.batchSize * info.outDepth, info.inHeight, info.inWidth, k],
-        },
-      }) as TensorInfo;
-      temps.push(g);
-      const gv = readValues(args.backend, g) as Float32Array;
-      const dx = new Float32Array(info.batchSize * info.inDepth * pixels * c);
-      for (let n = 0; n < info.batchSize; n++) {
-        for (let t = 0; t < info.outDepth; t++) {
-          const base = (n * info.outDepth + t) * pixels * k;
-          for (let a = 0; a < fd; a++) {
+    const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
+    const wv = asFloat32(readValues(args.backend, filter));
+    const backpropInput = kernelOn('Conv2DBackpropInput', backendName);
+    const frame = info.inHeight * info.inWidth * c;
+    const dx = new Float32Array(info.batchSize * info.inDepth * frame);
+    const dyFrames = framesView(info, dy);
+    const tapSize = fh * fw * c * o;
+    for (let a = 0; a < info.filterDepth; a++) {
+      if (!tapUsed(info, a)) continue;
+      const wa = makeOutput(
+        args.backend,
+        [fh, fw, c, o],
+        'float32',
+        wv.subarray(a * tapSize, (a + 1) * tapSize),
+      );
+      const temps = [wa];
+      try {
+        const ga = backpropInput({
+          inputs: { dy: dyFrames, filter: wa },
+          backend: args.backend,
+          attrs: {
+            ...spatialAttrs(info),
+            inputShape: [info.batchSize * info.outDepth, info.inHeight, info.inWidth, c],
+          },
+        }) as TensorInfo;
+        temps.push(ga);
+        const part = readValues(args.backend, ga) as Float32Array;
+        for (let n = 0; n < info.batchSize; n++) {
+          for (let t = 0; t < info.outDepth; t++) {
             const z = sourceFrame(info, t, a);
             if (z < 0) continue;
-            const to = (n * info.inDepth + z) * pixels * c;
-            for (let p = 0; p < pixels; p++) {
-              const src = base + p * k + a * c;
-              const dst = to + p * c;
-              for (let e = 0; e < c; e++) dx[dst + e] = dx[dst + e]! + gv[src + e]!;
-            }
+            const to = (n * info.inDepth + z) * frame;
+            const from = (n * info.outDepth + t) * frame;
+            for (let e = 0; e < frame; e++) dx[to + e] = (dx[to + e] as number) + (part[from + e] as number);
           }
         }
+      } finally {
+        dispose(args.backend, temps);
       }
-      return makeOutput(args.backend, [...attrs.inputShape], 'float32', dx);
-    } finally {
-      dispose(args.backend, temps);
     }
+    return makeOutput(args.backend, [...attrs.inputShape], 'float32', dx);
   };
 }
 
-/** `Conv3DBackpropFilterV2` as one `Conv2DBackpropFilter` of the stacked taps, unstacked into [fD, fH, fW, C, O]. */
+/** `Conv3DBackpropFilterV2` as one `Conv2DBackpropFilter` per temporal tap over the frames it read. */
 export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as Conv3DBackpropFilterV2Attrs;
     const x = args.inputs.x as TensorInfo;
     const dy = args.inputs.dy as TensorInfo;
     const info = conv3dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
-    const { filterHeight: fh, filterWidth: fw, filterDepth: fd, inChannels: c, outChannels: o } = info;
-    const xs = makeOutput(
-      args.backend,
-      [info.batchSize * info.outDepth, info.inHeight, info.inWidth, fd * c],
-      'float32',
-      stackedFrames(info, asFloat32(readValues(args.backend, x))),
-    );
-    const temps = [xs];
-    try {
-      const dws = kernelOn(
-        'Conv2DBackpropFilter',
-        backendName,
-      )({
-        inputs: { x: xs, dy: framesView(info, dy) },
-        backend: args.backend,
-        attrs: { ...spatialAttrs(info), filterShape: [fh, fw, fd * c, o] },
-      }) as TensorInfo;
-      temps.push(dws);
-      const dw = restackFilter(info, readValues(args.backend, dws) as Float32Array, false);
-      return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
-    } finally {
-      dispose(args.backend, temps);
+    const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
+    const xv = asFloat32(readValues(args.backend, x));
+    const backpropFilter = kernelOn('Conv2DBackpropFilter', backendName);
+    const frames = info.batchSize * info.outDepth;
+    const dyFrames = framesView(info, dy);
+    const tapSize = fh * fw * c * o;
+    const dw = new Float32Array(info.filterDepth * tapSize);
+    for (let a = 0; a < info.filterDepth; a++) {
+      if (!tapUsed(info, a)) continue;
+      const xa = makeOutput(
+        args.backend,
+        [frames, info.inHeight, info.inWidth, c],
+        'float32',
+        tapFrames(info, xv, a),
+      );
+      const temps = [xa];
+      try {
+        const dwa = backpropFilter({
+          inputs: { x: xa, dy: dyFrames },
+          backend: args.backend,
+          attrs: { ...spatialAttrs(info), filterShape: [fh, fw, c, o] },
+        }) as TensorInfo;
+        temps.push(dwa);
+        dw.set(readValues(args.backend, dwa) as Float32Array, a * tapSize);
+      } finally {
+        dispose(args.backend, temps);
+      }
     }
+    return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
   };
 }
