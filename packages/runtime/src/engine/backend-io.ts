@@ -1,4 +1,5 @@
-import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** A kernel's `backend` argument (typed `{}` by tfjs-core's `KernelFunc`). */
 export type AnyBackend = object;
@@ -62,4 +63,20 @@ export function makeOutput(
     throw new Error('kernel fix: the backend can neither makeOutput (wasm) nor makeTensorInfo (cpu)');
   }
   return cpu.makeTensorInfo(shape, dtype, values);
+}
+
+/**
+ * The kernel `name` registered on `backendName`, for a kernel fix that calls another kernel.
+ *
+ * @throws Error `<who>: no <name> kernel on '<backendName>'` when there is none.
+ */
+export function requireKernel(name: string, backendName: string, who: string): KernelFunc {
+  const kernel = getKernel(name, backendName);
+  if (kernel === undefined) throw new Error(`${who}: no ${name} kernel on '${backendName}'`);
+  return kernel.kernelFunc;
+}
+
+/** Frees the backend data of the temporary tensors a kernel fix created (not tracked by the engine). */
+export function disposeInfos(backend: AnyBackend, infos: readonly TensorInfo[]): void {
+  for (const info of infos) (backend as KernelBackend).disposeData(info.dataId);
 }

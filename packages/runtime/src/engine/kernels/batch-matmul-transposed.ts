@@ -1,4 +1,5 @@
-import { broadcast_util, getKernel, util } from '@tensorflow/tfjs-core';
+import { broadcast_util, util } from '@tensorflow/tfjs-core';
+import { disposeInfos, requireKernel } from '../backend-io';
 import type { BatchMatMulAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
@@ -20,16 +21,14 @@ export function createTransposingBatchMatMulKernel(
   return (args) => {
     const attrs = args.attrs as unknown as BatchMatMulAttrs;
     if (!attrs.transposeA && !attrs.transposeB) return stock(args);
-    const transpose = getKernel('Transpose', backendName);
-    if (transpose === undefined)
-      throw new Error(`BatchMatMul kernel fix: no Transpose kernel on '${backendName}'`);
+    const transpose = requireKernel('Transpose', backendName, 'BatchMatMul kernel fix');
     const backend = args.backend as KernelBackend;
     const swapLast = (info: TensorInfo): TensorInfo => {
       const rank = info.shape.length;
       const perm = Array.from({ length: rank }, (_, i) => i);
       perm[rank - 2] = rank - 1;
       perm[rank - 1] = rank - 2;
-      return transpose.kernelFunc({ inputs: { x: info }, backend, attrs: { perm } }) as TensorInfo;
+      return transpose({ inputs: { x: info }, backend, attrs: { perm } }) as TensorInfo;
     };
     const a = args.inputs.a as TensorInfo;
     const b = args.inputs.b as TensorInfo;
@@ -66,7 +65,7 @@ export function createTransposingBatchMatMulKernel(
       temporaries.push(productT);
       return swapLast(productT);
     } finally {
-      for (const t of temporaries) backend.disposeData(t.dataId);
+      disposeInfos(backend, temporaries);
     }
   };
 }

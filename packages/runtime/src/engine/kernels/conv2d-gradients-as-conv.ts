@@ -1,12 +1,11 @@
-import { backend_util, getKernel } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
-  KernelBackend,
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { makeOutput, readValues, type AnyBackend } from '../backend-io';
+import { disposeInfos, makeOutput, readValues, requireKernel, type AnyBackend } from '../backend-io';
 import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
 
 /**
@@ -33,17 +32,15 @@ function conv2dOn(
   filter: TensorInfo,
   dilations: [number, number],
 ): TensorInfo {
-  const kernel = getKernel('Conv2D', backendName);
-  if (kernel === undefined) throw new Error(`conv2d gradient kernels: no Conv2D kernel on '${backendName}'`);
-  return kernel.kernelFunc({
+  return requireKernel(
+    'Conv2D',
+    backendName,
+    'conv2d gradient kernels',
+  )({
     inputs: { x, filter },
     backend,
     attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations },
   }) as TensorInfo;
-}
-
-function dispose(backend: AnyBackend, ...infos: TensorInfo[]): void {
-  for (const info of infos) (backend as KernelBackend).disposeData(info.dataId);
 }
 
 /** `Conv2DBackpropInput` (NHWC float32) as one `Conv2D` of the strided `dy` grid with the flipped filter. */
@@ -101,7 +98,7 @@ export function createConv2dBackpropInputAsConvKernel(backendName: string, fallb
     try {
       return conv2dOn(args.backend, backendName, gridInfo, filterInfo, [1, 1]);
     } finally {
-      dispose(args.backend, gridInfo, filterInfo);
+      disposeInfos(args.backend, [gridInfo, filterInfo]);
     }
   };
 }
@@ -161,7 +158,7 @@ export function createConv2dBackpropFilterAsConvKernel(
       }
       return makeOutput(args.backend, [fh, fw, c, o], 'float32', dw);
     } finally {
-      dispose(args.backend, xInfo, kInfo, ...(out ? [out] : []));
+      disposeInfos(args.backend, [xInfo, kInfo, ...(out ? [out] : [])]);
     }
   };
 }

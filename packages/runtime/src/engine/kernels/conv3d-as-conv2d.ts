@@ -1,13 +1,12 @@
-import { backend_util, getKernel } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
 import type {
   Conv3DAttrs,
   Conv3DBackpropFilterV2Attrs,
   Conv3DBackpropInputV2Attrs,
-  KernelBackend,
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { makeOutput, readValues, type AnyBackend } from '../backend-io';
+import { disposeInfos, makeOutput, readValues, requireKernel } from '../backend-io';
 
 /**
  * 3-D convolution kernels (NDHWC, float32) as one 2-D convolution kernel of the backend per temporal tap of
@@ -88,16 +87,6 @@ function tapUsed(info: Conv3DInfo, a: number): boolean {
   return false;
 }
 
-function kernelOn(name: string, backendName: string): KernelFunc {
-  const kernel = getKernel(name, backendName);
-  if (kernel === undefined) throw new Error(`Conv3D kernels: no ${name} kernel on '${backendName}'`);
-  return kernel.kernelFunc;
-}
-
-function dispose(backend: AnyBackend, infos: readonly TensorInfo[]): void {
-  for (const info of infos) (backend as KernelBackend).disposeData(info.dataId);
-}
-
 function asFloat32(values: ArrayLike<number>): Float32Array {
   return values instanceof Float32Array ? values : Float32Array.from(values);
 }
@@ -123,7 +112,7 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
     const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
     const xv = asFloat32(readValues(args.backend, x));
     const wv = asFloat32(readValues(args.backend, filter));
-    const conv2d = kernelOn('Conv2D', backendName);
+    const conv2d = requireKernel('Conv2D', backendName, 'Conv3D kernels');
     const frames = info.batchSize * info.outDepth;
     const y = new Float32Array(frames * info.outHeight * info.outWidth * o);
     const tapSize = fh * fw * c * o;
@@ -152,7 +141,7 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
         const part = readValues(args.backend, ya) as Float32Array;
         for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) + (part[i] as number);
       } finally {
-        dispose(args.backend, temps);
+        disposeInfos(args.backend, temps);
       }
     }
     return makeOutput(
@@ -173,7 +162,7 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
     const info = conv3dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad);
     const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
     const wv = asFloat32(readValues(args.backend, filter));
-    const backpropInput = kernelOn('Conv2DBackpropInput', backendName);
+    const backpropInput = requireKernel('Conv2DBackpropInput', backendName, 'Conv3D kernels');
     const frame = info.inHeight * info.inWidth * c;
     const dx = new Float32Array(info.batchSize * info.inDepth * frame);
     const dyFrames = framesView(info, dy);
@@ -208,7 +197,7 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
           }
         }
       } finally {
-        dispose(args.backend, temps);
+        disposeInfos(args.backend, temps);
       }
     }
     return makeOutput(args.backend, [...attrs.inputShape], 'float32', dx);
@@ -224,7 +213,7 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
     const info = conv3dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
     const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
     const xv = asFloat32(readValues(args.backend, x));
-    const backpropFilter = kernelOn('Conv2DBackpropFilter', backendName);
+    const backpropFilter = requireKernel('Conv2DBackpropFilter', backendName, 'Conv3D kernels');
     const frames = info.batchSize * info.outDepth;
     const dyFrames = framesView(info, dy);
     const tapSize = fh * fw * c * o;
@@ -247,7 +236,7 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
         temps.push(dwa);
         dw.set(readValues(args.backend, dwa) as Float32Array, a * tapSize);
       } finally {
-        dispose(args.backend, temps);
+        disposeInfos(args.backend, temps);
       }
     }
     return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
