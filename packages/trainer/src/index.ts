@@ -44,6 +44,7 @@ export {
   type FoldRunnerOptions,
   type SelectionMetrics,
   type SelectionOutcome,
+  type StartReport,
   type StepInfo,
   type TrainingLoader,
   type TrainingLoopSpec,

@@ -82,7 +82,7 @@ function setup(overrides: Partial<TrainingLoopSpec<{ epoch: number }>> = {}, sco
       config: { name: 'quadratic' },
       fold: 1,
       gradients: () => quadratic(params),
-      start: { record: { split: 'stub' }, lines: () => ['stub split'] },
+      start: { record: { split: 'stub' }, lines: ['stub split'] },
       selection: {
         every: 1,
         evaluate: async (epoch) => ({

@@ -371,7 +371,7 @@ async function runOne(
               level,
               lossNotes: auLoss.notes,
             },
-            lines: () => [`${label}: ${data.description} (AU loss at ${level} level)`],
+            lines: [`${label}: ${data.description} (AU loss at ${level} level)`],
           },
           ...(options.onStep ? { onStep: options.onStep } : {}),
           onEpochEnd: ({ epoch, trainLoss }) =>
@@ -392,11 +392,7 @@ async function runOne(
     );
     let tuned: AuDetectionRunResult['tuned'];
     if (config.evaluation.tuneThresholds) {
-      if (data.validation.length === 0) {
-        throw new Error(
-          'evaluation.tuneThresholds needs a validation split: set data.validationFraction > 0',
-        );
-      }
+      // a validation split exists: checked before training
       const val = await predict(model, dataset, data.validation, level, sampler, size, config.batchSize);
       const thresholds = tuneAuThresholds(val.probabilities, val.targets, auNames);
       tuned = { thresholds, test: auDetectionReport(test.probabilities, test.targets, auNames, thresholds) };

@@ -187,7 +187,9 @@ export async function runExpressionFold(ctx: ExpressionFoldContext): Promise<Fol
           beforeTraining: async () => {
             // A resumed fold takes its weights from the checkpoint, so the pre-trained file is read only here.
             const pretrained = await loadPretrained(model, config);
-            return pretrained ? { pretrained } : undefined;
+            return pretrained
+              ? { record: { pretrained }, lines: [describePretrained(label, pretrained)] }
+              : undefined;
           },
           start: {
             record: {
@@ -197,15 +199,7 @@ export async function runExpressionFold(ctx: ExpressionFoldContext): Promise<Fol
               test: splits.test.length,
               lossNotes: loss.notes,
             },
-            lines: (fields) => [
-              ...(fields?.['pretrained'] !== undefined
-                ? [
-                    describePretrained(
-                      label,
-                      fields['pretrained'] as Parameters<typeof describePretrained>[1],
-                    ),
-                  ]
-                : []),
+            lines: [
               `${label}: ${splits.description}; ${train.length} train, ${validation?.length ?? 0} validation, ${splits.test.length} test`,
             ],
           },

@@ -96,6 +96,12 @@ interface LoopState<Report, Metrics> {
   readonly method?: unknown;
 }
 
+/** Fields of a run's `fold_start` log record and the progress lines that go with them. */
+export interface StartReport {
+  readonly record: Readonly<Record<string, unknown>>;
+  readonly lines?: readonly string[];
+}
+
 /** Where a run keeps its files and how it talks. */
 export interface FoldRunnerOptions {
   /** Names the run in progress lines and errors: `fold 2`, `seed 0 fold 1`. */
@@ -132,13 +138,13 @@ export interface TrainingLoopSpec<Report, Metrics = SelectionMetrics> {
   guardStep?<T>(batchSize: number, step: () => T): T;
   /** Sees each step's outputs with its batch (e.g. RDFER's per-clip agreement). */
   onStepResult?(batch: ClipBatch, result: StepResult): void;
-  /** Runs before training when the run did not resume (e.g. loading pre-trained weights); returns log fields. */
-  beforeTraining?(): Promise<Readonly<Record<string, unknown>> | undefined>;
-  /** Fields of the `fold_start` record and progress lines printed before training (after the resume check). */
-  readonly start: {
-    readonly record: Readonly<Record<string, unknown>>;
-    readonly lines?: (fields: Readonly<Record<string, unknown>> | undefined) => readonly string[];
-  };
+  /**
+   * Runs before training when the run did not resume (e.g. loading pre-trained weights); what it returns is
+   * added to the `fold_start` record and its lines are reported before `start.lines`.
+   */
+  beforeTraining?(): Promise<StartReport | undefined>;
+  /** The `fold_start` record and the progress lines reported before training (after the resume check). */
+  readonly start: StartReport;
   /** Appended to the `resumed after epoch …` line. */
   readonly resumeNote?: string;
   /** Evaluates a selection split every `every` epochs and after the last; the best score's weights are kept. */
@@ -240,8 +246,8 @@ export class FoldRunner<Result> {
     }
     const resumed = resumedLine !== undefined;
     const before = resumed ? undefined : await spec.beforeTraining?.();
-    this.write({ event: 'fold_start', ...spec.start.record, ...before });
-    for (const line of spec.start.lines?.(before) ?? []) report(line);
+    this.write({ event: 'fold_start', ...spec.start.record, ...before?.record });
+    for (const line of [...(before?.lines ?? []), ...(spec.start.lines ?? [])]) report(line);
     if (resumedLine !== undefined) report(resumedLine + (spec.resumeNote ?? ''));
     const started = Date.now();
     const parallel = await spec.createParallel?.();
