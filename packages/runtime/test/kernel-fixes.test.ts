@@ -8,6 +8,9 @@ import {
   unregisterKernelFixes,
 } from '@dfer/runtime';
 
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+import { KernelCalls } from '../src/engine/kernels/kernel-calls';
 import { collapseTranspose, transposeValues } from '../src/engine/kernels/transpose-high-rank';
 
 type Shape = number[];
@@ -79,6 +82,14 @@ const conv2dCases: GradCase[] = [
       [2, 3, 2, 2],
     ],
     fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, [2, 1], 'valid'),
+  },
+  {
+    name: 'conv2d 3x3 s3 same',
+    shapes: [
+      [2, 7, 8, 2],
+      [3, 3, 2, 2],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 3, 'same'),
   },
   {
     name: 'conv2d 3x3 s2 explicit pads',
@@ -207,6 +218,14 @@ const otherCases: GradCase[] = [
       [3, 3, 3, 2, 3],
     ],
     fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 2, 'same'),
+  },
+  {
+    name: 'conv3d 2x1x1 s(3,1,1) valid, depth 8 (frames in steps of 3, the last ones unread)',
+    shapes: [
+      [2, 8, 2, 2, 2],
+      [2, 1, 1, 2, 2],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [3, 1, 1], 'valid'),
   },
   {
     name: 'conv3d 1x1x1 s2 valid (downsample)',
@@ -372,6 +391,86 @@ describe('the wasm convolution kernels built on XNNPACK Conv2D', () => {
       ),
     );
     expect(Array.from(wasm[0]![0]!)).not.toEqual(Array.from(wasm[1]![0]!));
+  });
+});
+
+describe('KernelCalls frames and placeFrames (the temporal taps of the Conv3D kernels)', () => {
+  // Definitions: frames(x, start, count, step)[a, k, b] = x[a, start + k·step, b] (0 outside); placeFrames
+  // puts g[a, k, b] at start + k·step of a zero [A, length, B], dropping what falls outside.
+  const framesCases = [
+    { length: 5, start: -1, count: 5, step: 1 },
+    { length: 5, start: 1, count: 5, step: 1 },
+    { length: 6, start: -1, count: 3, step: 2 },
+    { length: 7, start: 0, count: 3, step: 2 },
+    { length: 8, start: 1, count: 3, step: 3 },
+    { length: 4, start: 0, count: 4, step: 1 },
+  ];
+  it.each(['cpu', 'wasm'] as const)(
+    'equal the definitions on %s and free their temporaries',
+    async (backend) => {
+      await initEngine({ backend, log: false });
+      const [outer, inner] = [2, 3];
+      for (const { length, start, count, step } of framesCases) {
+        const xv = makeInputs([[outer, length, inner]], length * 10 + count)[0] as Float32Array;
+        const gv = makeInputs([[outer, count, inner]], length * 10 + count + 1)[0] as Float32Array;
+        const expectedFrames = new Float32Array(outer * count * inner);
+        const expectedPlaced = new Float32Array(outer * length * inner);
+        for (let a = 0; a < outer; a++) {
+          for (let k = 0; k < count; k++) {
+            const z = start + k * step;
+            if (z < 0 || z >= length) continue;
+            for (let b = 0; b < inner; b++) {
+              expectedFrames[(a * count + k) * inner + b] = xv[(a * length + z) * inner + b] as number;
+              expectedPlaced[(a * length + z) * inner + b] = gv[(a * count + k) * inner + b] as number;
+            }
+          }
+        }
+        const x = tf.tensor3d(xv, [outer, length, inner]);
+        const g = tf.tensor3d(gv, [outer, count, inner]);
+        const dataIds = tf.backend().numDataIds();
+        const calls = new KernelCalls(tf.backend(), backend, 'test');
+        const framed = calls.frames(x as unknown as TensorInfo, start, count, step);
+        const placed = calls.placeFrames(g as unknown as TensorInfo, start, step, length);
+        expect(framed.shape).toEqual([outer, count, inner]);
+        expect(placed.shape).toEqual([outer, length, inner]);
+        expect(Array.from(tf.backend().readSync(framed.dataId) as Float32Array)).toEqual(
+          Array.from(expectedFrames),
+        );
+        expect(Array.from(tf.backend().readSync(placed.dataId) as Float32Array)).toEqual(
+          Array.from(expectedPlaced),
+        );
+        calls.dispose();
+        expect(tf.backend().numDataIds()).toBe(dataIds);
+        tf.dispose([x, g]);
+      }
+    },
+  );
+});
+
+describe('the wasm Slice fix (copies from the heap)', () => {
+  it('equals the cpu kernel for contiguous, rank-3, rank-4 and rank-5 slices and int32', async () => {
+    const cases: Array<{ shape: Shape; begin: number[]; size: number[]; dtype: 'float32' | 'int32' }> = [
+      { shape: [4, 3, 2], begin: [1, 0, 0], size: [2, 3, 2], dtype: 'float32' },
+      { shape: [4, 3, 2], begin: [1, 1, 0], size: [2, 2, 2], dtype: 'float32' },
+      { shape: [2, 3, 4, 5], begin: [0, 1, 2, 1], size: [2, 2, 2, 3], dtype: 'int32' },
+      { shape: [2, 3, 2, 3, 2], begin: [1, 0, 1, 1, 0], size: [1, 3, 1, 2, 2], dtype: 'float32' },
+    ];
+    const run = (c: (typeof cases)[number]): number[] =>
+      tf.tidy(() => {
+        const n = c.shape.reduce((p, d) => p * d, 1);
+        const x = tf.tensor(
+          Array.from({ length: n }, (_, i) => i * 3 - 7),
+          c.shape,
+          c.dtype,
+        );
+        return Array.from(tf.slice(x, c.begin, c.size).dataSync());
+      });
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = cases.map(run);
+    await initEngine({ backend: 'wasm', log: false });
+    const before = tf.backend().numDataIds();
+    expect(cases.map(run)).toEqual(reference);
+    expect(tf.backend().numDataIds()).toBe(before);
   });
 });
 

@@ -15,7 +15,7 @@ import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
 import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
-import { createHighRankSliceKernel } from './kernels/slice-high-rank';
+import { createSliceFromHeapKernel } from './kernels/slice-from-heap';
 import { createHighRankTransposeKernel } from './kernels/transpose-high-rank';
 import { createSharingIdentityKernel } from './kernels/identity-shared';
 import { createRankLimitedKernel, XNNPACK_RANK_LIMITED_KERNELS } from './kernels/xnnpack-rank-limit';
@@ -140,8 +140,9 @@ const FIXES: readonly KernelFixDefinition[] = [
   {
     kernelName: 'Slice',
     backendName: 'wasm',
-    reason: 'stock kernel copies element by element above rank 4; typed-array runs',
-    create: (stock) => createHighRankSliceKernel(stock),
+    reason:
+      'stock kernel copies the whole input out of the wasm heap for every slice, and element by element above rank 4; copies runs from the heap',
+    create: (stock) => createSliceFromHeapKernel(stock),
   },
   {
     kernelName: 'Transpose',

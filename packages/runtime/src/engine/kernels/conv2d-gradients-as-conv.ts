@@ -5,13 +5,14 @@ import type {
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { disposeInfos, makeOutput, readValues, requireKernel, type AnyBackend } from '../backend-io';
 import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
+import { KernelCalls } from './kernel-calls';
 
 /**
  * The two gradients of a 2-D convolution (NHWC, float32, dilation 1 as for every conv2d gradient in tfjs) as
- * one forward `Conv2D` of the backend — on wasm XNNPACK's SIMD convolution — on operands rearranged by
- * typed-array loops whose cost is the size of the tensors, not of the convolution:
+ * one forward `Conv2D` of the backend — on wasm XNNPACK's SIMD convolution — on operands rearranged by the
+ * backend's own `PadV2`, `Slice`, `Transpose` and `Reverse` kernels (on wasm the data never leaves the wasm
+ * heap):
  *
  * - input gradient (the transposed convolution): with `dy` [N, oH, oW, O] spread on a zero grid with the
  *   strides (row i at `fH − 1 − pT + i·sH`, column j at `fW − 1 − pL + j·sW`, grid [N, H + fH − 1, W + fW − 1, O])
@@ -25,22 +26,75 @@ import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
  * `fallback` handles what these do not (NCHW, other dtypes).
  */
 
-function conv2dOn(
-  backend: AnyBackend,
-  backendName: string,
+const WHO = 'conv2d gradient kernels';
+
+function conv2d(
+  calls: KernelCalls,
   x: TensorInfo,
   filter: TensorInfo,
   dilations: [number, number],
 ): TensorInfo {
-  return requireKernel(
+  return calls.call(
     'Conv2D',
-    backendName,
-    'conv2d gradient kernels',
-  )({
-    inputs: { x, filter },
-    backend,
-    attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations },
-  }) as TensorInfo;
+    { x, filter },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations },
+  );
+}
+
+/**
+ * Axis `axis` (1 or 2) of `x` [N, H, W, C] shifted so that row r of the result is row r − `before` of `x`,
+ * over `length` rows (zeros outside `x`).
+ */
+function shiftRows(
+  calls: KernelCalls,
+  x: TensorInfo,
+  axis: 1 | 2,
+  before: number,
+  length: number,
+): TensorInfo {
+  const size = x.shape[axis] as number;
+  const cutFront = Math.max(0, -before);
+  const cutBack = Math.max(0, before + size - length);
+  let kept = x;
+  if (cutFront > 0 || cutBack > 0) {
+    const begin = [0, 0, 0, 0];
+    const shape = [...x.shape];
+    begin[axis] = cutFront;
+    shape[axis] = size - cutFront - cutBack;
+    kept = calls.call('Slice', { x }, { begin, size: shape });
+  }
+  const paddings: Array<[number, number]> = [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ];
+  const from = Math.max(0, before);
+  paddings[axis] = [from, length - from - (kept.shape[axis] as number)];
+  return calls.pad(kept, paddings);
+}
+
+/** `dy` [N, oH, oW, O] with (sH − 1) zero rows after each row and (sW − 1) zero columns after each column. */
+function spreadByStrides(calls: KernelCalls, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, oh, ow, o] = dy.shape as [number, number, number, number];
+  const columns = calls.view(
+    calls.pad(calls.view(dy, [n * oh, ow, 1, o]), [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]),
+    [n, oh, 1, ow * sw * o],
+  );
+  return calls.view(
+    calls.pad(columns, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]),
+    [n, oh * sh, ow * sw, o],
+  );
 }
 
 /** `Conv2DBackpropInput` (NHWC float32) as one `Conv2D` of the strided `dy` grid with the flipped filter. */
@@ -53,7 +107,7 @@ export function createConv2dBackpropInputAsConvKernel(backendName: string, fallb
       return fallback(args);
     const [fh, fw, c, o] = filter.shape as [number, number, number, number];
     const info = backend_util.computeConv2DInfo(
-      [...attrs.inputShape] as [number, number, number, number],
+      [...attrs.inputShape],
       [fh, fw, c, o],
       attrs.strides,
       1,
@@ -62,43 +116,16 @@ export function createConv2dBackpropInputAsConvKernel(backendName: string, fallb
       false,
       'channelsLast',
     );
-    const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
-    const { strideHeight: sh, strideWidth: sw } = info;
-    const gh = h + fh - 1;
-    const gw = w + fw - 1;
-    const top = fh - 1 - info.padInfo.top;
-    const left = fw - 1 - info.padInfo.left;
-    const dyv = readValues(args.backend, dy) as Float32Array;
-    const grid = new Float32Array(n * gh * gw * o);
-    for (let b = 0; b < n; b++) {
-      for (let i = 0; i < oh; i++) {
-        const r = top + i * sh;
-        if (r < 0 || r >= gh) continue;
-        for (let j = 0; j < ow; j++) {
-          const q = left + j * sw;
-          if (q < 0 || q >= gw) continue;
-          const from = ((b * oh + i) * ow + j) * o;
-          grid.set(dyv.subarray(from, from + o), ((b * gh + r) * gw + q) * o);
-        }
-      }
-    }
-    const wv = readValues(args.backend, filter) as Float32Array;
-    const flipped = new Float32Array(fh * fw * o * c);
-    for (let u = 0; u < fh; u++) {
-      for (let v = 0; v < fw; v++) {
-        const src = ((fh - 1 - u) * fw + (fw - 1 - v)) * c * o;
-        const dst = (u * fw + v) * o * c;
-        for (let ci = 0; ci < c; ci++) {
-          for (let oi = 0; oi < o; oi++) flipped[dst + oi * c + ci] = wv[src + ci * o + oi]!;
-        }
-      }
-    }
-    const gridInfo = makeOutput(args.backend, [n, gh, gw, o], 'float32', grid);
-    const filterInfo = makeOutput(args.backend, [fh, fw, o, c], 'float32', flipped);
+    const { inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
+    const calls = new KernelCalls(args.backend, backendName, WHO);
     try {
-      return conv2dOn(args.backend, backendName, gridInfo, filterInfo, [1, 1]);
+      const spread = sh === 1 && sw === 1 ? dy : spreadByStrides(calls, dy, sh, sw);
+      const rows = shiftRows(calls, spread, 1, fh - 1 - info.padInfo.top, h + fh - 1);
+      const grid = shiftRows(calls, rows, 2, fw - 1 - info.padInfo.left, w + fw - 1);
+      const flipped = calls.transpose(calls.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+      return calls.release(conv2d(calls, grid, flipped, [1, 1]));
     } finally {
-      disposeInfos(args.backend, [gridInfo, filterInfo]);
+      calls.dispose();
     }
   };
 }
@@ -114,51 +141,20 @@ export function createConv2dBackpropFilterAsConvKernel(
     const dy = args.inputs.dy as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
     const info = conv2dBackpropFilterInfo(x, attrs);
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: o } = info;
     const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw } = info;
     const { strideHeight: sh, strideWidth: sw } = info;
-    const pt = info.padInfo.top;
-    const pl = info.padInfo.left;
-    const hp = fh + (oh - 1) * sh;
-    const wp = fw + (ow - 1) * sw;
-    const xv = readValues(args.backend, x) as Float32Array;
-    // x as [C, H', W', N]: row r of the padded input is x row r − pT
-    const xt = new Float32Array(c * hp * wp * n);
-    for (let r = 0; r < hp; r++) {
-      const y = r - pt;
-      if (y < 0 || y >= h) continue;
-      for (let q = 0; q < wp; q++) {
-        const xc = q - pl;
-        if (xc < 0 || xc >= w) continue;
-        for (let b = 0; b < n; b++) {
-          const from = ((b * h + y) * w + xc) * c;
-          for (let ci = 0; ci < c; ci++) xt[((ci * hp + r) * wp + q) * n + b] = xv[from + ci]!;
-        }
-      }
-    }
-    const dyv = readValues(args.backend, dy) as Float32Array;
-    // dy as the filter [oH, oW, N, O]
-    const kernel = new Float32Array(oh * ow * n * o);
-    for (let b = 0; b < n; b++) {
-      for (let p = 0; p < oh * ow; p++) {
-        kernel.set(dyv.subarray((b * oh * ow + p) * o, (b * oh * ow + p + 1) * o), (p * n + b) * o);
-      }
-    }
-    const xInfo = makeOutput(args.backend, [c, hp, wp, n], 'float32', xt);
-    const kInfo = makeOutput(args.backend, [oh, ow, n, o], 'float32', kernel);
-    let out: TensorInfo | undefined;
+    const calls = new KernelCalls(args.backend, backendName, WHO);
     try {
-      out = conv2dOn(args.backend, backendName, xInfo, kInfo, [sh, sw]);
-      const cf = readValues(args.backend, out) as Float32Array; // [C, fH, fW, O]
-      const dw = new Float32Array(fh * fw * c * o);
-      for (let ci = 0; ci < c; ci++) {
-        for (let uv = 0; uv < fh * fw; uv++) {
-          dw.set(cf.subarray((ci * fh * fw + uv) * o, (ci * fh * fw + uv + 1) * o), (uv * c + ci) * o);
-        }
-      }
-      return makeOutput(args.backend, [fh, fw, c, o], 'float32', dw);
+      // x padded by pT / pL and cut or zero-filled to H' × W', as [C, H', W', N]
+      const rows = shiftRows(calls, x, 1, info.padInfo.top, fh + (oh - 1) * sh);
+      const padded = shiftRows(calls, rows, 2, info.padInfo.left, fw + (ow - 1) * sw);
+      const xt = calls.transpose(padded, [3, 1, 2, 0]);
+      // dy as the filter [oH, oW, N, O]
+      const kernel = calls.transpose(dy, [1, 2, 0, 3]);
+      const cf = conv2d(calls, xt, kernel, [sh, sw]); // [C, fH, fW, O]
+      return calls.release(calls.transpose(cf, [1, 2, 0, 3]));
     } finally {
-      disposeInfos(args.backend, [xInfo, kInfo, ...(out ? [out] : [])]);
+      calls.dispose();
     }
   };
 }

@@ -6,7 +6,7 @@ import type {
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { disposeInfos, makeOutput, readValues, requireKernel } from '../backend-io';
+import { KernelCalls } from './kernel-calls';
 
 /**
  * 3-D convolution kernels (NDHWC, float32) as one 2-D convolution kernel of the backend per temporal tap of
@@ -20,7 +20,8 @@ import { disposeInfos, makeOutput, readValues, requireKernel } from '../backend-
  * - `dw[a] = conv2dBackpropFilter(x[n, z_a(t)], dy[n, t])` over the batched frames.
  *
  * The spatial padding, strides and dilations are the 2-D convolution's own (explicit pads from the 3-D
- * geometry), so only whole frames are copied in JS: fD copies of the input (or of the input gradient) per call.
+ * geometry); the frames of a tap are gathered (and the input-gradient frames put back) with the backend's
+ * `PadV2`, `Slice` / `StridedSlice` and `Add` kernels, so on wasm the data never leaves the wasm heap.
  */
 
 type Conv3DInfo = backend_util.Conv3DInfo;
@@ -66,29 +67,55 @@ function sourceFrame(info: Conv3DInfo, t: number, a: number): number {
   return z >= 0 && z < info.inDepth ? z : -1;
 }
 
-/** The input frames tap `a` reads, as [N·oD, H, W, C] values (zeros for frames in the padding). */
-function tapFrames(info: Conv3DInfo, xv: Float32Array, a: number): Float32Array {
-  const frame = info.inHeight * info.inWidth * info.inChannels;
-  const out = new Float32Array(info.batchSize * info.outDepth * frame);
-  for (let n = 0; n < info.batchSize; n++) {
-    for (let t = 0; t < info.outDepth; t++) {
-      const z = sourceFrame(info, t, a);
-      if (z < 0) continue;
-      const from = (n * info.inDepth + z) * frame;
-      out.set(xv.subarray(from, from + frame), (n * info.outDepth + t) * frame);
-    }
-  }
-  return out;
-}
-
 /** Whether tap `a` reads at least one frame inside the clip. */
 function tapUsed(info: Conv3DInfo, a: number): boolean {
   for (let t = 0; t < info.outDepth; t++) if (sourceFrame(info, t, a) >= 0) return true;
   return false;
 }
 
-function asFloat32(values: ArrayLike<number>): Float32Array {
-  return values instanceof Float32Array ? values : Float32Array.from(values);
+/** The input frame output frame 0 reads at tap `a` (negative in the front padding). */
+function tapStart(info: Conv3DInfo, a: number): number {
+  return a * info.dilationDepth - info.padInfo.front;
+}
+
+/**
+ * `x` [N, D, H, W, C] as [N, D', H·W·C] with the zero frames every tap needs added once (front and back), and
+ * the index in it of input frame 0.
+ */
+function paddedClip(
+  calls: KernelCalls,
+  info: Conv3DInfo,
+  x: TensorInfo,
+): { clip: TensorInfo; origin: number } {
+  const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
+  const front = Math.max(0, -tapStart(info, 0));
+  const lastRead = tapStart(info, info.filterDepth - 1) + (info.outDepth - 1) * info.strideDepth;
+  const back = Math.max(0, lastRead + 1 - d);
+  const clip = calls.pad(calls.view(x, [n, d, h * w * c]), [
+    [0, 0],
+    [front, back],
+    [0, 0],
+  ]);
+  return { clip, origin: front };
+}
+
+/** The input frames tap `a` reads from a {@link paddedClip}, as [N·oD, H, W, C]. */
+function tapFrames(
+  calls: KernelCalls,
+  info: Conv3DInfo,
+  { clip, origin }: { clip: TensorInfo; origin: number },
+  a: number,
+): TensorInfo {
+  const frames = calls.frames(clip, origin + tapStart(info, a), info.outDepth, info.strideDepth);
+  return calls.view(frames, [info.batchSize * info.outDepth, info.inHeight, info.inWidth, info.inChannels]);
+}
+
+/** Tap `a` of `filter` [fD, fH, fW, C, O] as [fH, fW, C, O]. */
+function tapFilter(calls: KernelCalls, info: Conv3DInfo, filter: TensorInfo, a: number): TensorInfo {
+  const { filterDepth: fd, filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
+  const rows = calls.view(filter, [fd, fh * fw * c * o]);
+  const tap = calls.call('Slice', { x: rows }, { begin: [a, 0], size: [1, fh * fw * c * o] });
+  return calls.view(tap, [fh, fw, c, o]);
 }
 
 /** `dy` [N, oD, oH, oW, O] seen as [N·oD, oH, oW, O] (the same data). */
@@ -100,6 +127,13 @@ function framesView(info: Conv3DInfo, dy: TensorInfo): TensorInfo {
   };
 }
 
+/** `acc + part`, or `part` when there is no sum yet. */
+function accumulate(calls: KernelCalls, acc: TensorInfo | undefined, part: TensorInfo): TensorInfo {
+  return acc === undefined ? part : calls.add(acc, part);
+}
+
+const WHO = 'Conv3D kernels';
+
 /** `Conv3D` (NDHWC float32; any padding, strides and dilations tfjs accepts) as one `Conv2D` per temporal tap. */
 export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
   return (args) => {
@@ -109,47 +143,26 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
     if (attrs.dataFormat === 'NCDHW' || x.dtype !== 'float32')
       throw new Error('Conv3D: only NDHWC float32 is supported by the kernel fix');
     const info = conv3dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad);
-    const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
-    const xv = asFloat32(readValues(args.backend, x));
-    const wv = asFloat32(readValues(args.backend, filter));
-    const conv2d = requireKernel('Conv2D', backendName, 'Conv3D kernels');
-    const frames = info.batchSize * info.outDepth;
-    const y = new Float32Array(frames * info.outHeight * info.outWidth * o);
-    const tapSize = fh * fw * c * o;
-    for (let a = 0; a < info.filterDepth; a++) {
-      if (!tapUsed(info, a)) continue;
-      const xa = makeOutput(
-        args.backend,
-        [frames, info.inHeight, info.inWidth, c],
-        'float32',
-        tapFrames(info, xv, a),
-      );
-      const wa = makeOutput(
-        args.backend,
-        [fh, fw, c, o],
-        'float32',
-        wv.subarray(a * tapSize, (a + 1) * tapSize),
-      );
-      const temps = [xa, wa];
-      try {
-        const ya = conv2d({
-          inputs: { x: xa, filter: wa },
-          backend: args.backend,
-          attrs: { ...spatialAttrs(info), dilations: [info.dilationHeight, info.dilationWidth] },
-        }) as TensorInfo;
-        temps.push(ya);
-        const part = readValues(args.backend, ya) as Float32Array;
-        for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) + (part[i] as number);
-      } finally {
-        disposeInfos(args.backend, temps);
+    const calls = new KernelCalls(args.backend, backendName, WHO);
+    try {
+      const clip = paddedClip(calls, info, x);
+      let y: TensorInfo | undefined;
+      for (let a = 0; a < info.filterDepth; a++) {
+        if (!tapUsed(info, a)) continue;
+        const ya = calls.call(
+          'Conv2D',
+          { x: tapFrames(calls, info, clip, a), filter: tapFilter(calls, info, filter, a) },
+          { ...spatialAttrs(info), dilations: [info.dilationHeight, info.dilationWidth] },
+        );
+        y = accumulate(calls, y, ya);
       }
+      const shape = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
+      if (y === undefined)
+        return calls.release(calls.call('Fill', {}, { shape, value: 0, dtype: 'float32' }));
+      return calls.view(calls.release(y), shape);
+    } finally {
+      calls.dispose();
     }
-    return makeOutput(
-      args.backend,
-      [info.batchSize, info.outDepth, info.outHeight, info.outWidth, o],
-      'float32',
-      y,
-    );
   };
 }
 
@@ -160,47 +173,34 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
     const dy = args.inputs.dy as TensorInfo;
     const filter = args.inputs.filter as TensorInfo;
     const info = conv3dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad);
-    const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
-    const wv = asFloat32(readValues(args.backend, filter));
-    const backpropInput = requireKernel('Conv2DBackpropInput', backendName, 'Conv3D kernels');
-    const frame = info.inHeight * info.inWidth * c;
-    const dx = new Float32Array(info.batchSize * info.inDepth * frame);
-    const dyFrames = framesView(info, dy);
-    const tapSize = fh * fw * c * o;
-    for (let a = 0; a < info.filterDepth; a++) {
-      if (!tapUsed(info, a)) continue;
-      const wa = makeOutput(
-        args.backend,
-        [fh, fw, c, o],
-        'float32',
-        wv.subarray(a * tapSize, (a + 1) * tapSize),
-      );
-      const temps = [wa];
-      try {
-        const ga = backpropInput({
-          inputs: { dy: dyFrames, filter: wa },
-          backend: args.backend,
-          attrs: {
-            ...spatialAttrs(info),
-            inputShape: [info.batchSize * info.outDepth, info.inHeight, info.inWidth, c],
-          },
-        }) as TensorInfo;
-        temps.push(ga);
-        const part = readValues(args.backend, ga) as Float32Array;
-        for (let n = 0; n < info.batchSize; n++) {
-          for (let t = 0; t < info.outDepth; t++) {
-            const z = sourceFrame(info, t, a);
-            if (z < 0) continue;
-            const to = (n * info.inDepth + z) * frame;
-            const from = (n * info.outDepth + t) * frame;
-            for (let e = 0; e < frame; e++) dx[to + e] = (dx[to + e] as number) + (part[from + e] as number);
-          }
-        }
-      } finally {
-        disposeInfos(args.backend, temps);
+    const { inDepth: d, inHeight: h, inWidth: w, inChannels: c } = info;
+    const calls = new KernelCalls(args.backend, backendName, WHO);
+    try {
+      let dx: TensorInfo | undefined;
+      for (let a = 0; a < info.filterDepth; a++) {
+        if (!tapUsed(info, a)) continue;
+        const ga = calls.call(
+          'Conv2DBackpropInput',
+          { dy: framesView(info, dy), filter: tapFilter(calls, info, filter, a) },
+          { ...spatialAttrs(info), inputShape: [info.batchSize * info.outDepth, h, w, c] },
+        );
+        const placed = calls.placeFrames(
+          calls.view(ga, [info.batchSize, info.outDepth, h * w * c]),
+          tapStart(info, a),
+          info.strideDepth,
+          d,
+        );
+        dx = accumulate(calls, dx, placed);
       }
+      if (dx === undefined) {
+        return calls.release(
+          calls.call('Fill', {}, { shape: [...attrs.inputShape], value: 0, dtype: 'float32' }),
+        );
+      }
+      return calls.view(calls.release(dx), [...attrs.inputShape]);
+    } finally {
+      calls.dispose();
     }
-    return makeOutput(args.backend, [...attrs.inputShape], 'float32', dx);
   };
 }
 
@@ -212,33 +212,28 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
     const dy = args.inputs.dy as TensorInfo;
     const info = conv3dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
     const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
-    const xv = asFloat32(readValues(args.backend, x));
-    const backpropFilter = requireKernel('Conv2DBackpropFilter', backendName, 'Conv3D kernels');
-    const frames = info.batchSize * info.outDepth;
-    const dyFrames = framesView(info, dy);
     const tapSize = fh * fw * c * o;
-    const dw = new Float32Array(info.filterDepth * tapSize);
-    for (let a = 0; a < info.filterDepth; a++) {
-      if (!tapUsed(info, a)) continue;
-      const xa = makeOutput(
-        args.backend,
-        [frames, info.inHeight, info.inWidth, c],
-        'float32',
-        tapFrames(info, xv, a),
-      );
-      const temps = [xa];
-      try {
-        const dwa = backpropFilter({
-          inputs: { x: xa, dy: dyFrames },
-          backend: args.backend,
-          attrs: { ...spatialAttrs(info), filterShape: [fh, fw, c, o] },
-        }) as TensorInfo;
-        temps.push(dwa);
-        dw.set(readValues(args.backend, dwa) as Float32Array, a * tapSize);
-      } finally {
-        disposeInfos(args.backend, temps);
+    const calls = new KernelCalls(args.backend, backendName, WHO);
+    try {
+      const clip = paddedClip(calls, info, x);
+      const taps: TensorInfo[] = [];
+      for (let a = 0; a < info.filterDepth; a++) {
+        if (!tapUsed(info, a)) {
+          taps.push(calls.call('Fill', {}, { shape: [1, tapSize], value: 0, dtype: 'float32' }));
+          continue;
+        }
+        const dwa = calls.call(
+          'Conv2DBackpropFilter',
+          { x: tapFrames(calls, info, clip, a), dy: framesView(info, dy) },
+          { ...spatialAttrs(info), filterShape: [fh, fw, c, o] },
+        );
+        taps.push(calls.view(dwa, [1, tapSize]));
       }
+      const dw =
+        taps.length === 1 ? (taps[0] as TensorInfo) : calls.call('Concat', taps as never, { axis: 0 });
+      return calls.view(calls.release(dw), [...attrs.filterShape]);
+    } finally {
+      calls.dispose();
     }
-    return makeOutput(args.backend, [...attrs.filterShape], 'float32', dw);
   };
 }
