@@ -1,6 +1,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { AvgPoolGradAttrs, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { makeOutput, readValues } from '../backend-io';
+import { runTypedKernel } from '../fused/typed-kernel';
 
 type Pool2DInfo = ReturnType<typeof backend_util.computePool2DInfo>;
 
@@ -50,28 +51,38 @@ export const maxPoolGradKernel: KernelFunc = (args) => {
     attrs.dimRoundingMode,
   );
   const { inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
-  const xv = readValues(backend, x);
-  const dyv = readValues(backend, dy);
-  const dx = new Float32Array(xv.length);
-  forEachWindow(info, (n, r, s, r0, r1, c0, c1) => {
-    const dyBase = ((n * outHeight + r) * outWidth + s) * channels;
-    for (let c = 0; c < channels; c++) {
-      let best = -Infinity;
-      let bestIndex = -1;
+  const best = new Float32Array(channels);
+  const bestIndex = new Int32Array(channels);
+  const [dx] = runTypedKernel(backend, [x, dy], [x.shape], ([xv, dyv], [out]) => {
+    out!.fill(0);
+    forEachWindow(info, (n, r, s, r0, r1, c0, c1) => {
+      if (r0 >= r1 || c0 >= c1) return;
+      // Pixels of the window in row-major order, channels innermost; a later pixel wins only when larger.
+      const first = ((n * inHeight + r0) * inWidth + c0) * channels;
+      for (let c = 0; c < channels; c++) {
+        best[c] = xv![first + c] as number;
+        bestIndex[c] = first + c;
+      }
       for (let a = r0; a < r1; a++) {
-        for (let b = c0; b < c1; b++) {
-          const index = ((n * inHeight + a) * inWidth + b) * channels + c;
-          const v = xv[index] as number;
-          if (v > best || bestIndex < 0) {
-            best = v;
-            bestIndex = index;
+        for (let b = a === r0 ? c0 + 1 : c0; b < c1; b++) {
+          const base = ((n * inHeight + a) * inWidth + b) * channels;
+          for (let c = 0; c < channels; c++) {
+            const v = xv![base + c] as number;
+            if (v > (best[c] as number)) {
+              best[c] = v;
+              bestIndex[c] = base + c;
+            }
           }
         }
       }
-      if (bestIndex >= 0) dx[bestIndex] = (dx[bestIndex] as number) + (dyv[dyBase + c] as number);
-    }
+      const dyBase = ((n * outHeight + r) * outWidth + s) * channels;
+      for (let c = 0; c < channels; c++) {
+        const at = bestIndex[c] as number;
+        out![at] = (out![at] as number) + (dyv![dyBase + c] as number);
+      }
+    });
   });
-  return makeOutput(backend, [...x.shape], 'float32', dx);
+  return dx!;
 };
 
 /**

@@ -1,6 +1,6 @@
 import { slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelFunc, SliceAttrs, TensorInfo } from '@tensorflow/tfjs-core';
-import { wasmHeapViews } from '../backend-io';
+import { wasmHeapViews, type NumericArray } from '../backend-io';
 
 /**
  * `Slice` on the wasm backend that copies from the input's memory in the wasm heap. The stock kernel first
@@ -20,24 +20,32 @@ export function createSliceFromHeapKernel(fallback: KernelFunc | undefined): Ker
       return fallback(args);
     }
     const { input, output } = views;
+    // Copies inside the heap with copyWithin on one view of the whole heap (no typed-array object per run).
+    const heap = new (input.constructor as new (buffer: ArrayBufferLike) => NumericArray)(input.buffer);
+    const from = input.byteOffset / input.BYTES_PER_ELEMENT;
+    const to = output.byteOffset / output.BYTES_PER_ELEMENT;
     const rank = x.shape.length;
     const strides = util.computeStrides(x.shape);
     if (rank === 0 || slice_util.isSliceContinous(x.shape, begin, size)) {
-      const offset = rank === 0 ? 0 : slice_util.computeFlatOffset(begin, strides);
-      output.set(input.subarray(offset, offset + output.length));
+      const offset = from + (rank === 0 ? 0 : slice_util.computeFlatOffset(begin, strides));
+      heap.copyWithin(to, offset, offset + output.length);
       return views.info;
     }
-    const run = size[rank - 1] as number;
-    const outerShape = size.slice(0, rank - 1);
+    // One run per position of the outer axes: the last partly taken axis and every (fully taken) axis after it.
+    let runAxis = rank - 1;
+    while (runAxis > 0 && size[runAxis] === x.shape[runAxis]) runAxis--;
+    const run = util.sizeFromShape(size.slice(runAxis));
+    const outerShape = size.slice(0, runAxis);
     const outer = util.sizeFromShape(outerShape);
-    const index = new Array<number>(rank - 1).fill(0);
+    const index = new Array<number>(runAxis).fill(0);
+    let start = from;
+    for (let axis = 0; axis < rank; axis++) start += (begin[axis] as number) * (strides[axis] ?? 1);
     for (let r = 0; r < outer; r++) {
-      let offset = begin[rank - 1] as number;
-      for (let axis = 0; axis < rank - 1; axis++) {
-        offset += ((begin[axis] as number) + (index[axis] as number)) * (strides[axis] as number);
-      }
-      output.set(input.subarray(offset, offset + run), r * run);
-      for (let axis = rank - 2; axis >= 0; axis--) {
+      let offset = start;
+      for (let axis = 0; axis < runAxis; axis++)
+        offset += (index[axis] as number) * (strides[axis] as number);
+      heap.copyWithin(to + r * run, offset, offset + run);
+      for (let axis = runAxis - 1; axis >= 0; axis--) {
         index[axis] = (index[axis] as number) + 1;
         if ((index[axis] as number) < (outerShape[axis] as number)) break;
         index[axis] = 0;
