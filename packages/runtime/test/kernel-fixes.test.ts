@@ -10,6 +10,7 @@ import {
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
+import { setTapStrategy } from '../src/engine/kernels/conv3d-as-conv2d';
 import { KernelCalls } from '../src/engine/kernels/kernel-calls';
 import { collapseTranspose, transposeValues } from '../src/engine/kernels/transpose-high-rank';
 
@@ -392,6 +393,31 @@ describe('the wasm convolution kernels built on XNNPACK Conv2D', () => {
     );
     expect(Array.from(wasm[0]![0]!)).not.toEqual(Array.from(wasm[1]![0]!));
   });
+});
+
+describe.each(['per_tap', 'stacked'] as const)('the wasm Conv3D kernels with tap strategy %s', (strategy) => {
+  // Each strategy on every 3-D case (the automatic choice stacks only inputs with fD·C ≤ 12).
+  const conv3dCases = otherCases.filter((c) => c.name.startsWith('conv3d'));
+  afterAll(() => setTapStrategy(undefined));
+  it.each(conv3dCases.map((c, i) => [c.name, c, i] as const))(
+    '%s: equals the stock cpu kernels',
+    async (_name, c, i) => {
+      const data = makeInputs(c.shapes, 700 + i);
+      await initEngine({ backend: 'cpu', log: false });
+      unregisterKernelFixes('cpu');
+      const reference = analyticGrads(c, data);
+      registerKernelFixes('cpu');
+      await initEngine({ backend: 'wasm', log: false });
+      setTapStrategy(strategy);
+      const before = tf.backend().numDataIds();
+      const got = analyticGrads(c, data);
+      expect(tf.backend().numDataIds()).toBe(before);
+      reference.forEach((ref, k) => {
+        expect(got[k]).toHaveLength(ref.length);
+        ref.forEach((v, j) => expect((got[k] as Float32Array)[j]).toBeCloseTo(v, 4));
+      });
+    },
+  );
 });
 
 describe('KernelCalls frames and placeFrames (the temporal taps of the Conv3D kernels)', () => {

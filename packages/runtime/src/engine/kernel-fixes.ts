@@ -113,21 +113,21 @@ const FIXES: readonly KernelFixDefinition[] = [
     kernelName: 'Conv3D',
     backendName: 'wasm',
     reason:
-      'stock kernel is a direct loop (~0.2 GMAC/s measured here); one XNNPACK Conv2D per temporal tap of the filter',
+      'stock kernel is a direct loop (~0.2 GMAC/s measured here); one XNNPACK Conv2D per temporal tap of the filter (one for all taps when the input has a few channels)',
     create: () => createConv3dAsConv2dKernel('wasm'),
   },
   {
     kernelName: 'Conv3DBackpropInputV2',
     backendName: 'wasm',
     reason:
-      'stock kernel wrong on wasm (off by about the gradient size vs finite differences); one Conv2DBackpropInput per temporal tap',
+      'stock kernel wrong on wasm (off by about the gradient size vs finite differences); one Conv2DBackpropInput per temporal tap (one for all taps when the input has a few channels)',
     create: () => createConv3dBackpropInputAsConv2dKernel('wasm'),
   },
   {
     kernelName: 'Conv3DBackpropFilterV2',
     backendName: 'wasm',
     reason:
-      'stock kernel wrong on wasm with unequal strides (filter gradient off vs finite differences at strides [1, 2, 2]); one Conv2DBackpropFilter per temporal tap',
+      'stock kernel wrong on wasm with unequal strides (filter gradient off vs finite differences at strides [1, 2, 2]); one Conv2DBackpropFilter per temporal tap (one for all taps when the input has a few channels)',
     create: () => createConv3dBackpropFilterAsConv2dKernel('wasm'),
   },
   {

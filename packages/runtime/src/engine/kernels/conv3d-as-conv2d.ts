@@ -19,6 +19,9 @@ import { KernelCalls } from './kernel-calls';
  * - `dx[n, z_a(t)] += conv2dBackpropInput(dy[n, t], w[a])`;
  * - `dw[a] = conv2dBackpropFilter(x[n, z_a(t)], dy[n, t])` over the batched frames.
  *
+ * With very few input channels (an RGB stem) the taps are instead stacked: the frames of all taps side by
+ * side as fD·C channels of one 2-D convolution with the filter [fH, fW, fD·C, O] ({@link chooseTapStrategy}).
+ *
  * The spatial padding, strides and dilations are the 2-D convolution's own (explicit pads from the 3-D
  * geometry); the frames of a tap are gathered (and the input-gradient frames put back) with the backend's
  * `PadV2`, `Slice` / `StridedSlice` and `Add` kernels, so on wasm the data never leaves the wasm heap.
@@ -132,6 +135,55 @@ function accumulate(calls: KernelCalls, acc: TensorInfo | undefined, part: Tenso
   return acc === undefined ? part : calls.add(acc, part);
 }
 
+/** How the temporal taps of a 3-D convolution are computed: one 2-D kernel per tap, or all taps at once. */
+export type TapStrategy = 'per_tap' | 'stacked';
+
+let strategyOverride: TapStrategy | undefined;
+
+/**
+ * Forces one {@link TapStrategy} for every call (`undefined`: choose per call, {@link chooseTapStrategy}).
+ * For benchmarks and tests that compare the two.
+ */
+export function setTapStrategy(strategy: TapStrategy | undefined): void {
+  strategyOverride = strategy;
+}
+
+/**
+ * Stacked (the frames of all taps side by side as fD·C channels of one 2-D convolution) when the input has
+ * very few channels, as an RGB stem: its per-tap convolutions have C = 3, far from XNNPACK's peak, and one
+ * call with fD·C channels is faster (M3DFEL's 3×7×7 stem, forward and both gradients: 0.71× the per-tap
+ * time at `tiny` batch 8, 0.69× at `paper` batch 2). From C = 8 on, stacking was as fast or slower (up to 3×
+ * slower for the small frames of `tiny`; measured here), so every other convolution runs per tap.
+ */
+export function chooseTapStrategy(info: Conv3DInfo): TapStrategy {
+  if (strategyOverride !== undefined) return strategyOverride;
+  return info.inChannels * info.filterDepth <= STACKED_MAX_CHANNELS ? 'stacked' : 'per_tap';
+}
+
+/** Largest fD·C for which the taps are stacked. */
+const STACKED_MAX_CHANNELS = 12;
+
+/** The frames of every tap side by side, [N·oD, H, W, fD·C] (tap-major channels). */
+function stackedFrames(calls: KernelCalls, info: Conv3DInfo, x: TensorInfo): TensorInfo {
+  const clip = paddedClip(calls, info, x);
+  const { batchSize: n, outDepth: od, inHeight: h, inWidth: w, inChannels: c, filterDepth: fd } = info;
+  const taps = Array.from({ length: fd }, (_, a) =>
+    calls.view(calls.frames(clip.clip, clip.origin + tapStart(info, a), od, info.strideDepth), [
+      1,
+      n * od * h * w * c,
+    ]),
+  );
+  const byTap = fd === 1 ? (taps[0] as TensorInfo) : calls.call('Concat', taps as never, { axis: 0 });
+  const stacked = calls.transpose(calls.view(byTap, [fd, n * od * h * w, c]), [1, 0, 2]);
+  return calls.view(stacked, [n * od, h, w, fd * c]);
+}
+
+/** `filter` [fD, fH, fW, C, O] as the 2-D filter of {@link stackedFrames}, [fH, fW, fD·C, O]. */
+function stackedFilter(calls: KernelCalls, info: Conv3DInfo, filter: TensorInfo): TensorInfo {
+  const { filterDepth: fd, filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
+  return calls.view(calls.transpose(filter, [1, 2, 0, 3, 4]), [fh, fw, fd * c, o]);
+}
+
 const WHO = 'Conv3D kernels';
 
 /** `Conv3D` (NDHWC float32; any padding, strides and dilations tfjs accepts) as one `Conv2D` per temporal tap. */
@@ -144,7 +196,16 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
       throw new Error('Conv3D: only NDHWC float32 is supported by the kernel fix');
     const info = conv3dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad);
     const calls = new KernelCalls(args.backend, backendName, WHO);
+    const shape = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
     try {
+      if (chooseTapStrategy(info) === 'stacked') {
+        const y = calls.call(
+          'Conv2D',
+          { x: stackedFrames(calls, info, x), filter: stackedFilter(calls, info, filter) },
+          { ...spatialAttrs(info), dilations: [info.dilationHeight, info.dilationWidth] },
+        );
+        return calls.view(calls.release(y), shape);
+      }
       const clip = paddedClip(calls, info, x);
       let y: TensorInfo | undefined;
       for (let a = 0; a < info.filterDepth; a++) {
@@ -156,7 +217,6 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
         );
         y = accumulate(calls, y, ya);
       }
-      const shape = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
       if (y === undefined)
         return calls.release(calls.call('Fill', {}, { shape, value: 0, dtype: 'float32' }));
       return calls.view(calls.release(y), shape);
@@ -177,13 +237,37 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
     const calls = new KernelCalls(args.backend, backendName, WHO);
     try {
       let dx: TensorInfo | undefined;
+      const stacked = chooseTapStrategy(info) === 'stacked';
+      // stacked: the input gradient of every tap at once, [fD, N·oD·H·W, C]
+      const byTap = stacked
+        ? calls.transpose(
+            calls.view(
+              calls.call(
+                'Conv2DBackpropInput',
+                { dy: framesView(info, dy), filter: stackedFilter(calls, info, filter) },
+                {
+                  ...spatialAttrs(info),
+                  inputShape: [info.batchSize * info.outDepth, h, w, info.filterDepth * c],
+                },
+              ),
+              [info.batchSize * info.outDepth * h * w, info.filterDepth, c],
+            ),
+            [1, 0, 2],
+          )
+        : undefined;
       for (let a = 0; a < info.filterDepth; a++) {
         if (!tapUsed(info, a)) continue;
-        const ga = calls.call(
-          'Conv2DBackpropInput',
-          { dy: framesView(info, dy), filter: tapFilter(calls, info, filter, a) },
-          { ...spatialAttrs(info), inputShape: [info.batchSize * info.outDepth, h, w, c] },
-        );
+        const ga = byTap
+          ? calls.call(
+              'Slice',
+              { x: byTap },
+              { begin: [a, 0, 0], size: [1, info.batchSize * info.outDepth * h * w, c] },
+            )
+          : calls.call(
+              'Conv2DBackpropInput',
+              { dy: framesView(info, dy), filter: tapFilter(calls, info, filter, a) },
+              { ...spatialAttrs(info), inputShape: [info.batchSize * info.outDepth, h, w, c] },
+            );
         const placed = calls.placeFrames(
           calls.view(ga, [info.batchSize, info.outDepth, h * w * c]),
           tapStart(info, a),
@@ -215,6 +299,15 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
     const tapSize = fh * fw * c * o;
     const calls = new KernelCalls(args.backend, backendName, WHO);
     try {
+      if (chooseTapStrategy(info) === 'stacked') {
+        const dws = calls.call(
+          'Conv2DBackpropFilter',
+          { x: stackedFrames(calls, info, x), dy: framesView(info, dy) },
+          { ...spatialAttrs(info), filterShape: [fh, fw, info.filterDepth * c, o] },
+        ); // [fH, fW, fD·C, O]
+        const dw = calls.transpose(calls.view(dws, [fh, fw, info.filterDepth, c, o]), [2, 0, 1, 3, 4]);
+        return calls.release(dw);
+      }
       const clip = paddedClip(calls, info, x);
       const taps: TensorInfo[] = [];
       for (let a = 0; a < info.filterDepth; a++) {
