@@ -8,6 +8,7 @@ import { DMIN } from '../src/models/m3dfel/dmin';
 import { instanceSelfAttention, instanceSelfAttentionToOnnx } from '../src/models/m3dfel/instance-attention';
 import { Conv1d } from '../src/nn/conv1d';
 import { Conv3d } from '../src/nn/conv3d';
+import { createRng } from '../src/nn/rng';
 import { LSTM } from '../src/nn/lstm';
 
 beforeAll(async () => {
@@ -29,6 +30,24 @@ describe('ONNX lowering matches tfjs in onnxruntime-node (1e-4)', () => {
   it('Conv3d 1×1×1, stride 2, no bias', async () => {
     const conv = new Conv3d(2, 3, 1, { stride: 2, bias: false });
     const x = input([1, 3, 5, 5, 2], 2);
+    await assertParity(conv, x);
+    x.dispose();
+    conv.dispose();
+  });
+
+  // One 2-D Conv per temporal tap: frames the taps read only partly (D = 1, 2) or not at all, temporal
+  // strides with padding, kernels without padding and with more padding than the kernel needs.
+  it.each([
+    ['k3 p1 s1, D = 1 (the outer taps read only padding)', [3, 3, 3], [1, 1, 1], [1, 1, 1], [2, 1, 4, 4, 3]],
+    ['k3 p1 s1, D = 2', [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 2, 5, 4, 2]],
+    ['k3 p1 s2, D = 5', [3, 3, 3], [2, 2, 2], [1, 1, 1], [2, 5, 6, 6, 2]],
+    ['k3 p1 s2, D = 4', [3, 1, 1], [2, 1, 1], [1, 0, 0], [1, 4, 3, 3, 2]],
+    ['k3 p0 s1, D = 4', [3, 3, 3], [1, 1, 1], [0, 0, 0], [1, 4, 5, 5, 2]],
+    ['k2 p1 s1, D = 3', [2, 3, 3], [1, 1, 1], [1, 1, 1], [1, 3, 4, 4, 2]],
+    ['k3 p2 s1, D = 2 (padding beyond the kernel)', [3, 1, 1], [1, 1, 1], [2, 0, 0], [2, 2, 3, 3, 2]],
+  ] as const)('Conv3d %s', async (_name, kernel, stride, padding, shape) => {
+    const conv = new Conv3d(shape[4], 3, kernel, { stride, padding, rng: createRng(7) });
+    const x = input([...shape], 11);
     await assertParity(conv, x);
     x.dispose();
     conv.dispose();

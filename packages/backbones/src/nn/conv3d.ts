@@ -1,9 +1,9 @@
 /** 3-D convolution over NDHWC tensors (PyTorch `nn.Conv3d`, channels-last). */
 import * as tf from '@tensorflow/tfjs-core';
-import { onnxAttr, type OnnxGraph, transposeToChannelsFirst, transposeToChannelsLast } from '@dfer/runtime';
+import { onnxAttr, type OnnxGraph } from '@dfer/runtime';
 
 import { Module } from './module';
-import { addTensorInitializer } from './onnx';
+import { addTensorInitializer, addTranspose } from './onnx';
 import { createRng, type Rng, uniformValues } from './rng';
 
 /** A size given once for all three axes or as `[depth, height, width]`. */
@@ -111,21 +111,116 @@ export class Conv3d extends Module {
     return applyConv3d(x, this.weight, this.bias, this.stride, [pd, ph, pw]);
   }
 
-  /** NDHWC → `Transpose` → ONNX `Conv` (weight `[out, in, kd, kh, kw]`, symmetric pads) → `Transpose` back. */
+  /**
+   * One ONNX 2-D `Conv` per temporal tap of the kernel, summed: onnxruntime's 3-D `Conv` gathers a patch
+   * matrix over the zero-padded volume, so on the few frames of M3DFEL's instances (4, 2, then 1 frame per
+   * stage) most of its work multiplies padding; its 2-D `Conv` is also faster per output. The frames
+   * `[N, D, C, H, W]` are the 2-D batch. With temporal stride 1 each tap convolves only the frames it reads
+   * inside the clip and its output is zero-padded to the output's length (a tap that reads none convolves
+   * an empty batch); with a larger stride the frames are zero-padded first and every tap reads `oD` frames
+   * with that step. Output `[N, D', H', W', out]` as {@link Conv3d.forward}.
+   */
   override toOnnx(graph: OnnxGraph, input: string): string {
+    const [kd, kh, kw] = this.kernelSize;
+    const [sd, sh, sw] = this.stride;
     const [pd, ph, pw] = this.padding;
-    const inputs = [
-      transposeToChannelsFirst(graph, input, 5),
-      addTensorInitializer(graph, 'conv3d_weight', this.weight, [4, 3, 0, 1, 2]),
-    ];
-    if (this.bias !== undefined) inputs.push(addTensorInitializer(graph, 'conv3d_bias', this.bias));
-    const y = graph.addNode('Conv', inputs, {
-      kernel_shape: onnxAttr.ints(this.kernelSize),
-      strides: onnxAttr.ints(this.stride),
-      pads: onnxAttr.ints([pd, ph, pw, pd, ph, pw]),
-    });
-    return transposeToChannelsLast(graph, y, 5);
+    const frames = addTranspose(graph, input, [0, 1, 4, 2, 3]); // [N, D, C, H, W]
+    const padded =
+      sd === 1 || pd === 0
+        ? frames
+        : graph.addNode('Pad', [frames, graph.addInt64Constant('pads', [0, pd, 0, 0, 0, 0, pd, 0, 0, 0])]);
+    const weights = this.weight.arraySync() as number[][][][][]; // [kd, kh, kw, in, out]
+    const taps: string[] = [];
+    for (let a = 0; a < kd; a++) {
+      // Frames read by tap a: [begin, end) with end relative to the axis length (≥ 0: to the end), and
+      // the zero output frames before / after the ones it produces.
+      let begin: number;
+      let end: number;
+      let step = 1;
+      let zerosBefore = 0;
+      let zerosAfter = 0;
+      if (sd === 1) {
+        begin = Math.max(0, a - pd);
+        end = pd - kd + 1 + a;
+        zerosBefore = Math.max(0, pd - a);
+        zerosAfter = Math.max(0, end);
+      } else {
+        begin = a;
+        end = a - kd + 1;
+        step = sd;
+      }
+      const sliced = graph.addNode('Slice', [
+        padded,
+        graph.addInt64Constant('starts', [begin]),
+        graph.addInt64Constant('ends', [end >= 0 ? END_OF_AXIS : end]),
+        graph.addInt64Constant('axes', [1]),
+        graph.addInt64Constant('steps', [step]),
+      ]); // [N, F, C, H, W]
+      const tapWeight = new Float32Array(this.outChannels * this.inChannels * kh * kw);
+      let i = 0;
+      for (let o = 0; o < this.outChannels; o++)
+        for (let c = 0; c < this.inChannels; c++)
+          for (let u = 0; u < kh; u++)
+            for (let v = 0; v < kw; v++) tapWeight[i++] = weights[a]![u]![v]![c]![o] as number;
+      const conv = graph.addNode(
+        'Conv',
+        [
+          graph.addNode('Reshape', [
+            sliced,
+            graph.addNode(
+              'Concat',
+              [graph.addInt64Constant('shape', [-1, this.inChannels]), sliceOfShape(graph, sliced, 3, 5)],
+              { axis: onnxAttr.int(0) },
+            ),
+          ]), // [N·F, C, H, W]
+          graph.addInitializer(graph.uniqueName('conv3d_tap_weight'), tapWeight, [
+            this.outChannels,
+            this.inChannels,
+            kh,
+            kw,
+          ]),
+        ],
+        {
+          kernel_shape: onnxAttr.ints([kh, kw]),
+          strides: onnxAttr.ints([sh, sw]),
+          pads: onnxAttr.ints([ph, pw, ph, pw]),
+        },
+      ); // [N·F, out, H', W']
+      // back to [N, F, out, H', W'] (F may be 0: allowzero keeps it)
+      const shape = graph.addNode(
+        'Concat',
+        [sliceOfShape(graph, sliced, 0, 2), sliceOfShape(graph, conv, 1, 4)],
+        {
+          axis: onnxAttr.int(0),
+        },
+      );
+      let tap = graph.addNode('Reshape', [conv, shape], { allowzero: onnxAttr.int(1) });
+      if (zerosBefore + zerosAfter > 0) {
+        tap = graph.addNode('Pad', [
+          tap,
+          graph.addInt64Constant('pads', [0, zerosBefore, 0, 0, 0, 0, zerosAfter, 0, 0, 0]),
+        ]);
+      }
+      taps.push(tap);
+    }
+    let y = taps.length === 1 ? (taps[0] as string) : graph.addNode('Sum', taps); // [N, D', out, H', W']
+    y = addTranspose(graph, y, [0, 1, 3, 4, 2]);
+    if (this.bias !== undefined)
+      y = graph.addNode('Add', [y, addTensorInitializer(graph, 'conv3d_bias', this.bias)]);
+    return y;
   }
+}
+
+/** ONNX Slice's end for "to the end of the axis". */
+const END_OF_AXIS = 2147483647;
+
+/** `Shape(value)[from:to]` as an int64 vector. */
+function sliceOfShape(graph: OnnxGraph, value: string, from: number, to: number): string {
+  return graph.addNode('Slice', [
+    graph.addNode('Shape', [value]),
+    graph.addInt64Constant('starts', [from]),
+    graph.addInt64Constant('ends', [to]),
+  ]);
 }
 
 /**
