@@ -155,7 +155,7 @@ export function setTapStrategy(strategy: TapStrategy | undefined): void {
  * time at `tiny` batch 8, 0.69× at `paper` batch 2). From C = 8 on, stacking was as fast or slower (up to 3×
  * slower for the small frames of `tiny`; measured here), so every other convolution runs per tap.
  */
-export function chooseTapStrategy(info: Conv3DInfo): TapStrategy {
+function chooseTapStrategy(info: Conv3DInfo): TapStrategy {
   if (strategyOverride !== undefined) return strategyOverride;
   return info.inChannels * info.filterDepth <= STACKED_MAX_CHANNELS ? 'stacked' : 'per_tap';
 }
