@@ -1,6 +1,6 @@
 /** ONNX lowering of the M3DFEL layers and model: onnxruntime-node output equals the tfjs forward. */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertParity, initEngine, type OnnxGraph } from '@dfer/runtime';
+import { assertParity, createSession, initEngine, OnnxGraph, runSession } from '@dfer/runtime';
 import { expectNoTensorLeak } from '@dfer/test-utils';
 
 import { createM3dfel } from '../src/models/m3dfel';
@@ -52,6 +52,31 @@ describe('ONNX lowering matches tfjs in onnxruntime-node (1e-4)', () => {
     x.dispose();
     conv.dispose();
   });
+
+  it.each([
+    ['k3 p1 s1, D = 1', [3, 3, 3], [1, 1, 1], [1, 1, 1], [2, 1, 4, 4, 3]],
+    ['k3 p1 s2, D = 5', [3, 3, 3], [2, 2, 2], [1, 1, 1], [2, 5, 6, 6, 2]],
+    ['k2 p1 s1, D = 3', [2, 3, 3], [1, 1, 1], [1, 1, 1], [1, 3, 4, 4, 2]],
+  ] as const)(
+    'Conv3d %s in a graph built without exportOnnx (bounds and shapes read at run time)',
+    async (_name, kernel, stride, padding, shape) => {
+      const conv = new Conv3d(shape[4], 3, kernel, { stride, padding, rng: createRng(9) });
+      const x = input([...shape], 12);
+      const graph = new OnnxGraph('conv3d');
+      const name = graph.addInput('x', ['batch', ...shape.slice(1)]);
+      graph.addOutput(conv.toOnnx(graph, name), 'y');
+      expect(graph.shapeQuestions).toEqual([name]);
+      const session = await createSession(graph.toBytes(), { threads: 1 });
+      const out = await runSession(session, { x: { data: x.dataSync() as Float32Array, dims: [...shape] } });
+      await session.release();
+      const expected = conv.forward(x);
+      expect(out.y!.dims).toEqual(expected.shape);
+      const want = expected.dataSync();
+      out.y!.data.forEach((v, i) => expect(Math.abs(v - (want[i] as number))).toBeLessThan(1e-4));
+      tf.dispose([x, expected]);
+      conv.dispose();
+    },
+  );
 
   it('Conv1d (instances as channels, as M3DFEL pwconv)', async () => {
     const conv = new Conv1d(4, 1, 3, { padding: 1 });

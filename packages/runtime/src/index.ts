@@ -38,7 +38,7 @@ export type {
   GradientMismatch,
 } from './gradients/check-gradients';
 export { OnnxGraph, onnxAttr, ONNX_OPSET, ONNX_IR_VERSION } from './onnx/onnx-graph';
-export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions } from './onnx/onnx-graph';
+export type { OnnxAttribute, OnnxDataType, OnnxDim, OnnxNodeOptions, StaticShape } from './onnx/onnx-graph';
 export { transposeToChannelsFirst, transposeToChannelsLast } from './onnx/exportable';
 export type { Exportable, ExportableInputSpec, ExportableModel } from './onnx/exportable';
 export { readDferModelSpec } from './onnx/dfer-model-spec';

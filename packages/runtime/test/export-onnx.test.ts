@@ -5,12 +5,13 @@ import { createSeededRng } from '@dfer/test-utils';
 import {
   createSession,
   exportOnnx,
+  OnnxGraph,
   onnxAttr,
   readOnnxModelInfo,
   runSession,
   transposeToChannelsFirst,
 } from '@dfer/runtime';
-import type { ExportableModel, OnnxGraph } from '@dfer/runtime';
+import type { ExportableModel } from '@dfer/runtime';
 
 /** A tiny classifier over [batch, H, W, C] clips: Conv → Relu → GlobalAveragePool → Gemm; also emits features. */
 const tinyNet: ExportableModel = {
@@ -72,6 +73,38 @@ describe('exportOnnx', () => {
     for (const v of out.features?.data ?? []) expect(v).toBeCloseTo(feature, 5);
     for (const v of out.logits?.data ?? []) expect(v).toBeCloseTo(2 * feature, 5);
     await session.release();
+  });
+
+  it('answers the static shapes a lowering asks in its second build (dynamic dimensions undefined)', async () => {
+    const answers: unknown[] = [];
+    const model: ExportableModel = {
+      toOnnx(g: OnnxGraph, input: string) {
+        answers.push(g.staticShape(input));
+        const hidden = g.addNode('Relu', [input]);
+        answers.push(g.staticShape(g.addNode('Flatten', [hidden], { axis: onnxAttr.int(1) })));
+        return g.addNode('Flatten', [hidden], { axis: onnxAttr.int(1) });
+      },
+    };
+    await exportOnnx(model, { inputShape: ['batch', 3, 4], modelName: 'probe', checkInputSpec: false });
+    // first build: no answers; second build: the sizes onnxruntime ran, batch dynamic
+    expect(answers).toEqual([undefined, undefined, [undefined, 3, 4], [undefined, 12]]);
+    const graph = new OnnxGraph('outside');
+    expect(graph.staticShape(graph.addInput('x', [1, 2]))).toBeUndefined();
+    expect(() => graph.staticShape('missing')).toThrow(/"missing" is not defined/);
+  });
+
+  it('rejects a lowering that asks different static shapes in its second build', async () => {
+    let build = 0;
+    const model: ExportableModel = {
+      toOnnx(g: OnnxGraph, input: string) {
+        build += 1;
+        if (build === 1) g.staticShape(input);
+        return g.addNode('Relu', [input]);
+      },
+    };
+    await expect(
+      exportOnnx(model, { inputShape: ['batch', 3], modelName: 'unstable', checkInputSpec: false }),
+    ).rejects.toThrow(/asked 0 static shapes in its second build, 1 in its first/);
   });
 
   it('runSession names the problem with mismatched inputs', async () => {

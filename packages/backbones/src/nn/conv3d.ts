@@ -115,21 +115,130 @@ export class Conv3d extends Module {
    * One ONNX 2-D `Conv` per temporal tap of the kernel, summed: onnxruntime's 3-D `Conv` gathers a patch
    * matrix over the zero-padded volume, so on the few frames of M3DFEL's instances (4, 2, then 1 frame per
    * stage) most of its work multiplies padding; its 2-D `Conv` is also faster per output. The frames
-   * `[N, D, C, H, W]` are the 2-D batch. With temporal stride 1 each tap convolves only the frames it reads
-   * inside the clip and its output is zero-padded to the output's length (a tap that reads none convolves
-   * an empty batch); with a larger stride the frames are zero-padded first and every tap reads `oD` frames
-   * with that step. Output `[N, D', H', W', out]` as {@link Conv3d.forward}.
+   * `[N, D, C, H, W]` are the 2-D batch; each tap convolves only the frames it reads inside the clip and its
+   * output is zero-padded to the output's length.
+   *
+   * When the export knows the input's size (`graph.staticShape`, as in `exportOnnx`), every bound is a
+   * constant and a tap that reads no frame is left out (a 1-frame input is one 2-D `Conv`). Otherwise the
+   * bounds are relative to the axis end and the shapes are read at run time (a tap that reads none
+   * convolves an empty batch); with a temporal stride the frames are then zero-padded first and every tap
+   * reads its frames with that step. Output `[N, D', H', W', out]` as {@link Conv3d.forward}.
    */
   override toOnnx(graph: OnnxGraph, input: string): string {
+    const known = graph.staticShape(input);
+    const frames = addTranspose(graph, input, [0, 1, 4, 2, 3]); // [N, D, C, H, W]
+    const depth = known?.[1];
+    const weights = this.weight.arraySync() as TapWeights;
+    const taps =
+      depth !== undefined && known?.[2] !== undefined && known[3] !== undefined
+        ? this.staticTaps(graph, weights, frames, depth, known[2], known[3])
+        : this.dynamicTaps(graph, weights, frames);
+    let y = taps.length === 1 ? (taps[0] as string) : graph.addNode('Sum', taps); // [N, D', out, H', W']
+    y = addTranspose(graph, y, [0, 1, 3, 4, 2]);
+    if (this.bias !== undefined)
+      y = graph.addNode('Add', [y, addTensorInitializer(graph, 'conv3d_bias', this.bias)]);
+    return y;
+  }
+
+  /** The 2-D `Conv` of tap `a` over `frames` `[N, F, C, H, W]` viewed as `[N·F, C, H, W]` (4-D `shape`). */
+  private tapConv(graph: OnnxGraph, weights: TapWeights, a: number, frames: string, shape: string): string {
+    const [, kh, kw] = this.kernelSize;
+    const [, sh, sw] = this.stride;
+    const [, ph, pw] = this.padding;
+    const tapWeight = new Float32Array(this.outChannels * this.inChannels * kh * kw);
+    let i = 0;
+    for (let o = 0; o < this.outChannels; o++)
+      for (let c = 0; c < this.inChannels; c++)
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++) tapWeight[i++] = weights[a]![u]![v]![c]![o] as number;
+    return graph.addNode(
+      'Conv',
+      [
+        graph.addNode('Reshape', [frames, shape]),
+        graph.addInitializer(graph.uniqueName('conv3d_tap_weight'), tapWeight, [
+          this.outChannels,
+          this.inChannels,
+          kh,
+          kw,
+        ]),
+      ],
+      {
+        kernel_shape: onnxAttr.ints([kh, kw]),
+        strides: onnxAttr.ints([sh, sw]),
+        pads: onnxAttr.ints([ph, pw, ph, pw]),
+      },
+    ); // [N·F, out, H', W']
+  }
+
+  /** Taps with constant bounds for an input of `depth` frames of `height` × `width`. */
+  private staticTaps(
+    graph: OnnxGraph,
+    weights: TapWeights,
+    frames: string,
+    depth: number,
+    height: number,
+    width: number,
+  ): string[] {
     const [kd, kh, kw] = this.kernelSize;
     const [sd, sh, sw] = this.stride;
     const [pd, ph, pw] = this.padding;
-    const frames = addTranspose(graph, input, [0, 1, 4, 2, 3]); // [N, D, C, H, W]
+    const outDepth = Math.floor((depth + 2 * pd - kd) / sd) + 1;
+    const outHeight = Math.floor((height + 2 * ph - kh) / sh) + 1;
+    const outWidth = Math.floor((width + 2 * pw - kw) / sw) + 1;
+    const taps: string[] = [];
+    for (let a = 0; a < kd; a++) {
+      // output frames [first, last] read input frames first·sd − pd + a, … inside [0, depth)
+      const first = Math.max(0, Math.ceil((pd - a) / sd));
+      const last = Math.min(outDepth - 1, Math.floor((depth - 1 + pd - a) / sd));
+      if (last < first) continue;
+      const count = last - first + 1;
+      const begin = first * sd - pd + a;
+      const sliced =
+        begin === 0 && sd === 1 && count === depth
+          ? frames
+          : graph.addNode('Slice', [
+              frames,
+              graph.addInt64Constant('starts', [begin]),
+              graph.addInt64Constant('ends', [begin + (count - 1) * sd + 1]),
+              graph.addInt64Constant('axes', [1]),
+              graph.addInt64Constant('steps', [sd]),
+            ]);
+      const conv = this.tapConv(
+        graph,
+        weights,
+        a,
+        sliced,
+        graph.addInt64Constant('shape', [-1, this.inChannels, height, width]),
+      );
+      let tap = graph.addNode('Reshape', [
+        conv,
+        graph.addInt64Constant('shape', [-1, count, this.outChannels, outHeight, outWidth]),
+      ]);
+      if (first > 0 || last < outDepth - 1) {
+        tap = graph.addNode('Pad', [
+          tap,
+          graph.addInt64Constant('pads', [0, first, 0, 0, 0, 0, outDepth - 1 - last, 0, 0, 0]),
+        ]);
+      }
+      taps.push(tap);
+    }
+    if (taps.length === 0) {
+      throw new Error(
+        `Conv3d.toOnnx: no temporal tap reads a frame of a ${depth}-frame input (kernel ${kd}, padding ${pd}, stride ${sd})`,
+      );
+    }
+    return taps;
+  }
+
+  /** Taps whose bounds are relative to the end of the frame axis and whose shapes are read at run time. */
+  private dynamicTaps(graph: OnnxGraph, weights: TapWeights, frames: string): string[] {
+    const [kd] = this.kernelSize;
+    const [sd] = this.stride;
+    const [pd] = this.padding;
     const padded =
       sd === 1 || pd === 0
         ? frames
         : graph.addNode('Pad', [frames, graph.addInt64Constant('pads', [0, pd, 0, 0, 0, 0, pd, 0, 0, 0])]);
-    const weights = this.weight.arraySync() as number[][][][][]; // [kd, kh, kw, in, out]
     const taps: string[] = [];
     for (let a = 0; a < kd; a++) {
       // Frames read by tap a: [begin, end) with end relative to the axis length (≥ 0: to the end), and
@@ -156,36 +265,17 @@ export class Conv3d extends Module {
         graph.addInt64Constant('axes', [1]),
         graph.addInt64Constant('steps', [step]),
       ]); // [N, F, C, H, W]
-      const tapWeight = new Float32Array(this.outChannels * this.inChannels * kh * kw);
-      let i = 0;
-      for (let o = 0; o < this.outChannels; o++)
-        for (let c = 0; c < this.inChannels; c++)
-          for (let u = 0; u < kh; u++)
-            for (let v = 0; v < kw; v++) tapWeight[i++] = weights[a]![u]![v]![c]![o] as number;
-      const conv = graph.addNode(
-        'Conv',
-        [
-          graph.addNode('Reshape', [
-            sliced,
-            graph.addNode(
-              'Concat',
-              [graph.addInt64Constant('shape', [-1, this.inChannels]), sliceOfShape(graph, sliced, 3, 5)],
-              { axis: onnxAttr.int(0) },
-            ),
-          ]), // [N·F, C, H, W]
-          graph.addInitializer(graph.uniqueName('conv3d_tap_weight'), tapWeight, [
-            this.outChannels,
-            this.inChannels,
-            kh,
-            kw,
-          ]),
-        ],
-        {
-          kernel_shape: onnxAttr.ints([kh, kw]),
-          strides: onnxAttr.ints([sh, sw]),
-          pads: onnxAttr.ints([ph, pw, ph, pw]),
-        },
-      ); // [N·F, out, H', W']
+      const conv = this.tapConv(
+        graph,
+        weights,
+        a,
+        sliced,
+        graph.addNode(
+          'Concat',
+          [graph.addInt64Constant('shape', [-1, this.inChannels]), sliceOfShape(graph, sliced, 3, 5)],
+          { axis: onnxAttr.int(0) },
+        ),
+      );
       // back to [N, F, out, H', W'] (F may be 0: allowzero keeps it)
       const shape = graph.addNode(
         'Concat',
@@ -203,13 +293,12 @@ export class Conv3d extends Module {
       }
       taps.push(tap);
     }
-    let y = taps.length === 1 ? (taps[0] as string) : graph.addNode('Sum', taps); // [N, D', out, H', W']
-    y = addTranspose(graph, y, [0, 1, 3, 4, 2]);
-    if (this.bias !== undefined)
-      y = graph.addNode('Add', [y, addTensorInitializer(graph, 'conv3d_bias', this.bias)]);
-    return y;
+    return taps;
   }
 }
+
+/** The weight `[kd, kh, kw, in, out]` as nested arrays. */
+type TapWeights = number[][][][][];
 
 /** ONNX Slice's end for "to the end of the axis". */
 const END_OF_AXIS = 2147483647;

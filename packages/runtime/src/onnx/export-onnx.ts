@@ -2,7 +2,7 @@ import { atomicWriteFile } from '../files/atomic-write';
 import { createSession, runSession } from '../inference/onnx-session';
 import type { ExportableModel } from './exportable';
 import { OnnxGraph } from './onnx-graph';
-import type { OnnxDim } from './onnx-graph';
+import type { OnnxDim, StaticShape } from './onnx-graph';
 
 /** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {
@@ -48,8 +48,10 @@ function buildGraph(
   options: ExportOnnxOptions,
   metadata: Record<string, string>,
   outputShapes?: Record<string, OnnxDim[]>,
+  shapeAnswers?: ReadonlyArray<StaticShape | undefined>,
 ): { graph: OnnxGraph; outputs: string[] } {
   const graph = new OnnxGraph(options.modelName);
+  if (shapeAnswers !== undefined) graph.answerShapeQuestions(shapeAnswers);
   const input = graph.addInput(options.inputName ?? 'input', options.inputShape);
   const result = model.toOnnx(graph, input);
   const named: Record<string, string> =
@@ -119,6 +121,10 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
     ...options.metadata,
   };
   const draft = buildGraph(model, options, metadata);
+  // The values the lowering asked the shape of become extra outputs of the draft.
+  const questions = draft.graph.shapeQuestions.map((value, k) =>
+    draft.graph.addOutput(value, draft.graph.uniqueName(`shape_question_${k}`)),
+  );
   const session = await createSession(draft.graph.toBytes(), { threads: 1 });
   const runs: Record<string, number[]>[] = [];
   try {
@@ -142,7 +148,18 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
       return dynamic.length === 1 ? (dynamic[0] as string) : `${name}_dim${i}`;
     });
   }
-  const bytes = buildGraph(model, options, metadata, outputs).graph.toBytes();
+  const answers: StaticShape[] = questions.map((name) => {
+    const a = one[name] ?? [];
+    const b = two?.[name];
+    return a.map((d, i) => (b === undefined || b[i] === d ? d : undefined));
+  });
+  const final = buildGraph(model, options, metadata, outputs, answers);
+  if (final.graph.shapeQuestions.length !== answers.length) {
+    throw new Error(
+      `exportOnnx(${options.modelName}): the lowering asked ${final.graph.shapeQuestions.length} static shapes in its second build, ${answers.length} in its first (it must ask the same questions whatever the answers)`,
+    );
+  }
+  const bytes = final.graph.toBytes();
   if (options.path !== undefined) atomicWriteFile(options.path, bytes);
   return {
     bytes,

@@ -101,6 +101,9 @@ function attributeProto(name: string, attr: OnnxAttribute): onnx.IAttributeProto
   }
 }
 
+/** A value's shape as the export knows it: sizes, `undefined` where a size follows a dynamic input dimension. */
+export type StaticShape = readonly (number | undefined)[];
+
 /**
  * Builder of an ONNX model graph (opset 17), serialised with `onnx-proto` (protobufjs). Values are named
  * strings; every method that creates a value returns its name. Nodes must be added in topological order
@@ -124,8 +127,42 @@ export class OnnxGraph {
   private readonly defined = new Set<string>();
   private readonly counters = new Map<string, number>();
 
+  private readonly shapeQueries: string[] = [];
+  private shapeAnswers: ReadonlyArray<StaticShape | undefined> | undefined;
+
   /** @param name - the graph's name (stored in the model). */
   constructor(readonly name: string = 'graph') {}
+
+  /**
+   * The static shape of `value` when the export knows it, else `undefined`. `exportOnnx` builds the graph
+   * twice: the first build records every question (its value becomes an extra output of the draft that
+   * onnxruntime runs at batch 1 and 2) and the second build answers them **in the order they were asked**,
+   * so a lowering must ask the same questions in the same order whatever the answers are. A dimension is
+   * `undefined` where it follows a dynamic input dimension. A graph built outside `exportOnnx` answers
+   * nothing: a lowering must also work without the shape.
+   */
+  staticShape(value: string): StaticShape | undefined {
+    if (!this.defined.has(value)) throw new Error(`OnnxGraph.staticShape: value "${value}" is not defined`);
+    const index = this.shapeQueries.length;
+    this.shapeQueries.push(value);
+    return this.shapeAnswers?.[index];
+  }
+
+  /** The values asked about with {@link OnnxGraph.staticShape} so far, in order. */
+  get shapeQuestions(): readonly string[] {
+    return this.shapeQueries;
+  }
+
+  /**
+   * Answers for the {@link OnnxGraph.staticShape} questions of this build, in the order they will be asked
+   * (from a first build of the same model). Set before the lowering runs.
+   */
+  answerShapeQuestions(shapes: ReadonlyArray<StaticShape | undefined>): void {
+    if (this.shapeQueries.length > 0) {
+      throw new Error('OnnxGraph.answerShapeQuestions: questions were already asked in this build');
+    }
+    this.shapeAnswers = [...shapes];
+  }
 
   /** Number of nodes added so far. */
   get nodeCount(): number {
