@@ -139,20 +139,18 @@ export async function exportOnnx(model: ExportableModel, options: ExportOnnxOpti
     await session.release();
   }
   const [one, two] = runs as [Record<string, number[]>, Record<string, number[]> | undefined];
+  // The sizes of `name` in the run at batch 1, `undefined` where the run at batch 2 differs.
+  const staticDims = (name: string): StaticShape => {
+    const b = two?.[name];
+    return (one[name] ?? []).map((d, i) => (b === undefined || b[i] === d ? d : undefined));
+  };
   const outputs: Record<string, OnnxDim[]> = {};
   for (const name of draft.outputs) {
-    const a = one[name] ?? [];
-    const b = two?.[name];
-    outputs[name] = a.map((d, i) => {
-      if (b === undefined || b[i] === d) return d;
-      return dynamic.length === 1 ? (dynamic[0] as string) : `${name}_dim${i}`;
-    });
+    outputs[name] = staticDims(name).map(
+      (d, i) => d ?? (dynamic.length === 1 ? (dynamic[0] as string) : `${name}_dim${i}`),
+    );
   }
-  const answers: StaticShape[] = questions.map((name) => {
-    const a = one[name] ?? [];
-    const b = two?.[name];
-    return a.map((d, i) => (b === undefined || b[i] === d ? d : undefined));
-  });
+  const answers = questions.map(staticDims);
   const final = buildGraph(model, options, metadata, outputs, answers);
   if (final.graph.shapeQuestions.length !== answers.length) {
     throw new Error(

@@ -6,7 +6,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
-import { KernelCalls } from './kernel-calls';
+import { type KernelCalls, withKernelCalls } from './kernel-calls';
 
 /**
  * The two gradients of a 2-D convolution (NHWC, float32, dilation 1 as for every conv2d gradient in tfjs) as
@@ -43,7 +43,7 @@ function conv2d(
 
 /**
  * Axis `axis` (1 or 2) of `x` [N, H, W, C] shifted so that row r of the result is row r − `before` of `x`,
- * over `length` rows (zeros outside `x`).
+ * over `length` rows (zeros outside `x`): {@link KernelCalls.placeFrames} on `x` seen as 3-D.
  */
 function shiftRows(
   calls: KernelCalls,
@@ -52,26 +52,10 @@ function shiftRows(
   before: number,
   length: number,
 ): TensorInfo {
-  const size = x.shape[axis] as number;
-  const cutFront = Math.max(0, -before);
-  const cutBack = Math.max(0, before + size - length);
-  let kept = x;
-  if (cutFront > 0 || cutBack > 0) {
-    const begin = [0, 0, 0, 0];
-    const shape = [...x.shape];
-    begin[axis] = cutFront;
-    shape[axis] = size - cutFront - cutBack;
-    kept = calls.call('Slice', { x }, { begin, size: shape });
-  }
-  const paddings: Array<[number, number]> = [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-  ];
-  const from = Math.max(0, before);
-  paddings[axis] = [from, length - from - (kept.shape[axis] as number)];
-  return calls.pad(kept, paddings);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const rows = axis === 1 ? calls.view(x, [n, h, w * c]) : calls.view(x, [n * h, w, c]);
+  const placed = calls.placeFrames(rows, before, 1, length);
+  return calls.view(placed, axis === 1 ? [n, length, w, c] : [n, h, length, c]);
 }
 
 /** `dy` [N, oH, oW, O] with (sH − 1) zero rows after each row and (sW − 1) zero columns after each column. */
@@ -117,16 +101,13 @@ export function createConv2dBackpropInputAsConvKernel(backendName: string, fallb
       'channelsLast',
     );
     const { inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
-    const calls = new KernelCalls(args.backend, backendName, WHO);
-    try {
+    return withKernelCalls(args.backend, backendName, WHO, (calls) => {
       const spread = sh === 1 && sw === 1 ? dy : spreadByStrides(calls, dy, sh, sw);
       const rows = shiftRows(calls, spread, 1, fh - 1 - info.padInfo.top, h + fh - 1);
       const grid = shiftRows(calls, rows, 2, fw - 1 - info.padInfo.left, w + fw - 1);
       const flipped = calls.transpose(calls.reverse(filter, [0, 1]), [0, 1, 3, 2]);
       return calls.release(conv2d(calls, grid, flipped, [1, 1]));
-    } finally {
-      calls.dispose();
-    }
+    });
   };
 }
 
@@ -143,8 +124,7 @@ export function createConv2dBackpropFilterAsConvKernel(
     const info = conv2dBackpropFilterInfo(x, attrs);
     const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw } = info;
     const { strideHeight: sh, strideWidth: sw } = info;
-    const calls = new KernelCalls(args.backend, backendName, WHO);
-    try {
+    return withKernelCalls(args.backend, backendName, WHO, (calls) => {
       // x padded by pT / pL and cut or zero-filled to H' × W', as [C, H', W', N]
       const rows = shiftRows(calls, x, 1, info.padInfo.top, fh + (oh - 1) * sh);
       const padded = shiftRows(calls, rows, 2, info.padInfo.left, fw + (ow - 1) * sw);
@@ -153,8 +133,6 @@ export function createConv2dBackpropFilterAsConvKernel(
       const kernel = calls.transpose(dy, [1, 2, 0, 3]);
       const cf = conv2d(calls, xt, kernel, [sh, sw]); // [C, fH, fW, O]
       return calls.release(calls.transpose(cf, [1, 2, 0, 3]));
-    } finally {
-      calls.dispose();
-    }
+    });
   };
 }

@@ -6,7 +6,7 @@ import type {
   KernelFunc,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { KernelCalls } from './kernel-calls';
+import { type KernelCalls, withKernelCalls } from './kernel-calls';
 
 /**
  * 3-D convolution kernels (NDHWC, float32) as one 2-D convolution kernel of the backend per temporal tap of
@@ -135,6 +135,14 @@ function accumulate(calls: KernelCalls, acc: TensorInfo | undefined, part: Tenso
   return acc === undefined ? part : calls.add(acc, part);
 }
 
+/** The kernel's result: the sum of the taps seen as `shape`, or zeros of `shape` when no tap read a frame. */
+function releaseSum(calls: KernelCalls, sum: TensorInfo | undefined, shape: readonly number[]): TensorInfo {
+  if (sum === undefined) {
+    return calls.release(calls.call('Fill', {}, { shape: [...shape], value: 0, dtype: 'float32' }));
+  }
+  return calls.view(calls.release(sum), shape);
+}
+
 /** How the temporal taps of a 3-D convolution are computed: one 2-D kernel per tap, or all taps at once. */
 export type TapStrategy = 'per_tap' | 'stacked';
 
@@ -195,9 +203,8 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
     if (attrs.dataFormat === 'NCDHW' || x.dtype !== 'float32')
       throw new Error('Conv3D: only NDHWC float32 is supported by the kernel fix');
     const info = conv3dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad);
-    const calls = new KernelCalls(args.backend, backendName, WHO);
     const shape = [info.batchSize, info.outDepth, info.outHeight, info.outWidth, info.outChannels];
-    try {
+    return withKernelCalls(args.backend, backendName, WHO, (calls) => {
       if (chooseTapStrategy(info) === 'stacked') {
         const y = calls.call(
           'Conv2D',
@@ -217,12 +224,8 @@ export function createConv3dAsConv2dKernel(backendName: string): KernelFunc {
         );
         y = accumulate(calls, y, ya);
       }
-      if (y === undefined)
-        return calls.release(calls.call('Fill', {}, { shape, value: 0, dtype: 'float32' }));
-      return calls.view(calls.release(y), shape);
-    } finally {
-      calls.dispose();
-    }
+      return releaseSum(calls, y, shape);
+    });
   };
 }
 
@@ -234,8 +237,7 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
     const filter = args.inputs.filter as TensorInfo;
     const info = conv3dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad);
     const { inDepth: d, inHeight: h, inWidth: w, inChannels: c } = info;
-    const calls = new KernelCalls(args.backend, backendName, WHO);
-    try {
+    return withKernelCalls(args.backend, backendName, WHO, (calls) => {
       let dx: TensorInfo | undefined;
       const stacked = chooseTapStrategy(info) === 'stacked';
       // stacked: the input gradient of every tap at once, [fD, N·oD·H·W, C]
@@ -276,15 +278,8 @@ export function createConv3dBackpropInputAsConv2dKernel(backendName: string): Ke
         );
         dx = accumulate(calls, dx, placed);
       }
-      if (dx === undefined) {
-        return calls.release(
-          calls.call('Fill', {}, { shape: [...attrs.inputShape], value: 0, dtype: 'float32' }),
-        );
-      }
-      return calls.view(calls.release(dx), [...attrs.inputShape]);
-    } finally {
-      calls.dispose();
-    }
+      return releaseSum(calls, dx, attrs.inputShape);
+    });
   };
 }
 
@@ -297,8 +292,7 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
     const info = conv3dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad);
     const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: o } = info;
     const tapSize = fh * fw * c * o;
-    const calls = new KernelCalls(args.backend, backendName, WHO);
-    try {
+    return withKernelCalls(args.backend, backendName, WHO, (calls) => {
       if (chooseTapStrategy(info) === 'stacked') {
         const dws = calls.call(
           'Conv2DBackpropFilter',
@@ -325,8 +319,6 @@ export function createConv3dBackpropFilterAsConv2dKernel(backendName: string): K
       const dw =
         taps.length === 1 ? (taps[0] as TensorInfo) : calls.call('Concat', taps as never, { axis: 0 });
       return calls.view(calls.release(dw), [...attrs.filterShape]);
-    } finally {
-      calls.dispose();
-    }
+    });
   };
 }

@@ -7,16 +7,12 @@ import { disposeInfos, requireKernel, type AnyBackend } from '../backend-io';
  * Calls other kernels of one backend from inside a kernel and keeps the temporaries they return, so a kernel
  * built from others rearranges its operands with the backend's own kernels (on wasm: `Transpose`, `PadV2`,
  * `StridedSlice` and `Reverse` in C++, `Add` in XNNPACK) — the data never leaves the backend's memory — and
- * frees every temporary in one place. Use one instance per kernel call:
+ * frees every temporary in one place. Use one instance per kernel call, through {@link withKernelCalls}:
  *
  * ```ts
- * const calls = new KernelCalls(args.backend, 'wasm', 'Conv3D kernels');
- * try {
- *   const y = calls.call('Conv2D', { x, filter }, attrs);
- *   return calls.release(y);
- * } finally {
- *   calls.dispose();
- * }
+ * return withKernelCalls(args.backend, 'wasm', 'Conv3D kernels', (calls) =>
+ *   calls.release(calls.call('Conv2D', { x, filter }, attrs)),
+ * );
  * ```
  */
 export class KernelCalls {
@@ -157,5 +153,23 @@ export class KernelCalls {
   /** Frees every temporary not released. */
   dispose(): void {
     disposeInfos(this.backend, this.owned.splice(0));
+  }
+}
+
+/**
+ * Runs `body` with a new {@link KernelCalls} and frees every temporary it did not release, also when `body`
+ * throws. `body` returns the kernel's result (released, or a view of a released temporary).
+ */
+export function withKernelCalls<T>(
+  backend: AnyBackend,
+  backendName: string,
+  who: string,
+  body: (calls: KernelCalls) => T,
+): T {
+  const calls = new KernelCalls(backend, backendName, who);
+  try {
+    return body(calls);
+  } finally {
+    calls.dispose();
   }
 }

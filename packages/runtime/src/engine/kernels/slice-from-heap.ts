@@ -26,13 +26,9 @@ export function createSliceFromHeapKernel(fallback: KernelFunc | undefined): Ker
     const to = output.byteOffset / output.BYTES_PER_ELEMENT;
     const rank = x.shape.length;
     const strides = util.computeStrides(x.shape);
-    if (rank === 0 || slice_util.isSliceContinous(x.shape, begin, size)) {
-      const offset = from + (rank === 0 ? 0 : slice_util.computeFlatOffset(begin, strides));
-      heap.copyWithin(to, offset, offset + output.length);
-      return views.info;
-    }
-    // One run per position of the outer axes: the last partly taken axis and every (fully taken) axis after it.
-    let runAxis = rank - 1;
+    // One run per position of the outer axes: the last partly taken axis and every (fully taken) axis after
+    // it (a contiguous slice is one run).
+    let runAxis = Math.max(0, rank - 1);
     while (runAxis > 0 && size[runAxis] === x.shape[runAxis]) runAxis--;
     const run = util.sizeFromShape(size.slice(runAxis));
     const outerShape = size.slice(0, runAxis);
