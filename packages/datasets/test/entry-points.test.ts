@@ -1,4 +1,9 @@
-import { inFreshNode as runInFreshNode, nativeModulesLoaded, type LoadReport } from '@dfer/test-utils';
+import {
+  inFreshNode as runInFreshNode,
+  missingModulesPrelude,
+  nativeModulesLoaded,
+  type LoadReport,
+} from '@dfer/test-utils';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -57,11 +62,7 @@ return { before, frames: sample.frames.length };`);
 
   builtCase('a missing native module is a clear error on first use, not at import', () => {
     const report = inFreshNode(`
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'sharp' || request === '@napi-rs/canvas') throw new Error("Cannot find module '" + request + "'");
-  return resolve.call(this, request, ...rest);
-};
+${missingModulesPrelude('sharp', '@napi-rs/canvas')}
 const { loadSharp, loadCanvas } = require('./dist/native-modules.js');
 const messages = [];
 for (const load of [loadSharp, loadCanvas]) {

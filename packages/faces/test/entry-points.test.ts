@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { inFreshNode, nativeModulesLoaded } from '@dfer/test-utils';
+import { inFreshNode, missingModulesPrelude, nativeModulesLoaded } from '@dfer/test-utils';
 
 /**
  * What a consumer's `require('@dfer/faces')` loads: the built package is required in a fresh Node process
@@ -62,11 +62,7 @@ try {
     const report = inFreshNode(
       packageDir,
       `
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'sharp') throw new Error("Cannot find module 'sharp'");
-  return resolve.call(this, request, ...rest);
-};
+${missingModulesPrelude('sharp')}
 require('@dfer/faces');
 const { loadSharp } = require('./dist/native-modules.js');
 try { loadSharp(); return 'loaded'; } catch (e) { return e.message; }`,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { inFreshNode, nativeModulesLoaded } from '@dfer/test-utils';
+import { inFreshNode, missingModulesPrelude, nativeModulesLoaded } from '@dfer/test-utils';
 
 /**
  * What a consumer's `require('@dfer/runtime')` loads: the built package is required in a fresh Node
@@ -49,11 +49,7 @@ return { before, y: Array.from(out.y.data) };`,
     const report = inFreshNode(
       packageDir,
       `
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request === 'onnxruntime-node') throw new Error("Cannot find module 'onnxruntime-node'");
-  return resolve.call(this, request, ...rest);
-};
+${missingModulesPrelude('onnxruntime-node')}
 const runtime = require('@dfer/runtime');${RELU_MODEL}
 const messages = [];
 for (let attempt = 0; attempt < 2; attempt++) {

@@ -42,6 +42,21 @@ Promise.resolve().then(async () => { ${body} }).then((result) => {
 }
 
 /**
+ * A prelude for an {@link inFreshNode} body in which `require` of each of `specifiers` fails with Node's
+ * own message (`Cannot find module '<specifier>'`), as when the package is not installed.
+ */
+export function missingModulesPrelude(...specifiers: string[]): string {
+  return `
+const missing = new Set(${JSON.stringify(specifiers)});
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (missing.has(request)) throw new Error("Cannot find module '" + request + "'");
+  return resolve.call(this, request, ...rest);
+};
+`;
+}
+
+/**
  * The native dependencies of the @dfer packages and their platform parts, by specifier or path:
  * onnxruntime-node, sharp (and its `@img/*` binaries), `@napi-rs/canvas`, `@ffmpeg-installer/*`,
  * `@vladmandic/human` (the face models) and the optional `@tensorflow/tfjs-node(-gpu)`.

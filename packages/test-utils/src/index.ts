@@ -7,4 +7,10 @@ export { createSeededRng, type SeededRng } from './seeded-rng';
 export { expectNoTensorLeak, countTensors } from './tensor-leak';
 export { sharedDataPath, describeWithSharedData, describeWithSharedFiles } from './shared-data';
 export { tinyClip } from './fixtures';
-export { inFreshNode, nativeModulesLoaded, NATIVE_MODULE_PATTERN, type LoadReport } from './fresh-node';
+export {
+  inFreshNode,
+  missingModulesPrelude,
+  nativeModulesLoaded,
+  NATIVE_MODULE_PATTERN,
+  type LoadReport,
+} from './fresh-node';
