@@ -10,6 +10,7 @@ import {
 
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
+import { filterCrop, readingTaps } from '../src/engine/kernels/conv2d-filter-crop';
 import { setTapStrategy } from '../src/engine/kernels/conv3d-as-conv2d';
 import { KernelCalls } from '../src/engine/kernels/kernel-calls';
 import { collapseTranspose, transposeValues } from '../src/engine/kernels/transpose-high-rank';
@@ -103,6 +104,37 @@ const conv2dCases: GradCase[] = [
         [0, 0],
         [1, 1],
         [1, 0],
+        [0, 0],
+      ]),
+  },
+  // Maps smaller than the filter's reach: the wasm kernels cut the filter to the taps that read the input.
+  {
+    name: 'conv2d 3x3 s1 same over a 1x1 map (centre tap only)',
+    shapes: [
+      [3, 1, 1, 4],
+      [3, 3, 4, 5],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'conv2d 3x3 s2 same over a 2x3 map (two rows of taps)',
+    shapes: [
+      [2, 2, 3, 3],
+      [3, 3, 3, 2],
+    ],
+    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+  },
+  {
+    name: 'conv2d 5x5 s1 explicit uneven pads over a 2x2 map',
+    shapes: [
+      [1, 2, 2, 2],
+      [5, 5, 2, 3],
+    ],
+    fn: (x, w) =>
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, [
+        [0, 0],
+        [2, 2],
+        [1, 3],
         [0, 0],
       ]),
   },
@@ -227,6 +259,14 @@ const otherCases: GradCase[] = [
       [2, 1, 1, 2, 2],
     ],
     fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, [3, 1, 1], 'valid'),
+  },
+  {
+    name: 'conv3d 3x3x3 s1 same over 2x1x1 maps (taps cut in space)',
+    shapes: [
+      [2, 2, 1, 1, 3],
+      [3, 3, 3, 3, 4],
+    ],
+    fn: (x, w) => tf.conv3d(x as tf.Tensor5D, w as tf.Tensor5D, 1, 'same'),
   },
   {
     name: 'conv3d 1x1x1 s2 valid (downsample)',
@@ -367,6 +407,90 @@ describe('kernel fixes agree with the cpu reference kernels', () => {
       });
     },
   );
+});
+
+describe('filter cropping of the wasm 2-D convolutions (taps that only read padding)', () => {
+  it('readingTaps finds exactly the taps that read an input position, by brute force over small geometries', () => {
+    let cropped = 0;
+    for (let inSize = 1; inSize <= 5; inSize++)
+      for (let filterSize = 1; filterSize <= 5; filterSize++)
+        for (let stride = 1; stride <= 3; stride++)
+          for (let dilation = 1; dilation <= 2; dilation++)
+            for (let padBefore = 0; padBefore <= 4; padBefore++)
+              for (let outSize = 1; outSize <= 4; outSize++) {
+                const reads = Array.from({ length: filterSize }, (_, u) =>
+                  Array.from({ length: outSize }, (_, i) => i * stride - padBefore + u * dilation).some(
+                    (at) => at >= 0 && at < inSize,
+                  ),
+                );
+                const used = reads.flatMap((r, u) => (r ? [u] : []));
+                const got = readingTaps(inSize, outSize, stride, padBefore, filterSize, dilation);
+                if (used.length === 0) expect(got).toBeUndefined();
+                else {
+                  expect(got).toEqual([used[0], used[used.length - 1]]);
+                  if (used[used.length - 1]! - used[0]! + 1 < filterSize) cropped++;
+                }
+              }
+    expect(cropped).toBeGreaterThan(100);
+  });
+
+  it('filterCrop keeps the output size and moves the padding by the cut; undefined when every tap reads', () => {
+    const info = (x: number[], f: number[], s: number, pad: 'same' | 'valid', d = 1) =>
+      tf.backend_util.computeConv2DInfo(
+        x as [number, number, number, number],
+        f as [number, number, number, number],
+        s,
+        d,
+        pad,
+      );
+    // 3x3 'same' over 1x1: only the centre tap, no padding left
+    expect(filterCrop(info([1, 1, 1, 4], [3, 3, 4, 5], 1, 'same'))).toEqual({
+      begin: [1, 1],
+      size: [1, 1],
+      pad: [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+    });
+    // 3x3 s2 'same' over 2x3: pads (0, 1) rows, (1, 1) columns; rows keep taps 0-1, columns all three
+    expect(filterCrop(info([1, 2, 3, 1], [3, 3, 1, 1], 2, 'same'))).toEqual({
+      begin: [0, 0],
+      size: [2, 3],
+      pad: [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [0, 0],
+      ],
+    });
+    expect(filterCrop(info([1, 5, 5, 1], [3, 3, 1, 1], 1, 'same'))).toBeUndefined();
+    expect(filterCrop(info([1, 1, 1, 1], [1, 1, 1, 1], 1, 'valid'))).toBeUndefined();
+  });
+
+  it('a dilated forward conv2d over a small map equals the cpu kernel (forward only: tfjs has no dilated gradients)', async () => {
+    const shapes: Shape[] = [
+      [2, 3, 2, 3],
+      [3, 3, 3, 2],
+    ];
+    const data = makeInputs(shapes, 950);
+    const run = () =>
+      withTensors(shapes, data, ([x, w]) =>
+        tf.tidy(
+          () =>
+            tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2).dataSync() as Float32Array,
+        ),
+      );
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = run();
+    await initEngine({ backend: 'wasm', log: false });
+    const before = tf.backend().numDataIds();
+    const got = run();
+    expect(tf.backend().numDataIds()).toBe(before);
+    expect(got).toHaveLength(reference.length);
+    reference.forEach((v, j) => expect(got[j]).toBeCloseTo(v, 4));
+  });
 });
 
 describe('the wasm convolution kernels built on XNNPACK Conv2D', () => {

@@ -12,6 +12,7 @@ import {
   createConv3dBackpropInputAsConv2dKernel,
 } from './kernels/conv3d-as-conv2d';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
+import { createFilterCroppingConv2dKernel } from './kernels/conv2d-filter-crop';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
 import { avgPool3dGradKernel, maxPool3dGradKernel } from './kernels/pool3d-grads';
 import { resizeBilinearGradKernel } from './kernels/resize-bilinear-grad';
@@ -64,6 +65,16 @@ const FIXES: readonly KernelFixDefinition[] = [
         'wasm',
         createConv2DBackpropFilterKernel(createCpuDelegateKernel('Conv2DBackpropFilter')),
       ),
+  },
+  {
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    reason:
+      'stock kernel (XNNPACK) multiplies filter taps that only ever read the padding (a 3×3 filter over a 1×1 map: 9× the work); cuts the filter to the taps that read the input',
+    create: (stock) => {
+      if (stock === undefined) throw new Error('Conv2D: no stock wasm kernel to wrap');
+      return createFilterCroppingConv2dKernel('wasm', stock);
+    },
   },
   {
     kernelName: 'Conv2DBackpropInput',

@@ -6,6 +6,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterInfo } from './conv2d-backprop-filter';
+import { cropFilter, filterCrop } from './conv2d-filter-crop';
 import { type KernelCalls, withKernelCalls } from './kernel-calls';
 
 /**
@@ -89,23 +90,29 @@ export function createConv2dBackpropInputAsConvKernel(backendName: string, fallb
     const filter = args.inputs.filter as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32')
       return fallback(args);
-    const [fh, fw, c, o] = filter.shape as [number, number, number, number];
-    const info = backend_util.computeConv2DInfo(
-      [...attrs.inputShape],
-      [fh, fw, c, o],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
+    const geometry = (pad: Conv2DBackpropInputAttrs['pad'], filterShape: readonly number[]) =>
+      backend_util.computeConv2DInfo(
+        [...attrs.inputShape],
+        filterShape as [number, number, number, number],
+        attrs.strides,
+        1,
+        pad,
+        attrs.dimRoundingMode,
+        false,
+        'channelsLast',
+      );
+    const full = geometry(attrs.pad, filter.shape);
+    const crop = filterCrop(full);
     return withKernelCalls(args.backend, backendName, WHO, (calls) => {
+      // Taps that read no input position are cut off the filter (their gradient terms are all zero).
+      const kept = crop ? cropFilter(calls, filter, crop) : filter;
+      const info = crop ? geometry(crop.pad, kept.shape) : full;
+      const [fh, fw] = kept.shape as [number, number, number, number];
+      const { inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = info;
       const spread = sh === 1 && sw === 1 ? dy : spreadByStrides(calls, dy, sh, sw);
       const rows = shiftRows(calls, spread, 1, fh - 1 - info.padInfo.top, h + fh - 1);
       const grid = shiftRows(calls, rows, 2, fw - 1 - info.padInfo.left, w + fw - 1);
-      const flipped = calls.transpose(calls.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+      const flipped = calls.transpose(calls.reverse(kept, [0, 1]), [0, 1, 3, 2]);
       return calls.release(conv2d(calls, grid, flipped, [1, 1]));
     });
   };
@@ -121,10 +128,19 @@ export function createConv2dBackpropFilterAsConvKernel(
     const x = args.inputs.x as TensorInfo;
     const dy = args.inputs.dy as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
-    const info = conv2dBackpropFilterInfo(x, attrs);
-    const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw } = info;
-    const { strideHeight: sh, strideWidth: sw } = info;
+    const full = conv2dBackpropFilterInfo(x, attrs);
+    const crop = filterCrop(full);
     return withKernelCalls(args.backend, backendName, WHO, (calls) => {
+      // The gradient of taps that read no input position is zero: computed for the kept taps, padded back.
+      const info = crop
+        ? conv2dBackpropFilterInfo(x, {
+            ...attrs,
+            pad: crop.pad,
+            filterShape: [crop.size[0], crop.size[1], full.inChannels, full.outChannels],
+          })
+        : full;
+      const { outHeight: oh, outWidth: ow, filterHeight: fh, filterWidth: fw } = info;
+      const { strideHeight: sh, strideWidth: sw } = info;
       // x padded by pT / pL and cut or zero-filled to H' × W', as [C, H', W', N]
       const rows = shiftRows(calls, x, 1, info.padInfo.top, fh + (oh - 1) * sh);
       const padded = shiftRows(calls, rows, 2, info.padInfo.left, fw + (ow - 1) * sw);
@@ -132,7 +148,16 @@ export function createConv2dBackpropFilterAsConvKernel(
       // dy as the filter [oH, oW, N, O]
       const kernel = calls.transpose(dy, [1, 2, 0, 3]);
       const cf = conv2d(calls, xt, kernel, [sh, sw]); // [C, fH, fW, O]
-      return calls.release(calls.transpose(cf, [1, 2, 0, 3]));
+      const dw = calls.transpose(cf, [1, 2, 0, 3]);
+      if (!crop) return calls.release(dw);
+      return calls.release(
+        calls.pad(dw, [
+          [crop.begin[0], full.filterHeight - crop.begin[0] - fh],
+          [crop.begin[1], full.filterWidth - crop.begin[1] - fw],
+          [0, 0],
+          [0, 0],
+        ]),
+      );
     });
   };
 }
