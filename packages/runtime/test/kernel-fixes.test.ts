@@ -624,6 +624,71 @@ describe('the wasm Slice fix (copies from the heap)', () => {
   });
 });
 
+describe('the wasm Concat fix (copies inside the heap)', () => {
+  it('equals the cpu kernel on every axis, for short and long runs, float32, int32, bool and an empty input', async () => {
+    const cases: Array<{ shapes: Shape[]; axis: number; dtype: 'float32' | 'int32' | 'bool' }> = [
+      {
+        shapes: [
+          [4, 3, 2],
+          [4, 3, 5],
+          [4, 3, 1],
+        ],
+        axis: 2,
+        dtype: 'float32',
+      },
+      {
+        shapes: [
+          [2, 1, 3],
+          [2, 4, 3],
+        ],
+        axis: 1,
+        dtype: 'int32',
+      },
+      {
+        shapes: [
+          [3, 2],
+          [1, 2],
+        ],
+        axis: 0,
+        dtype: 'float32',
+      },
+      {
+        shapes: [
+          [2, 200],
+          [2, 130],
+          [2, 0],
+        ],
+        axis: -1,
+        dtype: 'float32',
+      },
+      {
+        shapes: [
+          [2, 3, 2],
+          [2, 3, 3],
+        ],
+        axis: 2,
+        dtype: 'bool',
+      },
+    ];
+    const run = (c: (typeof cases)[number]): number[] =>
+      tf.tidy(() => {
+        let next = 0;
+        const xs = c.shapes.map((shape) => {
+          const n = shape.reduce((p, d) => p * d, 1);
+          const values = Array.from({ length: n }, () => next++);
+          return tf.tensor(c.dtype === 'bool' ? values.map((v) => v % 3 === 0) : values, shape, c.dtype);
+        });
+        return Array.from(tf.concat(xs, c.axis).dataSync());
+      });
+    await initEngine({ backend: 'cpu', log: false });
+    const reference = cases.map(run);
+    await initEngine({ backend: 'wasm', log: false });
+    const before = tf.backend().numDataIds();
+    expect(cases.map(run)).toEqual(reference);
+    expect(tf.backend().numDataIds()).toBe(before);
+  });
+});
+
 describe('the wasm BatchMatMul fix', () => {
   // Shapes chosen so that each flag combination takes both routes: transposing the flagged operands
   // ('direct'), or computing Cᵀ from the unflagged ones and transposing it ('swapped'), whichever moves

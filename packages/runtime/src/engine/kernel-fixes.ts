@@ -11,6 +11,7 @@ import {
   createConv3dBackpropFilterAsConv2dKernel,
   createConv3dBackpropInputAsConv2dKernel,
 } from './kernels/conv3d-as-conv2d';
+import { createConcatInHeapKernel } from './kernels/concat-in-heap';
 import { createCpuDelegateKernel } from './kernels/cpu-delegate';
 import { createFilterCroppingConv2dKernel } from './kernels/conv2d-filter-crop';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grads';
@@ -154,6 +155,16 @@ const FIXES: readonly KernelFixDefinition[] = [
     reason:
       'stock kernel copies the whole input out of the wasm heap for every slice, and element by element above rank 4; copies runs from the heap',
     create: (stock) => createSliceFromHeapKernel(stock),
+  },
+  {
+    kernelName: 'Concat',
+    backendName: 'wasm',
+    reason:
+      'stock kernel makes a typed-array object per input and outer index (slow along inner axes); copies inside the heap',
+    create: (stock) => {
+      if (stock === undefined) throw new Error('Concat: no stock wasm kernel to fall back to');
+      return createConcatInHeapKernel(stock);
+    },
   },
   {
     kernelName: 'Transpose',
