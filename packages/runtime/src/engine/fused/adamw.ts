@@ -49,8 +49,9 @@ export function fusedAdamWSupported(): boolean {
  * op: the moments m and v are updated **in place** in the backend's memory (cpu arrays or the wasm heap),
  * each parameter gets a new buffer written in the same loop and is `assign`ed to it. Per element, with bias
  * corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ:
- *   p ← p·(1 − lr·wd);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  p ← p − lr·(m/c₁)/(√(v/c₂) + ε)
- * (computed in float64, rounded to float32 once per value).
+ *   p ← p·(1 − lr·wd);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  p ← p − (lr/c₁)·m/(√v/√c₂ + ε)
+ * (grouped as `torch.optim.AdamW` does, with lr/c₁ and 1/√c₂ computed once per call; computed in float64,
+ * rounded to float32 once per value).
  *
  * Parameters are never written in place: the wasm backend's convolution and matmul kernels cache their
  * weights (packed for XNNPACK) by buffer, so a weight changed in place would keep being used with its old
@@ -69,6 +70,9 @@ export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyp
   const { lr, beta1, beta2, eps, step } = hyper;
   const c1 = 1 - Math.pow(beta1, step);
   const c2 = 1 - Math.pow(beta2, step);
+  // torch.optim.AdamW's grouping: step size lr / c₁ and √c₂ once per call, so one division per value.
+  const stepSize = lr / c1;
+  const inverseSqrtC2 = 1 / Math.sqrt(c2);
   const skipped: AdamWEntry[] = [];
   for (const entry of entries) {
     const { param, grad, m, v } = entry;
@@ -107,7 +111,7 @@ export function fusedAdamWUpdate(entries: readonly AdamWEntry[], hyper: AdamWHyp
       const vi = beta2 * (vv[i] as number) + (1 - beta2) * gi * gi;
       mv[i] = mi;
       vv[i] = vi;
-      out[i] = (p[i] as number) * decay - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+      out[i] = (p[i] as number) * decay - (stepSize * mi) / (Math.sqrt(vi) * inverseSqrtC2 + eps);
     }
     const updated = (tf.engine() as unknown as EngineWithTensorInfo).makeTensorFromTensorInfo(next);
     param.assign(updated);
