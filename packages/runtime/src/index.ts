@@ -29,6 +29,7 @@ export { fusedScaledSoftmax } from './engine/fused/softmax';
 export { fusedBatchNormTrain } from './engine/fused/batch-norm';
 export { fusedLstmCell } from './engine/fused/lstm-cell';
 export { fusedAdamWUpdate, fusedAdamWSupported } from './engine/fused/adamw';
+export { float32TensorFrom, withFloat32Views } from './engine/typed-views';
 export type { AdamWEntry, AdamWHyper } from './engine/fused/adamw';
 export type { FusedGeluApproximation } from './engine/fused/gelu';
 export { checkGradients } from './gradients/check-gradients';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '@dfer/backbones';
 import { createLoss, createRobustWeighting } from '@dfer/losses';
-import { initEngine } from '@dfer/runtime';
+import { float32TensorFrom, initEngine, withFloat32Views } from '@dfer/runtime';
 import { parentPort, workerData } from 'node:worker_threads';
 import { auStepGradients, type AuStepLosses } from '../au-detection/au-step';
 import { stepGradients, type StepGradients } from '../experiment/step-gradients';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
         const t =
           v.dtype === 'int32'
             ? tf.tensor(Int32Array.from(values), v.shape, 'int32')
-            : tf.tensor(values.slice(), v.shape, 'float32');
+            : float32TensorFrom(v.shape, [], (into) => into.set(values));
         v.assign(t);
         t.dispose();
       }
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       params.forEach((p, j) => {
         const g = out.grads[p.name];
         present.push(g !== undefined);
-        if (g) slot.set(g.dataSync() as Float32Array, o);
+        if (g) withFloat32Views([g], ([values]) => slot.set(values!, o));
         else slot.fill(0, o, o + sizes[j]!);
         o += sizes[j]!;
       });

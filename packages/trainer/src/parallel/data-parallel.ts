@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CreateModelOptions, VideoModel } from '@dfer/backbones';
+import { float32TensorFrom, withFloat32Views } from '@dfer/runtime';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -270,7 +271,16 @@ export async function createDataParallelTrainer(
     const sizes = shardSizes(B, N);
     // Thread 0's variables (weights after the last update, BatchNorm running statistics) → every worker.
     const t0 = performance.now();
-    variables.forEach(([, v], i) => weights.set(v.dataSync(), weightOffsets[i]!));
+    const floats = variables.filter(([, v]) => v.dtype === 'float32').map(([, v]) => v);
+    withFloat32Views(floats, (views) => {
+      let k = 0;
+      variables.forEach(([, v], i) => {
+        if (v.dtype === 'float32') weights.set(views[k++]!, weightOffsets[i]!);
+      });
+    });
+    variables.forEach(([, v], i) => {
+      if (v.dtype !== 'float32') weights.set(v.dataSync(), weightOffsets[i]!);
+    });
     const t1 = performance.now();
     const replies: Promise<WorkerReply>[] = [];
     let start = sizes[0]!;
@@ -324,15 +334,16 @@ export async function createDataParallelTrainer(
       const size = paramSizes[j]!;
       const offset = paramOffsets[j]!;
       const ownGrad = own.grads[p.name];
-      const g0 = ownGrad ? (ownGrad.dataSync() as Float32Array) : undefined;
       const f0 = fractions[0]!;
-      const out = new Float32Array(size);
-      if (g0 && active.length === 1) {
-        // The common case (two threads): one pass, the same float64 sum rounded once.
-        const f1 = fractions[active[0]!]!;
-        const base = (active[0]! - 1) * P + offset;
-        for (let i = 0; i < size; i++) out[i] = f0 * g0[i]! + f1 * grads[base + i]!;
-      } else {
+      // Written straight into the new tensor's memory, the own gradient read in place (no copies).
+      averaged[p.name] = float32TensorFrom(p.variable.shape, ownGrad ? [ownGrad] : [], (out, [g0]) => {
+        if (g0 && active.length === 1) {
+          // The common case (two threads): one pass, the same float64 sum rounded once.
+          const f1 = fractions[active[0]!]!;
+          const base = (active[0]! - 1) * P + offset;
+          for (let i = 0; i < size; i++) out[i] = f0 * g0[i]! + f1 * grads[base + i]!;
+          return;
+        }
         const acc = new Float64Array(size);
         if (g0) for (let i = 0; i < size; i++) acc[i] = f0 * g0[i]!;
         for (const w of active) {
@@ -341,8 +352,7 @@ export async function createDataParallelTrainer(
           for (let i = 0; i < size; i++) acc[i] = acc[i]! + f * grads[base + i]!;
         }
         out.set(acc);
-      }
-      averaged[p.name] = tf.tensor(out, p.variable.shape, 'float32');
+      });
     });
     tf.dispose(Object.values(own.grads));
     const t3 = performance.now();
