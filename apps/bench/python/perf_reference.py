@@ -20,7 +20,7 @@ tfjs-wasm; the thread count is printed in the output):
   * a training step: forward, cross-entropy on fixed labels, backward, AdamW update (lr 1e-3, weight decay
     0.05), model in train mode, gradients zeroed with set_to_none; for each batch size asked;
   * inference: forward of one clip in eval mode under torch.no_grad().
-One untimed warm-up run precedes the timed repeats; times are wall-clock (time.perf_counter).
+`--warmups` untimed runs (default 1) precede the timed repeats; times are wall-clock (time.perf_counter).
 
 Usage (Debian's python3-torch; the pyenv python3 has no torch):
   /usr/bin/python3 apps/bench/python/perf_reference.py --model former_dfer --preset tiny --batches 1,8 --repeats 3 --threads 1
@@ -93,8 +93,9 @@ def clip_batch(batch, shape):
     return (((i * 7919) % 1009) / 1009).to(torch.float32).reshape(batch, *shape)
 
 
-def timed(fn, repeats):
-    fn()  # warm-up
+def timed(fn, repeats, warmups):
+    for _ in range(warmups):
+        fn()  # untimed warm-up
     out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -110,12 +111,13 @@ def main():
     ap.add_argument('--batches', default='1,8')
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--warmups', type=int, default=1)
     args = ap.parse_args()
     batches = [int(b) for b in args.batches.split(',') if b]
     if not batches or any(b < 1 for b in batches):
         raise SystemExit(f'perf_reference.py: --batches "{args.batches}": expected positive integers')
-    if args.repeats < 1 or args.threads < 1:
-        raise SystemExit('perf_reference.py: --repeats and --threads must be >= 1')
+    if args.repeats < 1 or args.threads < 1 or args.warmups < 1:
+        raise SystemExit('perf_reference.py: --repeats, --threads and --warmups must be >= 1')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     net, shape, logits_of = build(args.model, args.preset)
@@ -135,7 +137,7 @@ def main():
             loss.backward()
             opt.step()
 
-        train.append({'batch': batch, 'msPerStep': timed(step, args.repeats)})
+        train.append({'batch': batch, 'msPerStep': timed(step, args.repeats, args.warmups)})
 
     net.eval()
     x1 = clip_batch(1, shape)
@@ -144,7 +146,7 @@ def main():
         with torch.no_grad():
             logits_of(x1)
 
-    inference = {'batch': 1, 'msPerClip': timed(infer, args.repeats)}
+    inference = {'batch': 1, 'msPerClip': timed(infer, args.repeats, args.warmups)}
     json.dump({
         'model': args.model, 'preset': args.preset, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
         'numParameters': num_parameters, 'inputShape': [1, *shape], 'train': train, 'inference': inference,

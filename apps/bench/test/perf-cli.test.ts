@@ -149,7 +149,7 @@ describe('bench perf options', () => {
     expect(c.models).toEqual([...BASE_MODELS]);
     expect(c.presets).toEqual(['tiny']);
     expect(c.engines).toEqual(['wasm', 'cpu']);
-    expect(c.repeats).toBe(3);
+    expect([c.repeats, c.warmups]).toEqual([3, 10]);
     expect(c.batches).toEqual([1, 8]);
     expect(c.python).toBe('/usr/bin/python3');
     expect(c.trainWorkers).toEqual([1, 2]);
@@ -159,7 +159,8 @@ describe('bench perf options', () => {
 
   it('--quick lowers repeats, batches and clips unless given explicitly; --no-pytorch skips the reference', () => {
     const q = resolvePerfConfig({ ...DEFAULTS, quick: true, pytorch: false });
-    expect([q.repeats, q.batches, q.trainWorkers, q.syntheticClips, q.python]).toEqual([
+    expect([q.repeats, q.warmups, q.batches, q.trainWorkers, q.syntheticClips, q.python]).toEqual([
+      1,
       1,
       [1],
       [1],
@@ -212,14 +213,24 @@ describe('bench perf with stand-in timings', () => {
     ).toEqual([
       'former_dfer:wasm:1+8:3',
       'former_dfer:wasm:8:3:workers 2',
+      // the ceiling of train.workers 2: one process alone, then two together, batch 4 each
+      'former_dfer:wasm:4:10',
+      'former_dfer:wasm:4:10',
+      'former_dfer:wasm:4:10',
       'former_dfer:cpu:1+8:3',
       'former_dfer:inference',
       'm3dfel:wasm:1+8:3',
       'm3dfel:wasm:8:3:workers 2',
+      'm3dfel:wasm:4:10',
+      'm3dfel:wasm:4:10',
+      'm3dfel:wasm:4:10',
       'm3dfel:cpu:1+8:3',
       'm3dfel:inference',
       'mae_dfer:wasm:1+8:3',
       'mae_dfer:wasm:8:3:workers 2',
+      'mae_dfer:wasm:4:10',
+      'mae_dfer:wasm:4:10',
+      'mae_dfer:wasm:4:10',
       'mae_dfer:cpu:1+8:3',
       'mae_dfer:inference',
       'synthetic_generation',
@@ -227,7 +238,27 @@ describe('bench perf with stand-in timings', () => {
     ]);
     const results = readBenchResults(join(out, 'results.json'));
     // the stand-in answers the face-analysis task with one generic record
-    expect(results.perf).toHaveLength(3 * (2 * 2 + 1 + 2) + 1 + 1);
+    expect(results.perf).toHaveLength(3 * (2 * 2 + 1 + 2 + 2) + 1 + 1);
+    // the two processes of a ceiling time the same interval; the lone one does not wait
+    // every tiny task warms up 10 times (the default)
+    expect(
+      tasks.filter((t) => t.kind === 'train_step' || t.kind === 'inference').map((t) => t.warmups),
+    ).toEqual(new Array(3 * 7).fill(10));
+    const ceilingTasks = tasks.filter((t) => t.kind === 'train_step' && t.batches[0] === 4);
+    expect(ceilingTasks.map((t) => t.kind === 'train_step' && t.startAt !== undefined)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    const ceiling = results.perf.find((p) => p.task === 'parallel_ceiling' && p.model === 'm3dfel')!;
+    // stand-in: 40 clips/s per process of 4 clips → 80 together, at the shape of batch 8, 2 threads
+    expect([ceiling.value, ceiling.shape?.[0], ceiling.threads]).toEqual([80, 8, 2]);
     expect(results.perfEnvironment?.['pytorch']).toBe('not run (--no-pytorch)');
     // Without a reference: the two-thread speed-up (1.6× < 1.7×, missed) and the memory targets (200 MiB of 2048).
     expect(results.perfTargets.map((t) => [t.name, t.met])).toEqual([
@@ -240,6 +271,8 @@ describe('bench perf with stand-in timings', () => {
     const speedup = results.perfTargets[0]!;
     expect(speedup.ratio).toBeCloseTo(1 / 1.6, 12);
     expect(speedup.note).toMatch(/missed: speed-up 1\.60× < 1\.7×/);
+    // the one-thread step does 80 clips/s at batch 8, the two processes together 80 → ceiling 1.00×
+    expect(speedup.note).toMatch(/this machine's ceiling: 1\.00× \(2 independent processes of 4 clips each/);
     expect(results.perfProfile).toEqual([]);
   });
 
@@ -247,11 +280,17 @@ describe('bench perf with stand-in timings', () => {
     const out = tempDir();
     copyFileSync(FIXTURE_PATH, join(out, 'results.json'));
     const { runTask } = standIn();
+    const pytorchWarmups: Array<number | undefined> = [];
+    const reference = pytorchStandIn(1000)!;
     await runCli(['--out', out, '--models', 'former_dfer', '--engines', 'wasm', '--python', '/x/python'], {
       runTask,
       checkPytorch: () => Promise.resolve(undefined),
-      runPytorch: pytorchStandIn(1000),
+      runPytorch: (o) => {
+        pytorchWarmups.push(o.warmups);
+        return reference(o);
+      },
     });
+    expect(pytorchWarmups).toEqual([10, 10]); // the same warm-ups as the tfjs side, 1 and 2 threads
     const results = readBenchResults(join(out, 'results.json'));
     expect(results.runs).toHaveLength(4); // the fixture's runs are kept
     const t = results.perfTargets.find(
@@ -301,6 +340,10 @@ describe('bench perf with stand-in timings', () => {
         t.kind === 'train_step' ? `${t.engine}:${t.batches.join('+')}:${t.repeats}` : t.kind,
       ),
     ).toEqual(['wasm:2:1', 'inference', 'synthetic_generation', 'face_analysis']);
+    // paper presets warm up once (a step takes seconds)
+    expect(
+      tasks.flatMap((t) => (t.kind === 'train_step' || t.kind === 'inference' ? [t.warmups] : [])),
+    ).toEqual([1, 1]);
     const results = readBenchResults(join(out, 'results.json'));
     expect(results.perfEnvironment?.['notTimed']).toMatch(/former_dfer\/paper on tfjs-cpu/);
     // ours 20 clips/s = 50 ms per clip; PyTorch 100 ms per step of 2 = 50 ms per clip → 1.00×, no target

@@ -20,7 +20,7 @@ import {
  * `bench perf` runs every task in its own child process (`perf-child.ts`), so the process's peak resident
  * set size (`process.resourceUsage().maxRSS`) belongs to that task alone.
  *
- * Timing rule everywhere: one untimed warm-up run, then `repeats` timed runs (wall clock,
+ * Timing rule everywhere: `warmups` untimed runs (default 1; `bench perf` gives the `tiny` presets 10), then `repeats` timed runs (wall clock,
  * `performance.now()`); the reported value comes from the median time (`median` below).
  */
 
@@ -39,6 +39,14 @@ export interface TrainStepTask {
    * default 1 (the one-thread step). Batches smaller than this are not timed.
    */
   readonly workers?: number;
+  /**
+   * Wall-clock time (`Date.now()`, ms) to wait for after the warm-up step, before the timed repeats (one-thread
+   * step only): processes started together then time the same interval (`bench perf`'s ceiling of
+   * `train.workers`). Absent: no wait.
+   */
+  readonly startAt?: number;
+  /** Untimed steps before the timed repeats (default 1; V8 and the wasm tiers take about 10 to settle). */
+  readonly warmups?: number;
 }
 
 /** Inference latency of one clip: tfjs (wasm) forward vs onnxruntime-node (1 thread) of the exported model. */
@@ -47,6 +55,8 @@ export interface InferenceTask {
   readonly model: string;
   readonly preset: string;
   readonly repeats: number;
+  /** Untimed runs before the timed repeats (default 1). */
+  readonly warmups?: number;
 }
 
 /** Rendering rate of the synthetic FACS generator of `@dfer/datasets`. */
@@ -74,8 +84,15 @@ export function median(values: readonly number[]): number {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
-async function timeRepeats(repeats: number, run: () => number | Promise<number>): Promise<number[]> {
-  await run();
+async function timeRepeats(
+  repeats: number,
+  run: () => number | Promise<number>,
+  options: { readonly warmups?: number | undefined; readonly startAt?: number | undefined } = {},
+): Promise<number[]> {
+  const { warmups = 1, startAt } = options;
+  for (let w = 0; w < warmups; w++) await run();
+  const wait = startAt === undefined ? 0 : startAt - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const out: number[] = [];
   for (let r = 0; r < repeats; r++) out.push(await run());
   return out;
@@ -140,12 +157,16 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
     };
     try {
       const phases: [number, number][] = [];
-      const samplesMs = await timeRepeats(task.repeats, () => {
-        const t0 = performance.now();
-        phases.push(step());
-        return performance.now() - t0;
-      });
-      phases.shift(); // the warm-up
+      const samplesMs = await timeRepeats(
+        task.repeats,
+        () => {
+          const t0 = performance.now();
+          phases.push(step());
+          return performance.now() - t0;
+        },
+        { warmups: task.warmups, startAt: task.startAt },
+      );
+      phases.splice(0, task.warmups ?? 1); // the warm-ups
       measurements.push({
         task: 'train_step',
         model: task.model,
@@ -237,14 +258,18 @@ async function measureDataParallelTrainStep(task: TrainStepTask): Promise<PerfTa
         (shard) => stepGradients(model, loss, params, shard),
       );
       const timings: DataParallelStepTimings[] = [];
-      const samplesMs = await timeRepeats(task.repeats, async () => {
-        const t0 = performance.now();
-        await trainer!.step(stepBatch, { lr: 1e-3 });
-        const ms = performance.now() - t0;
-        timings.push(trainer!.lastStepTimings!);
-        return ms;
-      });
-      timings.shift(); // the warm-up
+      const samplesMs = await timeRepeats(
+        task.repeats,
+        async () => {
+          const t0 = performance.now();
+          await trainer!.step(stepBatch, { lr: 1e-3 });
+          const ms = performance.now() - t0;
+          timings.push(trainer!.lastStepTimings!);
+          return ms;
+        },
+        { warmups: task.warmups },
+      );
+      timings.splice(0, task.warmups ?? 1); // the warm-ups
       const mid = median(samplesMs);
       const at = timings[samplesMs.indexOf(mid)]!;
       measurements.push({
@@ -280,13 +305,17 @@ async function measureInference(task: InferenceTask): Promise<PerfTaskResult> {
   const measurements: PerfMeasurement[] = [];
   try {
     const x = tf.tensor(data, shape);
-    const tfjsMs = await timeRepeats(task.repeats, () => {
-      const t0 = performance.now();
-      const out = model.forward(x);
-      out.logits.dataSync();
-      tf.dispose(out);
-      return performance.now() - t0;
-    });
+    const tfjsMs = await timeRepeats(
+      task.repeats,
+      () => {
+        const t0 = performance.now();
+        const out = model.forward(x);
+        out.logits.dataSync();
+        tf.dispose(out);
+        return performance.now() - t0;
+      },
+      { warmups: task.warmups },
+    );
     x.dispose();
     measurements.push({
       task: 'inference',
@@ -308,11 +337,15 @@ async function measureInference(task: InferenceTask): Promise<PerfTaskResult> {
     });
     const session = await createSession(exported.bytes, { threads: 1 });
     try {
-      const ortMs = await timeRepeats(task.repeats, async () => {
-        const t0 = performance.now();
-        await runSession(session, { [exported.inputName]: { data, dims: shape } });
-        return performance.now() - t0;
-      });
+      const ortMs = await timeRepeats(
+        task.repeats,
+        async () => {
+          const t0 = performance.now();
+          await runSession(session, { [exported.inputName]: { data, dims: shape } });
+          return performance.now() - t0;
+        },
+        { warmups: task.warmups },
+      );
       measurements.push({
         task: 'inference',
         model: task.model,

@@ -13,6 +13,7 @@ export interface PerfCommandOptions {
   readonly presets: string;
   readonly engines: string;
   readonly repeats?: number;
+  readonly warmups?: number;
   readonly batches?: string;
   readonly paperBatches?: string;
   readonly paperRepeats?: number;
@@ -59,8 +60,9 @@ function positiveList(name: string, value: string): number[] {
 /**
  * Resolve the `bench perf` options into a run config. `--quick` means 1 repeat, batch 1 only, train.workers
  * 1 only and 3 synthetic clips, unless `--repeats` / `--batches` / `--train-workers` are given explicitly;
- * without it: 3 repeats (or `--repeats`), batches 1 and 8, train.workers 1 and 2, 20 synthetic clips. The
- * `paper` presets use `--paper-batches` (default 2) and `--paper-repeats` (default 1). Throws an
+ * without it: 3 repeats (or `--repeats`) after 10 warm-ups (or `--warmups`), batches 1 and 8, train.workers 1
+ * and 2, 20 synthetic clips. The `paper` presets use `--paper-batches` (default 2) and `--paper-repeats`
+ * (default 1) after one warm-up. Throws an
  * `InvalidArgumentError` naming the option on bad input (unknown model or engine, non-integer batch, more
  * train.workers than cores).
  */
@@ -92,6 +94,7 @@ export function resolvePerfConfig(opts: PerfCommandOptions): PerfRunConfig {
     presets: list('--presets', opts.presets),
     engines,
     repeats: opts.repeats ?? (opts.quick ? 1 : 3),
+    warmups: opts.warmups ?? (opts.quick ? 1 : 10),
     batches,
     paperBatches,
     paperRepeats: opts.paperRepeats ?? 1,
@@ -115,8 +118,13 @@ export function addPerfCommand(program: Command, runOptions: RunPerfOptions = {}
     .option('--engines <list>', 'tfjs backends of the training step (wasm, cpu)', 'wasm,cpu')
     .option(
       '--repeats <n>',
-      'timed repeats after one warm-up (default 3; 1 with --quick)',
+      'timed repeats after the warm-ups (default 3; 1 with --quick)',
       positiveInt('--repeats'),
+    )
+    .option(
+      '--warmups <n>',
+      'untimed runs before the timed repeats, every preset but paper (default 10: V8 and the wasm tiers settle in about 10 steps; 1 with --quick; paper: 1)',
+      positiveInt('--warmups'),
     )
     .option('--batches <list>', 'training batch sizes (default 1,8; 1 with --quick)')
     .option('--paper-batches <list>', 'training batch sizes of the paper presets (default 2)')

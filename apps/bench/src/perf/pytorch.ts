@@ -44,6 +44,8 @@ export interface PytorchReferenceOptions {
   readonly batches: readonly number[];
   readonly repeats: number;
   readonly threads: number;
+  /** Untimed runs before the timed repeats (default 1). */
+  readonly warmups?: number;
   /** Kill the interpreter after this many ms (default 20 minutes). */
   readonly timeoutMs?: number;
 }
@@ -100,6 +102,8 @@ export async function runPytorchReference(options: PytorchReferenceOptions): Pro
       String(options.repeats),
       '--threads',
       String(options.threads),
+      '--warmups',
+      String(options.warmups ?? 1),
     ],
     options.timeoutMs ?? 20 * 60_000,
   );

@@ -41,6 +41,12 @@ export interface PerfRunConfig {
   /** tfjs backends of the training-step timings. */
   readonly engines: readonly ('wasm' | 'cpu')[];
   readonly repeats: number;
+  /**
+   * Untimed runs before the timed repeats of every preset but `paper`, on every engine and in the PyTorch
+   * reference (V8's optimising compiler and the wasm tiers take about 10 training steps to settle; the
+   * `paper` presets warm up once: a step takes seconds). Default 1 when absent.
+   */
+  readonly warmups?: number;
   /** Batch sizes of the training-step timings of every preset but `paper` (default 1 and 8). */
   readonly batches: readonly number[];
   /** Batch sizes of the `paper` presets' training-step timings (default 2). */
@@ -94,6 +100,12 @@ export interface RunPerfSummary {
 
 /** Runs a task in this process (no meaningful peak RSS: the process is shared with everything else). */
 export const runPerfTaskInProcess: PerfTaskRunner = async (task) => ({ result: await runPerfTask(task) });
+
+/** Timed repeats (at least) of each process of a `train.workers` ceiling (its timed interval must overlap). */
+const CEILING_REPEATS = 10;
+
+/** How long after spawning the processes of a ceiling they start timing (Node start, model build, warm-ups). */
+const CEILING_START_DELAY_MS = 15_000;
 
 /** A child process of `bench perf` is killed after this long (a `paper` training task takes a few minutes). */
 const PERF_TASK_TIMEOUT_MS = 30 * 60_000;
@@ -222,6 +234,72 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
     }
   };
 
+  const warmupsOf = (preset: string): number => (preset === 'paper' ? 1 : (config.warmups ?? 1));
+  /**
+   * This machine's ceiling for `train.workers` N at one batch B: N child processes started together, each
+   * the one-thread step on B/N clips, timing the same interval (`startAt`) with no gradient exchange at all,
+   * against one such process alone. Records the lone process as a `train_step` and the N together as a
+   * `parallel_ceiling` (their summed clips/s).
+   */
+  const attemptCeiling = async (
+    model: string,
+    preset: string,
+    workers: number,
+    batch: number,
+  ): Promise<void> => {
+    const share = batch / workers;
+    if (!Number.isInteger(share) || share < 1) return;
+    const repeats = Math.max(config.repeats, CEILING_REPEATS);
+    const label = `${model}/${preset} ${workers} independent processes at once, batch ${share} each (the ceiling of train.workers ${workers} at batch ${batch})`;
+    const t0 = performance.now();
+    const task: PerfTask = {
+      kind: 'train_step',
+      model,
+      preset,
+      engine: 'wasm',
+      batches: [share],
+      repeats,
+      profile: false,
+      warmups: warmupsOf(preset),
+    };
+    try {
+      const alone = await runTask(task);
+      const startAt = Date.now() + CEILING_START_DELAY_MS;
+      const together = await Promise.all(
+        Array.from({ length: workers }, () => runTask({ ...task, startAt })),
+      );
+      const one = alone.result.measurements[0];
+      const each = together.map((o) => o.result.measurements[0]);
+      if (one === undefined || each.some((m) => m === undefined))
+        throw new Error('a process returned no timing');
+      const values = each.map((m) => m!.value);
+      const total = values.reduce((a, b) => a + b, 0);
+      const slowdown = one.value / (total / workers);
+      records.push(toRecord(one, repeats, alone.peakRssMiB));
+      records.push({
+        task: 'parallel_ceiling',
+        model,
+        preset,
+        engine: one.engine,
+        shape: [batch, ...one.shape.slice(1)],
+        metric: 'clips_per_second',
+        value: total,
+        repeats,
+        samplesMs: each.flatMap((m) => m!.samplesMs),
+        ...(one.numParameters !== undefined ? { numParameters: one.numParameters } : {}),
+        threads: workers,
+        note: `${workers} independent processes started together, each the one-thread step on ${share} clips, timing the same interval with no gradient exchange: their summed clips/s is the most train.workers ${workers} can reach at batch ${batch} on this machine. Each ran ${slowdown.toFixed(2)}× slower than one such process alone (${one.value.toFixed(2)} clips/s); samplesMs: the processes' repeats in turn`,
+      });
+      report(
+        `bench perf: ${label}: ${total.toFixed(2)} clips/s together, ${one.value.toFixed(2)} alone (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+    } catch (error) {
+      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+      failed.push(message);
+      report(`bench perf: FAILED ${message}`);
+    }
+  };
+
   const batchesOf = (preset: string): readonly number[] =>
     preset === 'paper' ? config.paperBatches : config.batches;
   const repeatsOf = (preset: string): number => (preset === 'paper' ? config.paperRepeats : config.repeats);
@@ -247,13 +325,21 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
               batches,
               repeats,
               profile: engine === 'wasm' && workers === 1 && preset !== 'paper',
+              warmups: warmupsOf(preset),
               ...(workers > 1 ? { workers } : {}),
             },
             repeats,
           );
+          if (engine === 'wasm' && workers > 1 && preset !== 'paper') {
+            await attemptCeiling(model, preset, workers, Math.max(...batches));
+          }
         }
       }
-      await attempt(`${model}/${preset} inference`, { kind: 'inference', model, preset, repeats }, repeats);
+      await attempt(
+        `${model}/${preset} inference`,
+        { kind: 'inference', model, preset, repeats, warmups: warmupsOf(preset) },
+        repeats,
+      );
     }
   }
   const [synthH, synthW] = QUICK_DATA.size;
@@ -299,6 +385,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
                 preset,
                 batches,
                 repeats: repeatsOf(preset),
+                warmups: warmupsOf(preset),
                 threads,
               });
               const spec = getModelInfo(model).presets[preset]!.input;
@@ -343,7 +430,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
       `torch ${[...pytorchVersions].join(', ')} via ${String(config.python)}, ${config.trainWorkers.join(' and ')} thread(s)`,
     threads:
       'tfjs-wasm and tfjs-cpu run on one thread per train.workers (1: the one-thread step; 2: the data-parallel step, two threads of one process); onnxruntime-node with 1 intra-op thread; PyTorch with torch.set_num_threads equal to the train.workers it is compared with (the threads column of each record)',
-    timing: `one untimed warm-up, then ${config.repeats} timed repeat(s) (${config.paperRepeats} at the paper presets); values from the median; wall clock on a shared machine, so ratios are only meaningful within one run`,
+    timing: `${config.warmups ?? 1} untimed warm-up(s), then ${config.repeats} timed repeat(s) (1 and ${config.paperRepeats} at the paper presets), the same in the PyTorch reference; values from the median; wall clock on a shared machine, so ratios are only meaningful within one run`,
     ...(skipped.length ? { notTimed: skipped.join(' | ') } : {}),
     ...(paperRatios.length ? { paperRatios: paperRatios.join(' | ') } : {}),
     peakMemory:

@@ -206,7 +206,7 @@ export const runRecordSchema = z.discriminatedUnion('experiment', [
 
 /** One timing of `bench perf`. */
 export const perfRecordSchema = z.strictObject({
-  /** What was timed: `train_step`, `inference`, `synthetic_generation`. */
+  /** What was timed: `train_step`, `inference`, `synthetic_generation`, `face_analysis`, `parallel_ceiling` (N one-thread processes at once). */
   task: z.string().min(1),
   model: z.string().optional(),
   preset: z.string().optional(),
