@@ -624,6 +624,43 @@ describe('the wasm Slice fix (copies from the heap)', () => {
   });
 });
 
+describe('the MaxPoolGrad fix', () => {
+  it.each(['cpu', 'wasm'] as const)(
+    'on %s: a tied window sends the gradient to its first maximum in row-major order; without the forward output too',
+    async (backend) => {
+      await initEngine({ backend, log: false });
+      // one channel, 3x4: windows 2x2 stride 2 → [[7, 7 | 1, 2], [7, 0 | 2, 2]]: ties at the top-left of both
+      const x = tf.tensor4d([7, 7, 1, 2, 7, 0, 2, 2, 5, 5, 5, 5], [1, 3, 4, 1]);
+      const dy = tf.tensor4d([10, 20], [1, 1, 2, 1]);
+      const y = tf.maxPool(x, 2, 2, 'valid');
+      const expected = [10, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0];
+      const withOutput = tf
+        .engine()
+        .runKernel(
+          'MaxPoolGrad',
+          { dy, input: x, output: y },
+          { filterSize: 2, strides: 2, pad: 'valid' },
+        ) as tf.Tensor;
+      const withoutOutput = tf
+        .engine()
+        .runKernel('MaxPoolGrad', { dy, input: x }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+      // an output that no pixel equals falls back to the scan for the first maximum
+      const stale = tf.tensor4d([100, 100], [1, 1, 2, 1]);
+      const withStale = tf
+        .engine()
+        .runKernel(
+          'MaxPoolGrad',
+          { dy, input: x, output: stale },
+          { filterSize: 2, strides: 2, pad: 'valid' },
+        ) as tf.Tensor;
+      expect(Array.from(withOutput.dataSync())).toEqual(expected);
+      expect(Array.from(withoutOutput.dataSync())).toEqual(expected);
+      expect(Array.from(withStale.dataSync())).toEqual(expected);
+      tf.dispose([x, dy, y, withOutput, withoutOutput, stale, withStale]);
+    },
+  );
+});
+
 describe('the wasm Concat fix (copies inside the heap)', () => {
   it('equals the cpu kernel on every axis, for short and long runs, float32, int32, bool and an empty input', async () => {
     const cases: Array<{ shapes: Shape[]; axis: number; dtype: 'float32' | 'int32' | 'bool' }> = [
