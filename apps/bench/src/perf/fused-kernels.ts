@@ -27,6 +27,9 @@ export type FusedMode = 'unfused' | 'fused' | 'fused-all' | 'fused+checkpointing
 
 const MODES: readonly FusedMode[] = ['unfused', 'fused', 'fused-all', 'fused+checkpointing'];
 
+/** Untimed steps of each mode before the timed ones (as `bench perf --warmups`). */
+const WARMUPS = 10;
+
 /** One model × mode line of the results file. */
 export interface FusedModeRecord {
   readonly model: string;
@@ -106,9 +109,11 @@ async function measureModel(name: string, batch: number, repeats: number): Promi
   );
   const samples = new Map<FusedMode, number[]>(MODES.map((m) => [m, []]));
   try {
-    for (const mode of MODES) {
-      setMode(mode);
-      trainees.get(mode)!.step(); // warm-up
+    for (let w = 0; w < WARMUPS; w++) {
+      for (const mode of MODES) {
+        setMode(mode);
+        trainees.get(mode)!.step(); // untimed: V8 and the wasm tiers settle in about 10 steps
+      }
     }
     for (let r = 0; r < repeats; r++) {
       for (const mode of r % 2 === 0 ? MODES : [...MODES].reverse()) {
@@ -178,8 +183,7 @@ async function main(): Promise<void> {
     machine: `${cpus().length} CPU(s), ${cpus()[0]?.model ?? ''}`,
     loadAverage: { start: loadStart, end: loadavg() },
     fusedKernelDefaults: getFusedKernels(),
-    method:
-      'uptime load averages above (2 cores shared with other work); tiny presets, wasm (one thread), forward + cross-entropy + backward + AdamW (wd 0.05); the three modes are separate models with the same seed, stepped in turn (order alternating per round) after one warm-up step each; stepMs = median of the timed steps; kernel calls, kernel time and wall time from one tf.profile step per mode (the profiler waits on every kernel, so its wall time is longer than a plain step)',
+    method: `uptime load averages above (2 cores shared with other work); tiny presets, wasm (one thread), forward + cross-entropy + backward + AdamW (wd 0.05); the four modes are separate models with the same seed, stepped in turn (order alternating per round) after ${WARMUPS} untimed steps each; stepMs = median of the timed steps; kernel calls, kernel time and wall time from one tf.profile step per mode (the profiler waits on every kernel, so its wall time is longer than a plain step)`,
     records,
   };
   const dir = join(__dirname, '..', '..', 'results', 'perf');
