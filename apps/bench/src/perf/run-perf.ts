@@ -274,7 +274,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
         throw new Error('a process returned no timing');
       const values = each.map((m) => m!.value);
       const total = values.reduce((a, b) => a + b, 0);
-      const slowdown = one.value / (total / workers);
+      const relativeSpeed = total / workers / one.value;
       records.push(toRecord(one, repeats, alone.peakRssMiB));
       records.push({
         task: 'parallel_ceiling',
@@ -288,7 +288,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
         samplesMs: each.flatMap((m) => m!.samplesMs),
         ...(one.numParameters !== undefined ? { numParameters: one.numParameters } : {}),
         threads: workers,
-        note: `${workers} independent processes started together, each the one-thread step on ${share} clips, timing the same interval with no gradient exchange: their summed clips/s is the most train.workers ${workers} can reach at batch ${batch} on this machine. Each ran ${slowdown.toFixed(2)}× slower than one such process alone (${one.value.toFixed(2)} clips/s); samplesMs: the processes' repeats in turn`,
+        note: `${workers} independent processes started together, each the one-thread step on ${share} clips, timing the same interval with no gradient exchange: their summed clips/s is the most train.workers ${workers} can reach at batch ${batch} on this machine. Each ran at ${relativeSpeed.toFixed(2)}× the speed of one such process alone (${one.value.toFixed(2)} clips/s); samplesMs: the processes' repeats in turn`,
       });
       report(
         `bench perf: ${label}: ${total.toFixed(2)} clips/s together, ${one.value.toFixed(2)} alone (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
