@@ -424,7 +424,7 @@ describe('filter cropping of the wasm 2-D convolutions (taps that only read padd
                   ),
                 );
                 const used = reads.flatMap((r, u) => (r ? [u] : []));
-                const got = readingTaps(inSize, outSize, stride, padBefore, filterSize, dilation);
+                const got = readingTaps({ inSize, outSize, stride, padBefore, filterSize, dilation });
                 if (used.length === 0) expect(got).toBeUndefined();
                 else {
                   expect(got).toEqual([used[0], used[used.length - 1]]);

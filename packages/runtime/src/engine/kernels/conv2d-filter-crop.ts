@@ -13,15 +13,19 @@ import { withKernelCalls } from './kernel-calls';
  * before). Output values are the same sums without the zero terms.
  */
 
+/** One spatial axis of a convolution: input and output sizes, stride, padding before, filter size, dilation. */
+export interface ConvAxis {
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly stride: number;
+  readonly padBefore: number;
+  readonly filterSize: number;
+  readonly dilation: number;
+}
+
 /** First and last filter tap along one axis that read an input position for some output position. */
-export function readingTaps(
-  inSize: number,
-  outSize: number,
-  stride: number,
-  padBefore: number,
-  filterSize: number,
-  dilation: number,
-): [number, number] | undefined {
+export function readingTaps(axis: ConvAxis): [number, number] | undefined {
+  const { inSize, outSize, stride, padBefore, filterSize, dilation } = axis;
   const reads = (u: number): boolean => {
     for (let i = 0; i < outSize; i++) {
       const at = i * stride - padBefore + u * dilation;
@@ -45,15 +49,9 @@ export interface FilterCrop {
   readonly pad: [[number, number], [number, number], [number, number], [number, number]];
 }
 
-function axisCrop(
-  inSize: number,
-  outSize: number,
-  stride: number,
-  padBefore: number,
-  filterSize: number,
-  dilation: number,
-): { first: number; size: number; pad: [number, number] } | undefined {
-  const taps = readingTaps(inSize, outSize, stride, padBefore, filterSize, dilation);
+function axisCrop(axis: ConvAxis): { first: number; size: number; pad: [number, number] } | undefined {
+  const { inSize, outSize, stride, padBefore, dilation } = axis;
+  const taps = readingTaps(axis);
   if (taps === undefined) return undefined;
   const [first, last] = taps;
   const size = last - first + 1;
@@ -70,22 +68,22 @@ function axisCrop(
  * `undefined` when every tap reads the input (or the geometry cannot be expressed with non-negative pads).
  */
 export function filterCrop(info: backend_util.Conv2DInfo): FilterCrop | undefined {
-  const rows = axisCrop(
-    info.inHeight,
-    info.outHeight,
-    info.strideHeight,
-    info.padInfo.top,
-    info.filterHeight,
-    info.dilationHeight,
-  );
-  const cols = axisCrop(
-    info.inWidth,
-    info.outWidth,
-    info.strideWidth,
-    info.padInfo.left,
-    info.filterWidth,
-    info.dilationWidth,
-  );
+  const rows = axisCrop({
+    inSize: info.inHeight,
+    outSize: info.outHeight,
+    stride: info.strideHeight,
+    padBefore: info.padInfo.top,
+    filterSize: info.filterHeight,
+    dilation: info.dilationHeight,
+  });
+  const cols = axisCrop({
+    inSize: info.inWidth,
+    outSize: info.outWidth,
+    stride: info.strideWidth,
+    padBefore: info.padInfo.left,
+    filterSize: info.filterWidth,
+    dilation: info.dilationWidth,
+  });
   if (rows === undefined || cols === undefined) return undefined;
   if (rows.size === info.filterHeight && cols.size === info.filterWidth) return undefined;
   return {
