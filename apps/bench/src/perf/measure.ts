@@ -24,6 +24,9 @@ import {
  * `performance.now()`); the reported value comes from the median time (`median` below).
  */
 
+/** Profiled steps of a `profile` task (per kernel, the median of their per-step totals is reported). */
+const PROFILED_STEPS = 3;
+
 /** A tfjs training step: forward, cross-entropy, backward, AdamW update, for each batch size. */
 export interface TrainStepTask {
   readonly kind: 'train_step';
@@ -32,7 +35,7 @@ export interface TrainStepTask {
   readonly engine: 'wasm' | 'cpu';
   readonly batches: readonly number[];
   readonly repeats: number;
-  /** Also profile one batch-1 step kernel by kernel (`tf.profile`). */
+  /** Also profile the smallest batch's step kernel by kernel (`tf.profile`, median of three steps). */
   readonly profile: boolean;
   /**
    * Threads of data-parallel training (`train.workers` of `@dfer/trainer`, `createDataParallelTrainer`);
@@ -181,19 +184,33 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
         note: `forward + cross-entropy + backward + AdamW (wd 0.05)${gradientCheckpointing ? ', gradient checkpointing per block' : ''}; value = batch ÷ median step time`,
       });
       if (task.profile && batch === Math.min(...task.batches)) {
-        const t0 = performance.now();
-        const info = await tf.profile(() => {
-          step();
-        });
-        const wallMs = performance.now() - t0;
-        const byName = new Map<string, { ms: number; calls: number }>();
-        for (const k of info.kernels) {
-          const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-          const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
-          entry.ms += ms;
-          entry.calls += 1;
-          byName.set(k.name, entry);
+        // Several profiled steps; per kernel the median of its per-step totals (a GC pause lands in one
+        // step's kernel, not in all of them), calls from one step (the same every step).
+        const walls: number[] = [];
+        const perStep: Map<string, { ms: number; calls: number }>[] = [];
+        for (let p = 0; p < PROFILED_STEPS; p++) {
+          const t0 = performance.now();
+          const info = await tf.profile(() => {
+            step();
+          });
+          walls.push(performance.now() - t0);
+          const byName = new Map<string, { ms: number; calls: number }>();
+          for (const k of info.kernels) {
+            const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+            const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
+            entry.ms += ms;
+            entry.calls += 1;
+            byName.set(k.name, entry);
+          }
+          perStep.push(byName);
         }
+        const wallMs = median(walls);
+        const names = new Set(perStep.flatMap((m) => [...m.keys()]));
+        const kernels = [...names].map((kernel) => ({
+          kernel,
+          ms: median(perStep.map((m) => m.get(kernel)?.ms ?? 0)),
+          calls: perStep[0]!.get(kernel)?.calls ?? 0,
+        }));
         const mid = phases.map(([a, b]) => [a, b, a + b] as const).sort((p, q) => p[2] - q[2]);
         const [gradMs, updateMs, stepMs] = mid[Math.floor((mid.length - 1) / 2)]!;
         profiles.push({
@@ -203,9 +220,7 @@ async function measureTrainStep(task: TrainStepTask): Promise<PerfTaskResult> {
           batch,
           wallMs,
           phases: { stepMs, gradientsMs: gradMs, updateMs },
-          kernels: [...byName.entries()]
-            .map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls }))
-            .sort((a, b) => b.ms - a.ms),
+          kernels: kernels.sort((a, b) => b.ms - a.ms),
         });
       }
     } finally {

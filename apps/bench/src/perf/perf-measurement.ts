@@ -26,15 +26,18 @@ export interface KernelProfileLine {
   readonly calls: number;
 }
 
-/** The per-kernel profile of one training step. */
+/** The per-kernel profile of a training step (median over three profiled steps). */
 export interface StepProfile {
   readonly model: string;
   readonly preset: string;
   readonly engine: string;
   readonly batch: number;
-  /** Wall time of the profiled step, ms (slower than an unprofiled step: the profiler waits on every kernel). */
+  /**
+   * Wall time of a profiled step, ms (median of the profiled steps; slower than an unprofiled step: the
+   * profiler waits on every kernel).
+   */
   readonly wallMs: number;
-  /** Kernels by total time, descending. */
+  /** Kernels by time per step (median over the profiled steps), descending. */
   readonly kernels: readonly KernelProfileLine[];
   /**
    * Phases of the median unprofiled step: forward + loss + backward (`tf.variableGrads`, until the loss is

@@ -186,7 +186,7 @@ function toRecord(m: PerfMeasurement, repeats: number, peakRssMiB?: number): Per
  * vs onnxruntime (one child per model × preset), the synthetic generation rate at the quick profile's clip
  * size (one child), and — when the interpreter imports torch — the same `tiny` architectures in PyTorch CPU
  * (one process per model). Then the targets (`computePerfTargets`) and, where a wasm training target is
- * missed, the per-kernel profile of one wasm training step. Records are merged into `results.json` of
+ * missed, the per-kernel profile of a wasm training step (median of three profiled steps). Records are merged into `results.json` of
  * `outDir` (later wins on the same timing key; profile lines of re-measured models are replaced), and
  * `report.md` / `dashboard.html` are rewritten.
  */
