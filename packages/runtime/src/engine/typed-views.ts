@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 
-import { isWasmBackend } from './backend-io';
 import { runTypedKernel } from './fused/typed-kernel';
 
 /**
@@ -13,16 +12,6 @@ import { runTypedKernel } from './fused/typed-kernel';
 
 interface EngineWithTensorInfo {
   makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor;
-}
-
-function float32View(backend: KernelBackend, t: tf.Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`typed views: expected float32 tensors, got ${t.dtype}`);
-  if (isWasmBackend(backend)) {
-    return (backend as unknown as { typedArrayFromHeap(info: TensorInfo): Float32Array }).typedArrayFromHeap(
-      t,
-    );
-  }
-  return backend.readSync(t.dataId) as Float32Array;
 }
 
 function requireTypedBackend(who: string): KernelBackend {
@@ -40,12 +29,20 @@ function requireTypedBackend(who: string): KernelBackend {
  */
 export function withFloat32Views<T>(tensors: readonly tf.Tensor[], body: (views: Float32Array[]) => T): T {
   const backend = requireTypedBackend('withFloat32Views');
-  return body(tensors.map((t) => float32View(backend, t)));
+  for (const t of tensors) {
+    if (t.dtype !== 'float32') throw new Error(`typed views: expected float32 tensors, got ${t.dtype}`);
+  }
+  let result: T | undefined;
+  runTypedKernel(backend, tensors, [], (views) => {
+    result = body(views);
+  });
+  return result as T;
 }
 
 /**
  * A new float32 tensor of `shape` whose values `fill` writes into its memory, given float32 views of
- * `inputs` (no copies on either side). `fill` must not run tfjs ops. Throws on a backend other than cpu or
+ * `inputs` (no copies on either side: writing an input's view changes that tensor, which only its sole owner
+ * may do — the fused AdamW update writes its moments so). `fill` must not run tfjs ops. Throws on a backend other than cpu or
  * wasm, or on an input that is not float32.
  */
 export function float32TensorFrom(
