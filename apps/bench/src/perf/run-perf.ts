@@ -212,6 +212,12 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
   const records: PerfRecord[] = [];
   const profiles: StepProfile[] = [];
   const failed: string[] = [];
+  /** A task that failed: listed with why (its timings are absent), the run goes on. */
+  const recordFailure = (label: string, error: unknown): void => {
+    const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
+    failed.push(message);
+    report(`bench perf: FAILED ${message}`);
+  };
   const attempt = async (label: string, task: PerfTask, repeats: number): Promise<void> => {
     const t0 = performance.now();
     try {
@@ -228,9 +234,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
         `bench perf: ${label}: ${summary}${peakRssMiB !== undefined ? `; peak RSS ${peakRssMiB.toFixed(0)} MiB` : ''} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       );
     } catch (error) {
-      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-      failed.push(message);
-      report(`bench perf: FAILED ${message}`);
+      recordFailure(label, error);
     }
   };
 
@@ -294,9 +298,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
         `bench perf: ${label}: ${total.toFixed(2)} clips/s together, ${one.value.toFixed(2)} alone (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       );
     } catch (error) {
-      const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-      failed.push(message);
-      report(`bench perf: FAILED ${message}`);
+      recordFailure(label, error);
     }
   };
 
@@ -401,9 +403,7 @@ export async function runPerf(config: PerfRunConfig, options: RunPerfOptions = {
                   )}; inference ${Math.min(...ref.inference.msPerClip).toFixed(1)}+ ms (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
               );
             } catch (error) {
-              const message = `${label}: ${error instanceof Error ? error.message : String(error)}`;
-              failed.push(message);
-              report(`bench perf: FAILED ${message}`);
+              recordFailure(label, error);
             }
           }
         }
